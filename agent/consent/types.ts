@@ -1,0 +1,46 @@
+/**
+ * Consent is how the agent asks its user: approve a new website, approve a signing, enter a
+ * PIN. Implementations: tray (Electron windows), terminal (headless), scripted (tests and
+ * automation, enabled explicitly). The PIN is asked here, never received over the socket.
+ * Every call takes an AbortSignal: when the requesting connection goes away the dialog closes
+ * and the call rejects or resolves as cancelled.
+ */
+import type { CertificateInfo, HashAlgorithm, TokenInfo } from '../tokens/types.ts';
+
+export interface OriginApprovalRequest {
+  origin: string;
+}
+
+export interface DocumentToSign {
+  /** Name the user recognises (file name or title given by the web app). */
+  name: string;
+  hashAlgorithm: HashAlgorithm;
+  /** Hex digest, shown shortened so the user can compare with the web app if asked. */
+  digestHex: string;
+}
+
+export interface SigningApprovalRequest {
+  origin: string;
+  certificate: CertificateInfo;
+  token: TokenInfo;
+  /** What is signed: 'hash' for sign.hash/sign.hashes, 'pdf' for PDF signing. */
+  kind: 'hash' | 'pdf';
+  documents: DocumentToSign[];
+}
+
+export interface PinRequest {
+  token: TokenInfo;
+  certificate: CertificateInfo;
+  origin: string;
+  /** Set after a wrong PIN so the dialog can say so, with the token's tries-left flags. */
+  previousAttempt?: 'incorrect';
+}
+
+export interface ConsentProvider {
+  /** True when the user allows this origin to use the agent (remembered by the caller). */
+  approveOrigin(request: OriginApprovalRequest, signal: AbortSignal): Promise<boolean>;
+  /** True when the user agrees to sign these documents with this certificate. */
+  approveSigning(request: SigningApprovalRequest, signal: AbortSignal): Promise<boolean>;
+  /** The PIN, or null when the user cancels. Not called for tokens with a PIN pad. */
+  askPin(request: PinRequest, signal: AbortSignal): Promise<string | null>;
+}

@@ -1,0 +1,161 @@
+/** Every stable error code with what the user should do, Vietnamese first. */
+export const catalog = {
+  PIN_INCORRECT: {
+    vi: 'Mã PIN không đúng. Hãy nhập lại cẩn thận; nhập sai nhiều lần sẽ khóa thiết bị ký số.',
+    en: 'The PIN is incorrect. Enter it again carefully; too many wrong PINs lock the token.',
+  },
+  PIN_LOCKED: {
+    vi: 'Mã PIN đã bị khóa. Liên hệ bộ phận CNTT hoặc đơn vị cấp chứng thư số để mở khóa.',
+    en: 'The PIN is locked. Contact your IT staff or the certificate issuer to unlock it.',
+  },
+  PIN_EXPIRED: {
+    vi: 'Mã PIN đã hết hạn hoặc phải đổi. Hãy đổi PIN bằng công cụ của thiết bị rồi thử lại.',
+    en: "The PIN has expired or must be changed. Change it with the token's tool and try again.",
+  },
+  PIN_INVALID: {
+    vi: 'Mã PIN không hợp lệ (độ dài hoặc ký tự). Kiểm tra lại mã PIN.',
+    en: 'The PIN has an invalid length or characters. Check the PIN.',
+  },
+  PIN_REQUIRED: {
+    vi: 'Cần nhập mã PIN để ký. Hãy nhập mã PIN của thiết bị ký số.',
+    en: 'A PIN is needed to sign. Enter the PIN of your token.',
+  },
+  USER_CANCELLED: {
+    vi: 'Người dùng đã hủy thao tác ký.',
+    en: 'The user cancelled the signing.',
+  },
+  TOKEN_REMOVED: {
+    vi: 'Thiết bị ký số đã bị rút ra trong khi đang dùng. Cắm lại thiết bị và thử lại.',
+    en: 'The token was removed while in use. Plug it in again and retry.',
+  },
+  TOKEN_NOT_PRESENT: {
+    vi: 'Không tìm thấy thiết bị ký số. Cắm thiết bị (USB token hoặc đầu đọc SIM PKI) rồi thử lại.',
+    en: 'No token found. Plug in your USB token or SIM PKI reader and retry.',
+  },
+  TOKEN_NOT_RECOGNIZED: {
+    vi: 'Thiết bị ký số không được nhận dạng. Cài đặt phần mềm (driver) của nhà cung cấp thiết bị.',
+    en: "The token is not recognised. Install the token vendor's driver software.",
+  },
+  TOKEN_BUSY: {
+    vi: 'Thiết bị ký số đang bận. Chờ thao tác trước hoàn tất rồi thử lại.',
+    en: 'The token is busy. Wait for the previous operation to finish and retry.',
+  },
+  KEY_NOT_FOUND: {
+    vi: 'Không tìm thấy khóa bí mật tương ứng với chứng thư số trên thiết bị. Chọn chứng thư số khác.',
+    en: 'The private key for this certificate is not on the token. Choose another certificate.',
+  },
+  CERTIFICATE_NOT_FOUND: {
+    vi: 'Không tìm thấy chứng thư số đã chọn. Cắm đúng thiết bị ký số hoặc chọn lại chứng thư số.',
+    en: 'The chosen certificate was not found. Plug in the right token or choose again.',
+  },
+  CERTIFICATE_EXPIRED: {
+    vi: 'Chứng thư số đã hết hạn. Liên hệ đơn vị cấp để gia hạn chứng thư số.',
+    en: 'The certificate has expired. Contact the issuer to renew it.',
+  },
+  CERTIFICATE_NOT_YET_VALID: {
+    vi: 'Chứng thư số chưa có hiệu lực. Kiểm tra đồng hồ máy tính hoặc chờ đến ngày hiệu lực.',
+    en: "The certificate is not valid yet. Check the computer's clock or wait until it is valid.",
+  },
+  CERTIFICATE_UNTRUSTED: {
+    vi: 'Chứng thư số không chuỗi được tới nhà cung cấp tin cậy. Liên hệ bộ phận CNTT.',
+    en: 'The certificate does not chain to a trusted issuer. Contact your IT staff.',
+  },
+  KEY_USAGE_NOT_ALLOWED: {
+    vi: 'Chứng thư số này không được phép dùng để ký. Chọn chứng thư số ký số khác.',
+    en: 'This certificate may not be used for signing. Choose a signing certificate.',
+  },
+  MECHANISM_UNSUPPORTED: {
+    vi: 'Thiết bị ký số không hỗ trợ thuật toán ký được yêu cầu. Chọn thuật toán khác hoặc thiết bị khác.',
+    en: 'The token does not support the requested signature algorithm. Choose another algorithm or token.',
+  },
+  MODULE_LOAD_FAILED: {
+    vi: 'Không nạp được thư viện PKCS#11 của thiết bị. Cài lại phần mềm của nhà cung cấp hoặc kiểm tra đường dẫn trong cấu hình.',
+    en: "The token's PKCS#11 library could not be loaded. Reinstall the vendor software or check the path in the configuration.",
+  },
+  MODULE_CRASHED: {
+    vi: 'Thư viện của thiết bị ký số bị lỗi và đã được khởi động lại. Thử lại; nếu lặp lại, liên hệ bộ phận CNTT.',
+    en: "The token's library crashed and was restarted. Retry; if it happens again, contact your IT staff.",
+  },
+  MODULE_TIMEOUT: {
+    vi: 'Thư viện của thiết bị ký số không phản hồi và đã được khởi động lại. Rút và cắm lại thiết bị rồi thử lại.',
+    en: "The token's library stopped responding and was restarted. Unplug and replug the token, then retry.",
+  },
+  DEVICE_ERROR: {
+    vi: 'Thiết bị ký số báo lỗi. Rút ra, cắm lại và thử lại; nếu lặp lại, liên hệ bộ phận CNTT.',
+    en: 'The token reported an error. Unplug it, plug it in again and retry; if it persists, contact IT.',
+  },
+  DEVICE_MEMORY: {
+    vi: 'Thiết bị ký số hết bộ nhớ. Rút ra, cắm lại và thử lại.',
+    en: 'The token ran out of memory. Unplug it, plug it in again and retry.',
+  },
+  SIGNING_FAILED: {
+    vi: 'Ký số không thành công. Thử lại; nếu lặp lại, chạy "kyso doctor" và gửi kết quả cho bộ phận CNTT.',
+    en: 'Signing failed. Retry; if it persists, run "kyso doctor" and send the result to IT.',
+  },
+  INVALID_INPUT: {
+    vi: 'Dữ liệu gửi đến không hợp lệ. Báo lỗi cho nhà phát triển hệ thống.',
+    en: 'The request data is invalid. Report this to the developer of the system.',
+  },
+  HASH_LENGTH_MISMATCH: {
+    vi: 'Độ dài giá trị băm không khớp với thuật toán băm. Báo lỗi cho nhà phát triển hệ thống.',
+    en: 'The hash length does not match the hash algorithm. Report this to the developer of the system.',
+  },
+  ORIGIN_NOT_ALLOWED: {
+    vi: 'Trang web này chưa được phép dùng ký số. Người dùng cần cho phép trang web trong ứng dụng Kyso.',
+    en: 'This website is not allowed to sign. The user must approve it in the Kyso app.',
+  },
+  HOST_NOT_ALLOWED: {
+    vi: 'Yêu cầu bị chặn vì tên máy chủ không phải localhost.',
+    en: 'The request was blocked because the host name is not a loopback name.',
+  },
+  RATE_LIMITED: {
+    vi: 'Quá nhiều yêu cầu. Chờ một chút rồi thử lại.',
+    en: 'Too many requests. Wait a moment and retry.',
+  },
+  MESSAGE_TOO_LARGE: {
+    vi: 'Dữ liệu gửi đến quá lớn.',
+    en: 'The message is too large.',
+  },
+  PROTOCOL_VERSION_UNSUPPORTED: {
+    vi: 'Phiên bản giao thức không tương thích. Cập nhật Kyso Agent hoặc hệ thống quản lý văn bản.',
+    en: 'Incompatible protocol version. Update Kyso Agent or the document system.',
+  },
+  PDF_ENCRYPTED: {
+    vi: 'Tệp PDF được mã hóa bằng mật khẩu nên không thể ký. Hãy dùng bản không mã hóa.',
+    en: 'The PDF is password-encrypted and cannot be signed. Use an unencrypted copy.',
+  },
+  PDF_MALFORMED: {
+    vi: 'Tệp PDF bị hỏng hoặc không đúng định dạng. Xuất lại tệp PDF từ phần mềm soạn thảo.',
+    en: 'The PDF is damaged or malformed. Export the PDF again from the authoring software.',
+  },
+  PDF_UNSUPPORTED: {
+    vi: 'Tệp PDF có cấu trúc chưa được hỗ trợ để ký.',
+    en: 'The PDF uses a structure that is not supported for signing.',
+  },
+  PDF_ANCHOR_NOT_FOUND: {
+    vi: 'Không tìm thấy vị trí đặt chữ ký trong văn bản. Kiểm tra lại mẫu văn bản.',
+    en: 'The signature placement text was not found in the document. Check the document template.',
+  },
+  PDF_CERTIFIED_NO_CHANGES: {
+    vi: 'Văn bản đã được chứng thực và không cho phép thêm chữ ký.',
+    en: 'The document is certified and does not allow further signatures.',
+  },
+  FILE_EXISTS: {
+    vi: 'Tệp đích đã tồn tại. Chọn tên tệp khác.',
+    en: 'The output file already exists. Choose another name.',
+  },
+  AGENT_NOT_RUNNING: {
+    vi: 'Kyso Agent chưa chạy. Mở ứng dụng Kyso hoặc cài đặt Kyso Agent.',
+    en: 'Kyso Agent is not running. Open the Kyso app or install Kyso Agent.',
+  },
+  TIMEOUT: {
+    vi: 'Hết thời gian chờ. Thử lại.',
+    en: 'The operation timed out. Retry.',
+  },
+  INTERNAL_ERROR: {
+    vi: 'Lỗi nội bộ. Chạy "kyso doctor" và gửi kết quả cho bộ phận CNTT.',
+    en: 'Internal error. Run "kyso doctor" and send the result to IT.',
+  },
+} as const satisfies Record<string, { vi: string; en: string }>;
+
+export type ErrorCode = keyof typeof catalog;

@@ -1,0 +1,81 @@
+/**
+ * PKCS#11 return values (CKR_*) mapped to stable error codes by number, never by message text.
+ * Values from the PKCS#11 v2.40 / 3.0 headers.
+ */
+import type { ErrorCode } from './catalog.ts';
+
+const ckrNames: Record<number, string> = {
+  0x00: 'CKR_OK',
+  0x01: 'CKR_CANCEL',
+  0x02: 'CKR_HOST_MEMORY',
+  0x03: 'CKR_SLOT_ID_INVALID',
+  0x05: 'CKR_GENERAL_ERROR',
+  0x06: 'CKR_FUNCTION_FAILED',
+  0x07: 'CKR_ARGUMENTS_BAD',
+  0x30: 'CKR_DEVICE_ERROR',
+  0x31: 'CKR_DEVICE_MEMORY',
+  0x32: 'CKR_DEVICE_REMOVED',
+  0x50: 'CKR_FUNCTION_CANCELED',
+  0x54: 'CKR_FUNCTION_NOT_SUPPORTED',
+  0x60: 'CKR_KEY_HANDLE_INVALID',
+  0x63: 'CKR_KEY_TYPE_INCONSISTENT',
+  0x68: 'CKR_KEY_FUNCTION_NOT_PERMITTED',
+  0x70: 'CKR_MECHANISM_INVALID',
+  0x71: 'CKR_MECHANISM_PARAM_INVALID',
+  0x82: 'CKR_OBJECT_HANDLE_INVALID',
+  0x90: 'CKR_OPERATION_ACTIVE',
+  0x91: 'CKR_OPERATION_NOT_INITIALIZED',
+  0xa0: 'CKR_PIN_INCORRECT',
+  0xa1: 'CKR_PIN_INVALID',
+  0xa2: 'CKR_PIN_LEN_RANGE',
+  0xa3: 'CKR_PIN_EXPIRED',
+  0xa4: 'CKR_PIN_LOCKED',
+  0xb0: 'CKR_SESSION_CLOSED',
+  0xb3: 'CKR_SESSION_HANDLE_INVALID',
+  0xe0: 'CKR_TOKEN_NOT_PRESENT',
+  0xe1: 'CKR_TOKEN_NOT_RECOGNIZED',
+  0x100: 'CKR_USER_ALREADY_LOGGED_IN',
+  0x101: 'CKR_USER_NOT_LOGGED_IN',
+  0x102: 'CKR_USER_PIN_NOT_INITIALIZED',
+  0x103: 'CKR_USER_TYPE_INVALID',
+  0x104: 'CKR_USER_ANOTHER_ALREADY_LOGGED_IN',
+  0x150: 'CKR_BUFFER_TOO_SMALL',
+  0x190: 'CKR_CRYPTOKI_NOT_INITIALIZED',
+  0x191: 'CKR_CRYPTOKI_ALREADY_INITIALIZED',
+};
+
+const ckrCodes: Record<number, ErrorCode> = {
+  0x01: 'USER_CANCELLED',
+  0x50: 'USER_CANCELLED',
+  0x02: 'DEVICE_MEMORY',
+  0x31: 'DEVICE_MEMORY',
+  0x03: 'TOKEN_NOT_PRESENT',
+  0x30: 'DEVICE_ERROR',
+  0x32: 'TOKEN_REMOVED',
+  0xb0: 'TOKEN_REMOVED',
+  0xb3: 'TOKEN_REMOVED',
+  0x60: 'KEY_NOT_FOUND',
+  0x82: 'KEY_NOT_FOUND',
+  0x63: 'MECHANISM_UNSUPPORTED',
+  0x68: 'KEY_USAGE_NOT_ALLOWED',
+  0x70: 'MECHANISM_UNSUPPORTED',
+  0x71: 'MECHANISM_UNSUPPORTED',
+  0x90: 'TOKEN_BUSY',
+  0xa0: 'PIN_INCORRECT',
+  0xa1: 'PIN_INVALID',
+  0xa2: 'PIN_INVALID',
+  0xa3: 'PIN_EXPIRED',
+  0xa4: 'PIN_LOCKED',
+  0xe0: 'TOKEN_NOT_PRESENT',
+  0xe1: 'TOKEN_NOT_RECOGNIZED',
+  0x101: 'PIN_REQUIRED',
+  0x102: 'PIN_LOCKED',
+};
+
+export function ckrName(ckr: number): string {
+  return ckrNames[ckr] ?? `CKR_0x${ckr.toString(16).padStart(8, '0')}`;
+}
+
+export function errorCodeForCkr(ckr: number): ErrorCode {
+  return ckrCodes[ckr] ?? 'SIGNING_FAILED';
+}
