@@ -144,6 +144,14 @@ export const catalog = {
     vi: 'Tệp đích đã tồn tại. Chọn tên tệp khác.',
     en: 'The output file already exists. Choose another name.',
   },
+  LOCAL_NETWORK_ACCESS_BLOCKED: {
+    vi: 'Trình duyệt đã chặn trang web kết nối tới Kyso Agent trên máy này (quyền "truy cập mạng cục bộ"). Cho phép quyền này trong biểu tượng ổ khóa cạnh địa chỉ, hoặc nhờ bộ phận CNTT thêm trang web vào chính sách LocalNetworkAccessAllowedForUrls.',
+    en: 'The browser blocked this website from reaching Kyso Agent on this computer (local network access permission). Allow it from the padlock icon next to the address, or ask IT to add the site to the LocalNetworkAccessAllowedForUrls policy.',
+  },
+  CONFIG_INVALID: {
+    vi: 'Tệp cấu hình Kyso không hợp lệ. Sửa mục được nêu trong chi tiết lỗi hoặc xóa tệp để dùng mặc định.',
+    en: 'The Kyso configuration file is invalid. Fix the setting named in the error details, or delete the file to use defaults.',
+  },
   AGENT_NOT_RUNNING: {
     vi: 'Kyso Agent chưa chạy. Mở ứng dụng Kyso hoặc cài đặt Kyso Agent.',
     en: 'Kyso Agent is not running. Open the Kyso app or install Kyso Agent.',
