@@ -1,0 +1,25 @@
+/** Agent configuration: the admin's config file and the user's approved-origins store. */
+export {
+  DEFAULT_PORT,
+  defaultConfig,
+  defaultConfigDir,
+  loadConfig,
+  normaliseOrigin,
+  parseConfig,
+  type AgentConfig,
+  type JournalPolicy,
+  type PinCachePolicy,
+  type ServerLimits,
+} from './config.ts';
+export { OriginStore, type ApprovedOrigin } from './origins.ts';
+
+import { join } from 'node:path';
+
+/** Where each file lives inside the config directory. */
+export function configPaths(dir: string): { config: string; origins: string; journal: string } {
+  return {
+    config: join(dir, 'config.json'),
+    origins: join(dir, 'approved-origins.json'),
+    journal: join(dir, 'journal', 'signing.jsonl'),
+  };
+}

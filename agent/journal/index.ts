@@ -1,0 +1,11 @@
+/** Append-only signing journal: the evidence of who signed what, from which website. */
+export {
+  Journal,
+  readJournal,
+  type JournalDocument,
+  type JournalOptions,
+  type JournalRecord,
+  type JournalResult,
+  type NewJournalRecord,
+  type ReadResult,
+} from './journal.ts';

@@ -1,0 +1,103 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Journal, readJournal, type NewJournalRecord } from './index.ts';
+
+function record(n: number): NewJournalRecord {
+  return {
+    requestId: `c1:${n}`,
+    origin: 'http://127.0.0.1:8080',
+    method: 'sign.hash',
+    certificateId: 'ab'.repeat(32),
+    certificateSubject: 'CN=Nguyễn Văn A',
+    tokenLabel: 'leader',
+    documents: [{ name: `văn bản ${n}.pdf`, hashAlgorithm: 'SHA-256', digestHex: '00'.repeat(32) }],
+    result: 'signed',
+    errorCode: null,
+  };
+}
+
+function tempFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'kyso-journal-')), 'j', 'signing.jsonl');
+}
+
+describe('Journal', () => {
+  it('appends concurrent records, one line each, readable in order', async () => {
+    const file = tempFile();
+    const journal = new Journal(file, { maxBytes: 10 * 1024 * 1024, keepFiles: 2 });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => journal.append(record(i))));
+    await journal.close();
+    const { records, skipped } = await readJournal(file);
+    expect(skipped).toEqual([]);
+    expect(records.map((r) => r.requestId)).toEqual(
+      Array.from({ length: 300 }, (_, i) => `c1:${i}`),
+    );
+    expect(records[0]?.documents[0]?.name).toBe('văn bản 0.pdf');
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(301);
+  });
+
+  it('skips a torn last line and keeps appending after it on the next start', async () => {
+    const file = tempFile();
+    const first = new Journal(file, { maxBytes: 1 << 20, keepFiles: 1 });
+    await first.append(record(1));
+    await first.close();
+    // Simulate a crash in the middle of write(): half a record, no newline.
+    appendFileSync(file, JSON.stringify(record(2)).slice(0, 40));
+    let read = await readJournal(file);
+    expect(read.records).toHaveLength(1);
+    expect(read.skipped).toEqual([{ file, line: 2 }]);
+    const second = new Journal(file, { maxBytes: 1 << 20, keepFiles: 1 });
+    await second.append(record(3));
+    await second.close();
+    read = await readJournal(file);
+    expect(read.records.map((r) => r.requestId)).toEqual(['c1:1', 'c1:3']);
+    expect(read.skipped).toHaveLength(1);
+  });
+
+  it('rotates by size and reads rotated files oldest first; drops beyond keepFiles', async () => {
+    const file = tempFile();
+    const lineSize =
+      Buffer.byteLength(JSON.stringify({ v: 1, ...record(0), time: new Date().toISOString() })) + 1;
+    const journal = new Journal(file, { maxBytes: lineSize * 3 + 10, keepFiles: 2 });
+    for (let i = 0; i < 10; i++) await journal.append(record(i));
+    await journal.close();
+    const { records } = await readJournal(file);
+    // 3 per file, current + 2 rotated kept: records 0-2 rotated out.
+    expect(records.map((r) => r.requestId)).toEqual([
+      'c1:3',
+      'c1:4',
+      'c1:5',
+      'c1:6',
+      'c1:7',
+      'c1:8',
+      'c1:9',
+    ]);
+  });
+
+  it('filters by --since and never stores anything but the given fields', async () => {
+    const file = tempFile();
+    const journal = new Journal(file, { maxBytes: 1 << 20, keepFiles: 1 });
+    await journal.append({ ...record(1), time: '2026-01-01T00:00:00.000Z' });
+    await journal.append({ ...record(2), time: '2026-06-01T00:00:00.000Z' });
+    await journal.close();
+    const { records } = await readJournal(file, { since: new Date('2026-03-01T00:00:00Z') });
+    expect(records.map((r) => r.requestId)).toEqual(['c1:2']);
+  });
+
+  it('treats non-record JSON lines as skipped', async () => {
+    const file = tempFile();
+    const journal = new Journal(file, { maxBytes: 1 << 20, keepFiles: 1 });
+    await journal.append(record(1));
+    await journal.close();
+    appendFileSync(file, '{"hello":1}\n');
+    const { records, skipped } = await readJournal(file);
+    expect(records).toHaveLength(1);
+    expect(skipped).toHaveLength(1);
+  });
+
+  it('reads an empty or missing journal as no records', async () => {
+    const file = tempFile();
+    expect(await readJournal(file)).toEqual({ records: [], skipped: [] });
+  });
+});
