@@ -1,0 +1,16 @@
+/** How the agent asks its user. Implementations: terminal, scripted (tray lives in tray/). */
+export type {
+  ConsentProvider,
+  DocumentToSign,
+  OriginApprovalRequest,
+  PinRequest,
+  SigningApprovalRequest,
+} from './types.ts';
+export { TerminalConsent, type TerminalConsentOptions } from './terminal.ts';
+export {
+  ScriptedConsent,
+  parseConsentScript,
+  type ConsentLogEntry,
+  type ConsentScript,
+} from './scripted.ts';
+export { ConsentQueue } from './queue.ts';

@@ -1,0 +1,141 @@
+/**
+ * Terminal consent for headless use: asks on the controlling terminal (/dev/tty), not on
+ * stdin/stdout, so it works while the agent's output is piped to a log. The PIN is read with
+ * echo off. Vietnamese first, English second.
+ */
+import { openSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+import { ReadStream, WriteStream } from 'node:tty';
+import { KysoError } from '../errors/index.ts';
+import type {
+  ConsentProvider,
+  OriginApprovalRequest,
+  PinRequest,
+  SigningApprovalRequest,
+} from './types.ts';
+
+export interface TerminalConsentOptions {
+  /** Defaults to /dev/tty, opened on the first prompt. */
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+}
+
+/** Short form of a hex digest: first and last 8 characters. */
+function shortDigest(hex: string): string {
+  return hex.length <= 20 ? hex : `${hex.slice(0, 8)}…${hex.slice(-8)}`;
+}
+
+export class TerminalConsent implements ConsentProvider {
+  private input: NodeJS.ReadableStream | undefined;
+  private output: NodeJS.WritableStream | undefined;
+
+  constructor(options: TerminalConsentOptions = {}) {
+    this.input = options.input;
+    this.output = options.output;
+  }
+
+  private streams(): { input: NodeJS.ReadableStream; output: NodeJS.WritableStream } {
+    if (!this.input || !this.output) {
+      let fd: number;
+      try {
+        fd = openSync('/dev/tty', 'r+');
+      } catch {
+        throw new KysoError('USER_CANCELLED', { reason: 'no terminal to ask the user on' });
+      }
+      this.input ??= new ReadStream(fd);
+      this.output ??= new WriteStream(fd);
+    }
+    return { input: this.input, output: this.output };
+  }
+
+  private write(text: string): void {
+    this.streams().output.write(text);
+  }
+
+  /** One line of input; with hidden, typed characters are not echoed. */
+  private async question(
+    prompt: string,
+    signal: AbortSignal,
+    hidden = false,
+  ): Promise<string | null> {
+    const { input, output } = this.streams();
+    let muted = false;
+    const echo = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (!muted) output.write(chunk);
+        callback();
+      },
+    });
+    const terminal = (input as Partial<ReadStream>).isTTY === true;
+    const rl = createInterface({ input, output: echo, terminal });
+    try {
+      const answer = rl.question(prompt, { signal });
+      muted = hidden;
+      return await answer;
+    } catch {
+      return null; // aborted: the requesting page went away
+    } finally {
+      if (hidden) output.write('\n');
+      rl.close();
+    }
+  }
+
+  private async yesNo(prompt: string, signal: AbortSignal): Promise<boolean> {
+    for (;;) {
+      const answer = await this.question(prompt, signal);
+      if (answer === null) return false;
+      const a = answer.trim().toLowerCase();
+      if (['c', 'có', 'co', 'y', 'yes'].includes(a)) return true;
+      if (['k', 'không', 'khong', 'n', 'no', ''].includes(a)) return false;
+    }
+  }
+
+  approveOrigin(request: OriginApprovalRequest, signal: AbortSignal): Promise<boolean> {
+    this.write(
+      `\n── Trang web mới / New website ──\n` +
+        `  ${request.origin}\n` +
+        `  muốn dùng Kyso để ký số. / wants to use Kyso for signing.\n`,
+    );
+    return this.yesNo('Cho phép? / Allow? [c/y = có/yes, k/n = không/no]: ', signal);
+  }
+
+  approveSigning(request: SigningApprovalRequest, signal: AbortSignal): Promise<boolean> {
+    const { certificate: cert, documents } = request;
+    const lines = documents
+      .slice(0, 20)
+      .map((d, i) => `    ${i + 1}. ${d.name}  (${d.hashAlgorithm} ${shortDigest(d.digestHex)})`);
+    if (documents.length > 20) lines.push(`    … +${documents.length - 20}`);
+    this.write(
+      `\n── Yêu cầu ký số / Signing request ──\n` +
+        `  Trang web / Website:     ${request.origin}\n` +
+        `  Chứng thư / Certificate: ${cert.commonName} — ${cert.issuer.text}\n` +
+        `                           hết hạn / expires ${cert.notAfter}\n` +
+        `  Thiết bị / Token:        ${request.token.label} (${request.token.serialNumber})\n` +
+        `  Số văn bản / Documents:  ${documents.length}\n` +
+        lines.join('\n') +
+        '\n',
+    );
+    return this.yesNo('Đồng ý ký? / Sign? [c/y = có/yes, k/n = không/no]: ', signal);
+  }
+
+  async askPin(request: PinRequest, signal: AbortSignal): Promise<string | null> {
+    const { pin } = request.token;
+    if (request.previousAttempt === 'incorrect') {
+      this.write('  Mã PIN không đúng. / Wrong PIN.\n');
+    }
+    if (pin.finalTry) {
+      this.write(
+        '  CẢNH BÁO: lần nhập cuối, sai nữa sẽ khóa thiết bị. / WARNING: last try before the token locks.\n',
+      );
+    } else if (pin.countLow) {
+      this.write('  Đã có lần nhập sai PIN. / A wrong PIN was entered before.\n');
+    }
+    const answer = await this.question(
+      `  PIN cho / for "${request.token.label}" (để trống để hủy / empty to cancel): `,
+      signal,
+      true,
+    );
+    return answer === null || answer === '' ? null : answer;
+  }
+}
