@@ -36,6 +36,14 @@ export const catalog = {
     vi: 'Thiết bị ký số không được nhận dạng. Cài đặt phần mềm (driver) của nhà cung cấp thiết bị.',
     en: "The token is not recognised. Install the token vendor's driver software.",
   },
+  DEVICE_MODULE_MISSING: {
+    vi: 'Đã nhận ra thiết bị ký số nhưng chưa cài phần mềm (thư viện PKCS#11) cho nó. Cài phần mềm được nêu trong thông báo rồi cắm lại thiết bị.',
+    en: 'The token was recognised but its software (PKCS#11 library) is not installed. Install the software named in the message, then replug the token.',
+  },
+  DEVICE_DATABASE_INVALID: {
+    vi: 'Tệp danh mục thiết bị ký số bị lỗi. Cài lại Kyso Agent hoặc báo cho bộ phận CNTT.',
+    en: 'The token device database is invalid. Reinstall Kyso Agent or report it to IT.',
+  },
   TOKEN_BUSY: {
     vi: 'Thiết bị ký số đang bận. Chờ thao tác trước hoàn tất rồi thử lại.',
     en: 'The token is busy. Wait for the previous operation to finish and retry.',
@@ -135,6 +143,18 @@ export const catalog = {
   PDF_ANCHOR_NOT_FOUND: {
     vi: 'Không tìm thấy vị trí đặt chữ ký trong văn bản. Kiểm tra lại mẫu văn bản.',
     en: 'The signature placement text was not found in the document. Check the document template.',
+  },
+  PDF_PLACEMENT_INVALID: {
+    vi: 'Vị trí đặt chữ ký không hợp lệ (trang không tồn tại hoặc khung nằm ngoài trang). Chọn lại trang và vị trí.',
+    en: 'The signature position is invalid (no such page, or the box lies outside the page). Choose the page and position again.',
+  },
+  PDF_IMAGE_INVALID: {
+    vi: 'Ảnh chữ ký hoặc con dấu không đọc được hoặc quá lớn. Dùng ảnh PNG nền trong suốt, dưới 25 triệu điểm ảnh.',
+    en: 'The signature or seal image cannot be read or is too large. Use a PNG with a transparent background, under 25 megapixels.',
+  },
+  PDF_IMAGE_REQUIRED: {
+    vi: 'Kiểu chữ ký này cần ảnh chữ ký (hoặc ảnh con dấu). Chọn tệp ảnh PNG rồi ký lại.',
+    en: 'This signature type needs a signature (or seal) image. Choose a PNG file and sign again.',
   },
   PDF_CERTIFIED_NO_CHANGES: {
     vi: 'Văn bản đã được chứng thực và không cho phép thêm chữ ký.',
