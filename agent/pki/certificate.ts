@@ -1,0 +1,166 @@
+/**
+ * Parses an X.509 certificate into the fields people and filters need, with Vietnamese
+ * diacritics intact (UTF8String/BMPString decoded as such, never escaped).
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import {
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  KeyUsage,
+  KeyUsageFlags,
+  type Name,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+} from '@peculiar/asn1-x509';
+import { KysoError } from '../errors/index.ts';
+import type { CertificateInfo, DistinguishedName } from '../tokens/types.ts';
+
+const attributeNames: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.4': 'SN',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.9': 'street',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.12': 'T',
+  '2.5.4.42': 'GN',
+  '0.9.2342.19200300.100.1.1': 'UID',
+  '1.2.840.113549.1.9.1': 'E',
+  '0.9.2342.19200300.100.1.25': 'DC',
+};
+
+const keyUsageNames: Array<[number, string]> = [
+  [KeyUsageFlags.digitalSignature, 'digitalSignature'],
+  [KeyUsageFlags.nonRepudiation, 'nonRepudiation'],
+  [KeyUsageFlags.keyEncipherment, 'keyEncipherment'],
+  [KeyUsageFlags.dataEncipherment, 'dataEncipherment'],
+  [KeyUsageFlags.keyAgreement, 'keyAgreement'],
+  [KeyUsageFlags.keyCertSign, 'keyCertSign'],
+  [KeyUsageFlags.cRLSign, 'cRLSign'],
+  [KeyUsageFlags.encipherOnly, 'encipherOnly'],
+  [KeyUsageFlags.decipherOnly, 'decipherOnly'],
+];
+
+const ekuNames: Record<string, string> = {
+  '1.3.6.1.5.5.7.3.1': 'serverAuth',
+  '1.3.6.1.5.5.7.3.2': 'clientAuth',
+  '1.3.6.1.5.5.7.3.3': 'codeSigning',
+  '1.3.6.1.5.5.7.3.4': 'emailProtection',
+  '1.3.6.1.5.5.7.3.8': 'timeStamping',
+  '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
+  '1.3.6.1.4.1.311.10.3.12': 'documentSigning',
+  '1.2.840.113583.1.1.5': 'pdfAuthenticDocuments',
+};
+
+const curveNames: Record<string, string> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
+
+function escapeValue(value: string): string {
+  return value
+    .replace(/([,+"\\<>;=])/g, '\\$1')
+    .replace(/^(\s|#)/, '\\$1')
+    .replace(/\s$/, '\\ ');
+}
+
+export function parseName(name: Name): DistinguishedName {
+  const attributes = name.flatMap((rdn) =>
+    rdn.map((atv) => ({
+      oid: atv.type,
+      type: attributeNames[atv.type] ?? atv.type,
+      value: atv.value.toString(),
+    })),
+  );
+  const text = [...attributes]
+    .reverse()
+    .map((a) => `${a.type}=${escapeValue(a.value)}`)
+    .join(', ');
+  return { text, attributes };
+}
+
+export type ParsedCertificate = Omit<
+  CertificateInfo,
+  'tokenId' | 'label' | 'keyId' | 'hasPrivateKey' | 'alwaysAuthenticate'
+>;
+
+export function parseCertificate(der: Buffer): ParsedCertificate {
+  let certificate: Certificate;
+  let x509: X509Certificate;
+  try {
+    certificate = AsnConvert.parse(der, Certificate);
+    x509 = new X509Certificate(der);
+  } catch (error) {
+    throw new KysoError('INVALID_INPUT', {
+      reason: 'certificate could not be parsed',
+      cause: error instanceof Error ? error.message : String(error),
+    });
+  }
+  const tbs = certificate.tbsCertificate;
+  const subject = parseName(tbs.subject);
+  const issuer = parseName(tbs.issuer);
+  let keyUsage: string[] = [];
+  let extendedKeyUsage: string[] = [];
+  let isCA = false;
+  for (const extension of tbs.extensions ?? []) {
+    const value = extension.extnValue.buffer;
+    if (extension.extnID === id_ce_keyUsage) {
+      const flags = AsnConvert.parse(value, KeyUsage).toNumber();
+      keyUsage = keyUsageNames.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
+    } else if (extension.extnID === id_ce_extKeyUsage) {
+      extendedKeyUsage = AsnConvert.parse(value, ExtendedKeyUsage).map(
+        (oid) => ekuNames[oid] ?? oid,
+      );
+    } else if (extension.extnID === id_ce_basicConstraints) {
+      isCA = AsnConvert.parse(value, BasicConstraints).cA;
+    }
+  }
+  const publicKey = x509.publicKey;
+  const details = publicKey.asymmetricKeyDetails ?? {};
+  const keyType = publicKey.asymmetricKeyType;
+  const keyAlgorithm =
+    keyType === 'rsa' || keyType === 'rsa-pss' ? 'RSA' : keyType === 'ec' ? 'EC' : 'other';
+  const curve = details.namedCurve;
+  const curveSize: Record<string, number> = { 'P-256': 256, 'P-384': 384, 'P-521': 521 };
+  const namedCurve = curve ? (curveNames[curve] ?? curve) : undefined;
+  const commonName =
+    subject.attributes.find((a) => a.type === 'CN')?.value ??
+    subject.attributes.find((a) => a.type === 'O')?.value ??
+    subject.text;
+  return {
+    id: createHash('sha256').update(der).digest('hex'),
+    subject,
+    issuer,
+    commonName,
+    serialNumber: x509.serialNumber.replace(/^0+(?=.)/, '').toUpperCase(),
+    notBefore: new Date(x509.validFrom).toISOString(),
+    notAfter: new Date(x509.validTo).toISOString(),
+    keyUsage,
+    extendedKeyUsage,
+    keyAlgorithm,
+    keySize:
+      keyAlgorithm === 'RSA'
+        ? (details.modulusLength ?? 0)
+        : namedCurve
+          ? (curveSize[namedCurve] ?? 0)
+          : 0,
+    ...(namedCurve ? { namedCurve } : {}),
+    isCA,
+    certificate: der.toString('base64'),
+  };
+}
+
+/** True when the certificate is valid at the given time. */
+export function isValidAt(
+  certificate: Pick<CertificateInfo, 'notBefore' | 'notAfter'>,
+  at: Date,
+): boolean {
+  return at >= new Date(certificate.notBefore) && at <= new Date(certificate.notAfter);
+}

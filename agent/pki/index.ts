@@ -1,0 +1,1 @@
+export { parseCertificate, parseName, isValidAt, type ParsedCertificate } from './certificate.ts';

@@ -1,0 +1,397 @@
+/**
+ * Synchronous PKCS#11 calls for one module, run only inside a token host process. Every
+ * failure leaves here as a KysoError with a stable code mapped from the numeric CKR value.
+ */
+import pkcs11js from 'pkcs11js';
+import { KysoError, ckrName, errorCodeForCkr } from '../../errors/index.ts';
+import { digestInfo, ecdsaRawToDer } from '../mechanisms.ts';
+import type { HashAlgorithm } from '../types.ts';
+import type { HostSignParams, ModuleInfo, RawCertificate, RawSlot } from './protocol.ts';
+
+// Flags pkcs11js does not export.
+const CKF_TOKEN_PRESENT = 0x1;
+const CKF_REMOVABLE_DEVICE = 0x2;
+const CKF_HW_SLOT = 0x4;
+const CKS_RO_USER_FUNCTIONS = 1;
+const CKS_RW_USER_FUNCTIONS = 3;
+const CKR_USER_ALREADY_LOGGED_IN = 0x100;
+const CKR_USER_NOT_LOGGED_IN = 0x101;
+const CKR_CANT_LOCK = 0x0a;
+const CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x191;
+/** Errors after which we check whether the token is still there. */
+const PRESENCE_SUSPECT = new Set([0x05, 0x06, 0x30, 0x32, 0x60, 0x82, 0xb0, 0xb3, 0xe0, 0x03]);
+
+const hashMechanisms: Record<HashAlgorithm, { hash: number; mgf: number }> = {
+  'SHA-256': { hash: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256 },
+  'SHA-384': { hash: pkcs11js.CKM_SHA384, mgf: pkcs11js.CKG_MGF1_SHA384 },
+  'SHA-512': { hash: pkcs11js.CKM_SHA512, mgf: pkcs11js.CKG_MGF1_SHA512 },
+};
+
+function ckrOf(error: unknown): number | undefined {
+  return error instanceof pkcs11js.Pkcs11Error ? error.code : undefined;
+}
+
+function fromPkcs11(error: unknown, context: Record<string, string | number | boolean> = {}) {
+  if (error instanceof KysoError) return error;
+  const ckr = ckrOf(error);
+  if (ckr === undefined) {
+    return new KysoError('SIGNING_FAILED', {
+      ...context,
+      cause: error instanceof Error ? error.message : String(error),
+    });
+  }
+  return new KysoError(errorCodeForCkr(ckr), { ...context, ckr: ckrName(ckr) });
+}
+
+function slotKey(handle: Buffer): string {
+  return handle.length >= 8
+    ? handle.readBigUInt64LE(0).toString()
+    : handle.readUInt32LE(0).toString();
+}
+
+function hex(value: unknown): string {
+  return Buffer.isBuffer(value) ? value.toString('hex') : '';
+}
+
+export class Pkcs11Module {
+  private readonly p11 = new pkcs11js.PKCS11();
+  private readonly slots = new Map<string, Buffer>();
+  private readonly sessions = new Map<string, Buffer>();
+  private readonly loggedIn = new Set<string>();
+  /** A token became unreadable: some modules (SoftHSM2) only see it again after re-initialising. */
+  private stale = false;
+
+  init(modulePath: string): ModuleInfo {
+    try {
+      this.p11.load(modulePath);
+    } catch (error) {
+      throw new KysoError('MODULE_LOAD_FAILED', {
+        modulePath,
+        cause: error instanceof Error ? error.message : String(error),
+      });
+    }
+    this.initialize();
+    const info = this.p11.C_GetInfo();
+    return {
+      description: info.libraryDescription.trim(),
+      manufacturer: info.manufacturerID.trim(),
+      cryptokiVersion: `${info.cryptokiVersion.major}.${info.cryptokiVersion.minor}`,
+    };
+  }
+
+  private initialize(): void {
+    try {
+      this.p11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+    } catch (error) {
+      const ckr = ckrOf(error);
+      if (ckr === CKR_CRYPTOKI_ALREADY_INITIALIZED) return;
+      // A module that cannot use OS locking still works for us: one thread calls it.
+      if (ckr === CKR_CANT_LOCK) this.p11.C_Initialize();
+      else throw new KysoError('MODULE_LOAD_FAILED', { ckr: ckrName(ckr ?? -1) });
+    }
+  }
+
+  private reinitialize(): void {
+    this.sessions.clear();
+    this.slots.clear();
+    this.loggedIn.clear();
+    try {
+      this.p11.C_Finalize();
+    } catch {
+      // Finalising a confused module may fail; initialising again is what matters.
+    }
+    this.initialize();
+    this.stale = false;
+  }
+
+  listSlots(refreshIfStale: boolean): RawSlot[] {
+    if (this.stale && refreshIfStale && this.loggedIn.size === 0) this.reinitialize();
+    const result: RawSlot[] = [];
+    for (const handle of this.p11.C_GetSlotList(false)) {
+      const slotId = slotKey(handle);
+      this.slots.set(slotId, handle);
+      const info = this.p11.C_GetSlotInfo(handle);
+      const slot: RawSlot = {
+        slotId,
+        slotDescription: info.slotDescription.trim(),
+        manufacturer: info.manufacturerID.trim(),
+        present: (info.flags & CKF_TOKEN_PRESENT) !== 0,
+        hardwareSlot: (info.flags & CKF_HW_SLOT) !== 0,
+        removableDevice: (info.flags & CKF_REMOVABLE_DEVICE) !== 0,
+      };
+      if (slot.present) {
+        try {
+          const token = this.p11.C_GetTokenInfo(handle);
+          slot.token = {
+            label: token.label.trim(),
+            serialNumber: token.serialNumber.trim(),
+            manufacturer: token.manufacturerID.trim(),
+            model: token.model.trim(),
+            flags: token.flags,
+            minPinLength: token.minPinLen,
+            maxPinLength: token.maxPinLen,
+          };
+        } catch {
+          // Present but unreadable: treat as absent and re-initialise on a later scan.
+          slot.present = false;
+          this.dropSession(slotId);
+          this.stale = true;
+        }
+      }
+      result.push(slot);
+    }
+    return result;
+  }
+
+  private handle(slotId: string): Buffer {
+    let handle = this.slots.get(slotId);
+    if (!handle) {
+      this.listSlots(false);
+      handle = this.slots.get(slotId);
+    }
+    if (!handle) throw new KysoError('TOKEN_NOT_PRESENT', { slotId });
+    return handle;
+  }
+
+  private session(slotId: string): Buffer {
+    const existing = this.sessions.get(slotId);
+    if (existing) return existing;
+    const session = this.p11.C_OpenSession(this.handle(slotId), pkcs11js.CKF_SERIAL_SESSION);
+    this.sessions.set(slotId, session);
+    return session;
+  }
+
+  private dropSession(slotId: string): void {
+    const session = this.sessions.get(slotId);
+    this.sessions.delete(slotId);
+    this.loggedIn.delete(slotId);
+    if (!session) return;
+    try {
+      this.p11.C_CloseSession(session);
+    } catch {
+      // The session may already be gone with the token.
+    }
+  }
+
+  private find(session: Buffer, template: pkcs11js.Template, max = 100): Buffer[] {
+    this.p11.C_FindObjectsInit(session, template);
+    try {
+      return this.p11.C_FindObjects(session, max);
+    } finally {
+      this.p11.C_FindObjectsFinal(session);
+    }
+  }
+
+  private attribute(session: Buffer, object: Buffer, type: number): Buffer | undefined {
+    try {
+      const [attribute] = this.p11.C_GetAttributeValue(session, object, [{ type }]);
+      return attribute?.value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  listCertificates(slotId: string): RawCertificate[] {
+    return this.guard(slotId, undefined, () => {
+      const session = this.session(slotId);
+      const idsOf = (cls: number) =>
+        new Set(
+          this.find(session, [{ type: pkcs11js.CKA_CLASS, value: cls }], 1000).map((key) =>
+            hex(this.attribute(session, key, pkcs11js.CKA_ID)),
+          ),
+        );
+      const privateKeys = new Map<string, boolean>();
+      for (const key of this.find(
+        session,
+        [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }],
+        1000,
+      )) {
+        const always = this.attribute(session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE);
+        privateKeys.set(hex(this.attribute(session, key, pkcs11js.CKA_ID)), always?.[0] === 1);
+      }
+      // Private keys are usually hidden until login; a public key with the same CKA_ID
+      // means the pair was made on this token.
+      const publicKeyIds = idsOf(pkcs11js.CKO_PUBLIC_KEY);
+      const certificates = this.find(
+        session,
+        [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+          { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+        ],
+        1000,
+      );
+      return certificates.flatMap((object): RawCertificate[] => {
+        const der = this.attribute(session, object, pkcs11js.CKA_VALUE);
+        if (!der || der.length === 0) return [];
+        const keyId = hex(this.attribute(session, object, pkcs11js.CKA_ID));
+        return [
+          {
+            der,
+            keyId,
+            label: this.attribute(session, object, pkcs11js.CKA_LABEL)?.toString('utf8') ?? '',
+            hasPrivateKey: privateKeys.has(keyId) || publicKeyIds.has(keyId),
+            alwaysAuthenticate: privateKeys.get(keyId) ?? false,
+          },
+        ];
+      });
+    });
+  }
+
+  isLoggedIn(slotId: string): boolean {
+    const session = this.sessions.get(slotId);
+    if (!session) return false;
+    try {
+      const state = this.p11.C_GetSessionInfo(session).state;
+      return state === CKS_RO_USER_FUNCTIONS || state === CKS_RW_USER_FUNCTIONS;
+    } catch {
+      this.dropSession(slotId);
+      return false;
+    }
+  }
+
+  logout(slotId: string): void {
+    const session = this.sessions.get(slotId);
+    this.loggedIn.delete(slotId);
+    if (!session) return;
+    try {
+      this.p11.C_Logout(session);
+    } catch (error) {
+      if (ckrOf(error) !== CKR_USER_NOT_LOGGED_IN) this.dropSession(slotId);
+    }
+  }
+
+  private pinFlags(slotId: string): Record<string, boolean> {
+    try {
+      const flags = this.p11.C_GetTokenInfo(this.handle(slotId)).flags;
+      return {
+        countLow: (flags & pkcs11js.CKF_USER_PIN_COUNT_LOW) !== 0,
+        finalTry: (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY) !== 0,
+        locked: (flags & pkcs11js.CKF_USER_PIN_LOCKED) !== 0,
+      };
+    } catch {
+      return {};
+    }
+  }
+
+  private login(slotId: string, session: Buffer, pin: string | undefined, userType: number) {
+    try {
+      this.p11.C_Login(session, userType, pin);
+      if (userType === pkcs11js.CKU_USER) this.loggedIn.add(slotId);
+    } catch (error) {
+      const ckr = ckrOf(error);
+      if (ckr === CKR_USER_ALREADY_LOGGED_IN) {
+        this.loggedIn.add(slotId);
+        return;
+      }
+      const kysoError = fromPkcs11(error, { slotId });
+      if (kysoError.code === 'PIN_INCORRECT' || kysoError.code === 'PIN_LOCKED') {
+        Object.assign(kysoError.details, this.pinFlags(slotId));
+      }
+      throw kysoError;
+    }
+  }
+
+  sign(params: HostSignParams): Buffer[] {
+    const { slotId } = params;
+    return this.guard(slotId, params.serialNumber, () => {
+      const handle = this.handle(slotId);
+      const token = this.p11.C_GetTokenInfo(handle);
+      if (token.serialNumber.trim() !== params.serialNumber) {
+        throw new KysoError('TOKEN_REMOVED', { slotId, reason: 'another token is in the slot' });
+      }
+      const session = this.session(slotId);
+      const protectedPath = (token.flags & pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0;
+      if (!this.isLoggedIn(slotId)) {
+        if (params.pin === undefined && !protectedPath)
+          throw new KysoError('PIN_REQUIRED', { slotId });
+        this.login(slotId, session, protectedPath ? undefined : params.pin, pkcs11js.CKU_USER);
+      }
+      try {
+        const [key] = this.find(
+          session,
+          [
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+            { type: pkcs11js.CKA_ID, value: Buffer.from(params.keyId, 'hex') },
+          ],
+          1,
+        );
+        if (!key) throw new KysoError('KEY_NOT_FOUND', { slotId, keyId: params.keyId });
+        const alwaysAuthenticate =
+          this.attribute(session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE)?.[0] === 1;
+        return params.digests.map((digest) => {
+          const { mechanism, data } = this.mechanismFor(params, digest);
+          this.p11.C_SignInit(session, mechanism, key);
+          if (alwaysAuthenticate) {
+            // Context-specific login: the key wants the PIN for this very operation.
+            this.login(
+              slotId,
+              session,
+              protectedPath ? undefined : params.pin,
+              pkcs11js.CKU_CONTEXT_SPECIFIC,
+            );
+          }
+          const signature = this.p11.C_Sign(session, data, Buffer.alloc(1024));
+          return params.scheme === 'ECDSA' ? ecdsaRawToDer(signature) : Buffer.from(signature);
+        });
+      } finally {
+        if (!params.stayLoggedIn) this.logout(slotId);
+      }
+    });
+  }
+
+  private mechanismFor(
+    params: HostSignParams,
+    digest: Buffer,
+  ): { mechanism: pkcs11js.Mechanism; data: Buffer } {
+    switch (params.scheme) {
+      case 'RSASSA-PKCS1-v1_5':
+        return {
+          mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS },
+          data: digestInfo(params.hashAlgorithm, digest),
+        };
+      case 'RSA-PSS': {
+        const { hash, mgf } = hashMechanisms[params.hashAlgorithm];
+        const parameter: pkcs11js.RsaPSS = {
+          type: pkcs11js.CK_PARAMS_RSA_PSS,
+          hashAlg: hash,
+          mgf,
+          saltLen: digest.length,
+        };
+        return { mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS_PSS, parameter }, data: digest };
+      }
+      case 'ECDSA':
+        return { mechanism: { mechanism: pkcs11js.CKM_ECDSA }, data: digest };
+    }
+  }
+
+  /**
+   * Runs a slot operation; when it fails in a way a removed token causes, checks whether the
+   * token is still there and reports TOKEN_REMOVED if not.
+   */
+  private guard<T>(slotId: string, serialNumber: string | undefined, operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      const ckr = ckrOf(error);
+      if (ckr !== undefined && PRESENCE_SUSPECT.has(ckr)) {
+        this.dropSession(slotId);
+        if (!this.tokenStillThere(slotId, serialNumber)) {
+          this.stale = true;
+          throw new KysoError('TOKEN_REMOVED', { slotId, ckr: ckrName(ckr) });
+        }
+      }
+      throw fromPkcs11(error, { slotId });
+    }
+  }
+
+  private tokenStillThere(slotId: string, serialNumber: string | undefined): boolean {
+    try {
+      const handle = this.slots.get(slotId);
+      if (!handle) return false;
+      const token = this.p11.C_GetTokenInfo(handle);
+      return serialNumber === undefined || token.serialNumber.trim() === serialNumber;
+    } catch {
+      return false;
+    }
+  }
+}
