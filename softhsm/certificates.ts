@@ -137,7 +137,10 @@ export function issueCertificate(options: IssueOptions): Buffer {
 }
 
 export function spkiOf(key: KeyObject): Buffer {
-  return (key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' });
+  return (key.type === 'public' ? key : createPublicKey(key)).export({
+    type: 'spki',
+    format: 'der',
+  });
 }
 
 export function toPem(der: Buffer, label = 'CERTIFICATE'): string {

@@ -38,7 +38,9 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const kysoError = toKysoError(error);
     if (args?.flags.has('json')) {
-      process.stdout.write(JSON.stringify({ ok: false, error: kysoError.toJSON() }, null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify({ ok: false, error: kysoError.toJSON() }, null, 2) + '\n',
+      );
     } else {
       const { vi, en } = kysoError.userMessage;
       const detail = Object.entries(kysoError.details)

@@ -2,7 +2,7 @@
  * Where PKCS#11 modules usually live, per OS. Only paths that exist are loaded. Vendor
  * token modules found through the device database are added by agent/devices.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 
 const knownPaths: Record<string, string[]> = {
   linux: [
@@ -28,9 +28,15 @@ export function knownModulePaths(platform: NodeJS.Platform = process.platform): 
   return knownPaths[platform] ?? [];
 }
 
-/** Known module paths present on this machine, without duplicates. */
+/** Known module paths present on this machine; one path per library file (symlinks resolved). */
 export function findInstalledModules(platform: NodeJS.Platform = process.platform): string[] {
-  return [...new Set(knownModulePaths(platform).filter((path) => existsSync(path)))];
+  const byRealPath = new Map<string, string>();
+  for (const path of knownModulePaths(platform)) {
+    if (!existsSync(path)) continue;
+    const real = realpathSync(path);
+    if (!byRealPath.has(real)) byRealPath.set(real, path);
+  }
+  return [...byRealPath.values()];
 }
 
 export function findSoftHsm(): string | undefined {
