@@ -1,0 +1,466 @@
+/**
+ * PAdES B-B signing as one incremental update. Two steps so a batch can collect every
+ * digest first and sign them with one token login: prepare (parse, build the increment with
+ * a placeholder sized to the CMS, hash the signed ranges in one streaming pass) and finish
+ * (embed the CMS, write the output atomically).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { link, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  estimateSignedDataSize,
+  prepareSignedData,
+  type PreparedSignedData,
+  type Signer,
+} from '../cms/index.ts';
+import { HASH_NODE } from '../cms/index.ts';
+import { KysoError } from '../errors/index.ts';
+import type { HashAlgorithm } from '../tokens/types.ts';
+import type {
+  AppearanceContext,
+  AppearancePreset,
+  PlacedAppearance,
+  Rect,
+} from './appearance/types.ts';
+import { readForm } from './fields.ts';
+import { IncrementBuilder } from './increment.ts';
+import {
+  PdfDict,
+  PdfName,
+  PdfRaw,
+  PdfRef,
+  PdfString,
+  asNumber,
+  dict,
+  name,
+  ref,
+  textString,
+  type PdfValue,
+} from './objects.ts';
+import { PdfReader, type PageInfo } from './reader.ts';
+import { openSource } from './source.ts';
+
+export type SignaturePreset = AppearancePreset;
+
+/** Builds the visible appearance; null means invisible. Wired to agent/pdf/appearance. */
+export type AppearanceBuilder = (ctx: AppearanceContext) => Promise<PlacedAppearance | null>;
+
+export interface SignPdfOptions {
+  signer: Signer;
+  hash?: HashAlgorithm;
+  preset?: SignaturePreset;
+  /** Field name; default "Signature<n>". */
+  fieldName?: string;
+  signingTime?: Date;
+  reason?: string;
+  location?: string;
+  contactInfo?: string;
+  /** Signer name written to /Name (display only; the certificate is authoritative). */
+  signerName?: string;
+  /** Certify the document (DocMDP): 1 no changes, 2 form fill + signatures, 3 also annotations. */
+  certify?: 1 | 2 | 3;
+  /** Draws the appearance; omitted or returning null = invisible signature. */
+  appearance?: AppearanceBuilder;
+  /** Output file (never overwritten: FILE_EXISTS). Without it the signed bytes are returned. */
+  output?: string;
+}
+
+export interface SignPdfResult {
+  fieldName: string;
+  /** Present when no output path was given. */
+  bytes?: Buffer;
+  output?: string;
+  size: number;
+  byteRange: [number, number, number, number];
+  cmsSize: number;
+  placeholderSize: number;
+}
+
+export interface PreparedPdfSignature {
+  hash: HashAlgorithm;
+  /** The one digest the token signs (over the CMS signed attributes). */
+  toSign: Buffer;
+  finish(signature: Buffer): Promise<SignPdfResult>;
+  /** Releases files when the batch is abandoned. */
+  abort(): Promise<void>;
+}
+
+const BYTE_RANGE_PLACEHOLDER = '[0 0000000000 0000000000 0000000000]';
+/** Room for ECDSA length variation and chain differences between estimate and result. */
+const CONTENTS_SLACK = 64;
+
+function pdfDate(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `D:${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+}
+
+async function checkOutputFree(path: string): Promise<void> {
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw new KysoError('FILE_EXISTS', { path });
+}
+
+/** Parses, plans the increment and hashes. The input stays open until finish/abort. */
+export async function prepareSignPdf(
+  input: string | Buffer,
+  options: SignPdfOptions,
+): Promise<PreparedPdfSignature> {
+  if (typeof input === 'string' && options.output !== undefined) {
+    if ((await realOrSelf(input)) === (await realOrSelf(options.output))) {
+      throw new KysoError('FILE_EXISTS', { path: options.output, reason: 'output is the input' });
+    }
+  }
+  if (options.output !== undefined) await checkOutputFree(options.output);
+  const source = await openSource(input);
+  let temp: { path: string; handle: FileHandle } | undefined;
+  try {
+    const hash = options.hash ?? 'SHA-256';
+    const reader = await PdfReader.open(source);
+    const plan = await planIncrement(reader, options, input);
+    const increment = await plan.builder.build();
+
+    // Locate the placeholders in our own signature dictionary (written first).
+    const sigStart = increment.indexOf(`${plan.sigId} 0 obj`);
+    const brAt = increment.indexOf(`/ByteRange ${BYTE_RANGE_PLACEHOLDER}`, sigStart);
+    const contentsAt = increment.indexOf('/Contents <', sigStart);
+    if (sigStart < 0 || brAt < 0 || contentsAt < 0) throw new Error('placeholder not found');
+    const hexStart = contentsAt + '/Contents '.length; // at "<"
+    const hexEnd = hexStart + 2 + plan.placeholderBytes * 2; // after ">"
+    const base = source.size;
+    const total = base + increment.length;
+    const byteRange: [number, number, number, number] = [
+      0,
+      base + hexStart,
+      base + hexEnd,
+      total - (base + hexEnd),
+    ];
+    const brText = `[${byteRange.join(' ')}]`.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' ');
+    if (brText.length !== BYTE_RANGE_PLACEHOLDER.length) {
+      throw new KysoError('PDF_UNSUPPORTED', { reason: 'file too large for the byte range' });
+    }
+    increment.write(brText, brAt + '/ByteRange '.length, 'latin1');
+
+    // One streaming pass: hash the input (and copy it to the temp output when writing a file).
+    const digest = createHash(HASH_NODE[hash]);
+    if (options.output !== undefined) {
+      const path = join(
+        dirname(options.output),
+        `.${basename(options.output)}.${randomBytes(6).toString('hex')}.tmp`,
+      );
+      temp = { path, handle: await open(path, 'wx') };
+    }
+    let written = 0;
+    await source.forEachChunk(0, source.size, async (chunk) => {
+      digest.update(chunk);
+      if (temp) {
+        await temp.handle.write(chunk, 0, chunk.length, written);
+        written += chunk.length;
+      }
+    });
+    digest.update(increment.subarray(0, hexStart));
+    digest.update(increment.subarray(hexEnd));
+    const cms: PreparedSignedData = prepareSignedData(options.signer, digest.digest(), hash);
+    const inputBytes = Buffer.isBuffer(input) ? input : undefined;
+    await source.close();
+
+    const cleanup = async (): Promise<void> => {
+      if (temp) {
+        await temp.handle.close().catch(() => undefined);
+        await unlink(temp.path).catch(() => undefined);
+        temp = undefined;
+      }
+    };
+    return {
+      hash,
+      toSign: cms.toSign,
+      abort: cleanup,
+      finish: async (signature) => {
+        try {
+          const der = cms.finish(signature);
+          if (der.length > plan.placeholderBytes) {
+            throw new KysoError('SIGNING_FAILED', {
+              reason: 'signature larger than its placeholder',
+              size: der.length,
+              placeholder: plan.placeholderBytes,
+            });
+          }
+          increment.write(der.toString('hex'), hexStart + 1, 'latin1');
+          const result: SignPdfResult = {
+            fieldName: plan.fieldName,
+            size: total,
+            byteRange,
+            cmsSize: der.length,
+            placeholderSize: plan.placeholderBytes,
+          };
+          if (temp && options.output !== undefined) {
+            await temp.handle.write(increment, 0, increment.length, base);
+            await temp.handle.sync();
+            await temp.handle.close();
+            // link() never replaces an existing file: a race with another writer is FILE_EXISTS.
+            try {
+              await link(temp.path, options.output);
+            } catch (error) {
+              if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+                throw new KysoError('FILE_EXISTS', { path: options.output });
+              }
+              throw error;
+            } finally {
+              await unlink(temp.path).catch(() => undefined);
+              temp = undefined;
+            }
+            return { ...result, output: options.output };
+          }
+          return { ...result, bytes: Buffer.concat([inputBytes ?? Buffer.alloc(0), increment]) };
+        } catch (error) {
+          await cleanup();
+          throw error;
+        }
+      },
+    };
+  } catch (error) {
+    await source.close().catch(() => undefined);
+    if (temp) {
+      await temp.handle.close().catch(() => undefined);
+      await unlink(temp.path).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+async function realOrSelf(path: string): Promise<string> {
+  const { realpath } = await import('node:fs/promises');
+  return realpath(path).catch(() => path);
+}
+
+interface IncrementPlan {
+  builder: IncrementBuilder;
+  sigId: number;
+  fieldName: string;
+  placeholderBytes: number;
+}
+
+async function planIncrement(
+  reader: PdfReader,
+  options: SignPdfOptions,
+  input: string | Buffer,
+): Promise<IncrementPlan> {
+  const builder = new IncrementBuilder(reader);
+  const catalog = await reader.catalog();
+  const pages = await reader.pages();
+  const form = await readForm(reader, catalog.dict);
+  const preset = options.preset ?? 'plain';
+
+  // An existing certification signature may forbid further signatures.
+  const perms = await reader.resolveDict(catalog.dict.get('Perms'));
+  const docMdp = await reader.resolveDict(perms?.get('DocMDP'));
+  if (docMdp) {
+    const p = await docMdpPermission(reader, docMdp);
+    if (p === 1) throw new KysoError('PDF_CERTIFIED_NO_CHANGES');
+  }
+  if (options.certify !== undefined && form.signatures.some((s) => s.value)) {
+    throw new KysoError('INVALID_INPUT', { reason: 'only the first signature can certify' });
+  }
+
+  let fieldName = options.fieldName;
+  if (fieldName === undefined) {
+    for (let n = form.signatures.length + 1; ; n++) {
+      if (!form.names.has(`Signature${n}`)) {
+        fieldName = `Signature${n}`;
+        break;
+      }
+    }
+  } else if (form.names.has(fieldName)) {
+    throw new KysoError('INVALID_INPUT', { reason: 'field name already used', field: fieldName });
+  }
+
+  const sigId = builder.allocate();
+  const fieldId = builder.allocate();
+  const signingTime = options.signingTime ?? new Date();
+
+  const previousApprovalRect = await findPreviousApproval(reader, form.signatures, pages);
+  const ctx: AppearanceContext = {
+    pages: pages.map((p) => ({ index: p.index, mediaBox: p.mediaBox, rotate: p.rotate })),
+    allocateObjectId: () => builder.allocate(),
+    pdf: typeof input === 'string' ? { path: input } : { bytes: input },
+    ...(previousApprovalRect ? { previousApprovalRect } : {}),
+  };
+  const placed = options.appearance ? await options.appearance(ctx) : null;
+  const main: PlacedAppearance = placed ?? invisibleAppearance(builder);
+  const placements = [main, ...(placed?.extra ?? [])];
+
+  // Contents placeholder sized to this signer's CMS.
+  const placeholderBytes =
+    estimateSignedDataSize(options.signer, options.hash ?? 'SHA-256') + CONTENTS_SLACK;
+  const sig = dict({
+    Type: name('Sig'),
+    Filter: name('Adobe.PPKLite'),
+    SubFilter: name('ETSI.CAdES.detached'),
+    ByteRange: new PdfRaw(BYTE_RANGE_PLACEHOLDER),
+    Contents: new PdfRaw('<' + '0'.repeat(placeholderBytes * 2) + '>'),
+    M: new PdfString(Buffer.from(pdfDate(signingTime), 'latin1')),
+    Name: options.signerName !== undefined ? textString(options.signerName) : undefined,
+    Reason: options.reason !== undefined ? textString(options.reason) : undefined,
+    Location: options.location !== undefined ? textString(options.location) : undefined,
+    ContactInfo: options.contactInfo !== undefined ? textString(options.contactInfo) : undefined,
+    'Kyso.Preset': name(preset),
+    Reference:
+      options.certify !== undefined
+        ? [
+            dict({
+              Type: name('SigRef'),
+              TransformMethod: name('DocMDP'),
+              TransformParams: dict({
+                Type: name('TransformParams'),
+                P: options.certify,
+                V: name('1.2'),
+              }),
+            }),
+          ]
+        : undefined,
+  });
+  builder.add(sigId, sig);
+
+  // Field and widgets: merged into one object for a single widget, else a parent with kids.
+  const pageUpdates = new Map<number, PdfRef[]>();
+  const widgetFor = (p: PlacedAppearance, widgetRef: PdfRef, merged: boolean): PdfDict => {
+    const page = pages[p.pageIndex];
+    if (!page)
+      throw new KysoError('INVALID_INPUT', { reason: 'page out of range', page: p.pageIndex });
+    const list = pageUpdates.get(page.index) ?? [];
+    list.push(widgetRef);
+    pageUpdates.set(page.index, list);
+    for (const o of p.objects) builder.add(o.id, o.body);
+    return dict({
+      Type: name('Annot'),
+      Subtype: name('Widget'),
+      ...(merged
+        ? { FT: name('Sig'), T: textString(fieldName), V: ref(sigId) }
+        : { Parent: ref(fieldId) }),
+      F: 132, // Print + Locked
+      P: page.ref,
+      Rect: [...p.rect],
+      AP: dict({ N: ref(p.normalAppearanceId) }),
+    });
+  };
+  if (placements.length === 1) {
+    builder.add(fieldId, widgetFor(main, ref(fieldId), true));
+  } else {
+    const kids = placements.map((p) => {
+      const id = builder.allocate();
+      builder.add(id, widgetFor(p, ref(id), false));
+      return ref(id);
+    });
+    builder.add(
+      fieldId,
+      dict({ FT: name('Sig'), T: textString(fieldName), V: ref(sigId), Kids: kids }),
+    );
+  }
+  for (const [pageIndex, widgets] of pageUpdates) {
+    const page = pages[pageIndex] as PageInfo;
+    await addAnnotations(reader, builder, page, widgets);
+  }
+
+  // AcroForm with the new field and SigFlags 3 (signatures exist, append only).
+  let catalogChanged = false;
+  const newCatalog = catalog.dict.clone();
+  const acroForm = (form.acroForm ?? new PdfDict()).clone();
+  acroForm.set('Fields', [...form.fields, ref(fieldId)]);
+  acroForm.set('SigFlags', 3);
+  if (form.acroFormValue instanceof PdfRef && form.acroForm) {
+    builder.add(form.acroFormValue.num, acroForm, form.acroFormValue.gen);
+  } else {
+    const acroId = builder.allocate();
+    builder.add(acroId, acroForm);
+    newCatalog.set('AcroForm', ref(acroId));
+    catalogChanged = true;
+  }
+  if (options.certify !== undefined) {
+    const newPerms = (perms ?? new PdfDict()).clone();
+    newPerms.set('DocMDP', ref(sigId));
+    newCatalog.set('Perms', newPerms);
+    catalogChanged = true;
+  }
+  if (catalogChanged) builder.add(catalog.ref.num, newCatalog, catalog.ref.gen);
+
+  return { builder, sigId, fieldName, placeholderBytes };
+}
+
+function invisibleAppearance(builder: IncrementBuilder): PlacedAppearance {
+  const id = builder.allocate();
+  const body = Buffer.from(
+    '<</Type /XObject /Subtype /Form /BBox [0 0 0 0] /Resources <<>> /Length 0>>\nstream\n\nendstream',
+    'latin1',
+  );
+  return { pageIndex: 0, rect: [0, 0, 0, 0], objects: [{ id, body }], normalAppearanceId: id };
+}
+
+/** Appends widgets to the page's /Annots: a new revision of the array object, or of the page. */
+async function addAnnotations(
+  reader: PdfReader,
+  builder: IncrementBuilder,
+  page: PageInfo,
+  widgets: PdfRef[],
+): Promise<void> {
+  const annots = page.dict.get('Annots');
+  if (annots instanceof PdfRef) {
+    const existing = await reader.resolve(annots);
+    if (Array.isArray(existing)) {
+      builder.add(annots.num, [...existing, ...widgets], annots.gen);
+      return;
+    }
+  }
+  const current = Array.isArray(annots) ? annots : [];
+  const newPage = page.dict.clone();
+  newPage.set('Annots', [...current, ...widgets]);
+  builder.add(page.ref.num, newPage, page.ref.gen);
+}
+
+async function docMdpPermission(reader: PdfReader, sig: PdfDict): Promise<number> {
+  const refs = await reader.resolve(sig.get('Reference'));
+  for (const r of Array.isArray(refs) ? refs : []) {
+    const d = await reader.resolveDict(r);
+    if (!d || !(d.get('TransformMethod') instanceof PdfName)) continue;
+    if ((d.get('TransformMethod') as PdfName).name !== 'DocMDP') continue;
+    const params = await reader.resolveDict(d.get('TransformParams'));
+    return asNumber(params?.get('P')) ?? 2;
+  }
+  return 2;
+}
+
+async function findPreviousApproval(
+  reader: PdfReader,
+  signatures: Awaited<ReturnType<typeof readForm>>['signatures'],
+  pages: PageInfo[],
+): Promise<{ pageIndex: number; rect: Rect } | undefined> {
+  for (const s of [...signatures].reverse()) {
+    const preset = s.value?.get('Kyso.Preset');
+    if (!(preset instanceof PdfName) || preset.name !== 'approval') continue;
+    const widget = s.widgets[0];
+    if (!widget) continue;
+    const rectValue = await reader.resolve(widget.dict.get('Rect'));
+    const p = widget.dict.get('P');
+    const pageIndex = p instanceof PdfRef ? pages.findIndex((pg) => pg.ref.num === p.num) : -1;
+    if (!Array.isArray(rectValue) || rectValue.length !== 4 || pageIndex < 0) continue;
+    const nums = rectValue.map((v: PdfValue) => (typeof v === 'number' ? v : 0));
+    return { pageIndex, rect: [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0, nums[3] ?? 0] };
+  }
+  return undefined;
+}
+
+/** Signs one PDF: prepare, one token signature, finish. */
+export async function signPdf(
+  input: string | Buffer,
+  options: SignPdfOptions,
+): Promise<SignPdfResult> {
+  const prepared = await prepareSignPdf(input, options);
+  let signature: Buffer;
+  try {
+    signature = await options.signer.sign(prepared.toSign, prepared.hash);
+  } catch (error) {
+    await prepared.abort();
+    throw error;
+  }
+  return prepared.finish(signature);
+}
