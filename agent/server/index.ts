@@ -1,0 +1,14 @@
+/** The localhost signing endpoint for web apps (JSON-RPC 2.0 over WebSocket). */
+export {
+  AgentServer,
+  CLOSE_IDLE,
+  CLOSE_ORIGIN_NOT_ALLOWED,
+  type AgentServerOptions,
+  type ListenInfo,
+} from './server.ts';
+export { AGENT_VERSION, PROTOCOL_VERSION } from './version.ts';
+export type { MethodContext, MethodHandler, MethodTable } from './methods/registry.ts';
+export { Params } from './params.ts';
+export { RpcError } from './jsonrpc.ts';
+export { isLoopbackHost } from './security.ts';
+export { MAX_PIN_PROMPTS } from './signing.ts';

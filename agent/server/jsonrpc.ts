@@ -1,0 +1,155 @@
+/**
+ * JSON-RPC 2.0 framing: request validation, replies and errors. Every request that carries an
+ * id gets exactly one reply; our stable error code always travels in error.data.reason with
+ * the Vietnamese and English messages, so web apps switch on codes, never on text.
+ */
+import { catalog, KysoError, toKysoError, type ErrorCode } from '../errors/index.ts';
+
+export const PARSE_ERROR = -32700;
+export const INVALID_REQUEST = -32600;
+export const METHOD_NOT_FOUND = -32601;
+export const INVALID_PARAMS = -32602;
+export const INTERNAL_ERROR = -32603;
+/** Every agent error (consent, token, security) that is not one of the above. */
+export const AGENT_ERROR = -32000;
+
+export type RpcId = string | number | null;
+
+export interface RpcRequest {
+  id: RpcId;
+  /** False for notifications (no id member): they get no reply unless malformed. */
+  hasId: boolean;
+  method: string;
+  params: unknown;
+}
+
+export interface RpcErrorData {
+  reason: ErrorCode;
+  message: { vi: string; en: string };
+  /** The failing parameter, for -32602. */
+  field?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface RpcErrorObject {
+  code: number;
+  message: string;
+  data: RpcErrorData;
+}
+
+/** An error that knows its JSON-RPC code; thrown by handlers and validators. */
+export class RpcError extends Error {
+  readonly rpcCode: number;
+  readonly reason: ErrorCode;
+  readonly field: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    rpcCode: number,
+    reason: ErrorCode,
+    options: { field?: string; details?: Record<string, unknown>; message?: string } = {},
+  ) {
+    super(options.message ?? catalog[reason].en);
+    this.rpcCode = rpcCode;
+    this.reason = reason;
+    this.field = options.field;
+    this.details = options.details ?? {};
+  }
+
+  static invalidParams(
+    field: string,
+    problem: string,
+    reason: ErrorCode = 'INVALID_INPUT',
+  ): RpcError {
+    return new RpcError(INVALID_PARAMS, reason, {
+      field,
+      details: { problem },
+      message: `Invalid params: ${field} must be ${problem}`,
+    });
+  }
+
+  toJSON(): RpcErrorObject {
+    const data: RpcErrorData = { reason: this.reason, message: catalog[this.reason] };
+    if (this.field !== undefined) data.field = this.field;
+    if (Object.keys(this.details).length > 0) data.details = this.details;
+    return { code: this.rpcCode, message: this.message, data };
+  }
+}
+
+/** Maps anything a handler throws to a reply error; unknown errors become INTERNAL_ERROR. */
+export function toRpcError(error: unknown): RpcError {
+  if (error instanceof RpcError) return error;
+  const kyso = error instanceof KysoError ? error : toKysoError(error);
+  const paramCodes: ErrorCode[] = ['INVALID_INPUT', 'HASH_LENGTH_MISMATCH'];
+  const rpcCode = paramCodes.includes(kyso.code)
+    ? INVALID_PARAMS
+    : kyso.code === 'INTERNAL_ERROR'
+      ? INTERNAL_ERROR
+      : AGENT_ERROR;
+  const details: Record<string, unknown> = { ...kyso.details };
+  // Internal causes may carry paths or library text: keep them in the agent's log only.
+  if (kyso.code === 'INTERNAL_ERROR') delete details.cause;
+  const field = typeof details.field === 'string' ? details.field : undefined;
+  return new RpcError(rpcCode, kyso.code, { details, ...(field ? { field } : {}) });
+}
+
+/** Parses one text frame into a request, or returns the error reply to send. */
+export function parseRequest(
+  text: string,
+): { ok: true; request: RpcRequest } | { ok: false; id: RpcId; error: RpcError } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      id: null,
+      error: new RpcError(PARSE_ERROR, 'INVALID_INPUT', { message: 'Parse error: not valid JSON' }),
+    };
+  }
+  const invalid = (id: RpcId, problem: string) => ({
+    ok: false as const,
+    id,
+    error: new RpcError(INVALID_REQUEST, 'INVALID_INPUT', {
+      message: `Invalid request: ${problem}`,
+      details: { problem },
+    }),
+  });
+  if (Array.isArray(json)) {
+    return invalid(
+      null,
+      'batch arrays are not supported; send one request per frame (use sign.hashes for many documents)',
+    );
+  }
+  if (typeof json !== 'object' || json === null) return invalid(null, 'expected a JSON object');
+  const raw = json as Record<string, unknown>;
+  const hasId = 'id' in raw;
+  const id = raw.id;
+  const validId =
+    id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+  if (hasId && !validId) return invalid(null, 'id must be a string, a number or null');
+  const replyId = hasId ? (id as RpcId) : null;
+  if (raw.jsonrpc !== '2.0') return invalid(replyId, 'jsonrpc must be "2.0"');
+  if (typeof raw.method !== 'string' || raw.method.length === 0) {
+    return invalid(replyId, 'method must be a non-empty string');
+  }
+  const params = raw.params;
+  if (params !== undefined && (typeof params !== 'object' || params === null)) {
+    return invalid(replyId, 'params must be an object');
+  }
+  if (Array.isArray(params))
+    return invalid(replyId, 'params must be an object (named parameters), not an array');
+  return { ok: true, request: { id: replyId, hasId, method: raw.method, params } };
+}
+
+export function resultFrame(id: RpcId, result: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, result });
+}
+
+export function errorFrame(id: RpcId, error: RpcError): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, error: error.toJSON() });
+}
+
+export function notificationFrame(method: string, params: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', method, params });
+}

@@ -1,0 +1,60 @@
+/**
+ * The method registry: every JSON-RPC method the agent answers, grouped by concern.
+ *
+ * Adding methods (e.g. the PDF helper's `sign.pdf` / `verify.pdf`):
+ *   1. Create `agent/server/methods/<group>.ts` exporting a `MethodTable`:
+ *        export const pdfMethods: MethodTable = {
+ *          'sign.pdf': async (params, ctx) => { const p = new Params(params).only(...); ... },
+ *        };
+ *      Read params with `Params` (../params.ts): bad input becomes -32602 naming the field.
+ *      Throw `KysoError(code, details)` for user-facing failures; the server turns it into
+ *      error.data.reason. Use `ctx.signing.sign(...)` for anything that needs consent + PIN
+ *      + journal, so the security rules stay in one place.
+ *   2. Add the table to `methodGroups` below (one line).
+ *   3. Document the method in docs/protocol.md with an example.
+ * Handlers get only the services on `MethodContext`; they never see the socket.
+ */
+import type { AgentConfig } from '../../config/index.ts';
+import type { TokenService } from '../../tokens/api.ts';
+import type { SigningService } from '../signing.ts';
+import { agentMethods } from './agent.ts';
+import { certificateMethods } from './certificates.ts';
+import { signMethods } from './sign.ts';
+import { tokenMethods } from './tokens.ts';
+
+export interface MethodContext {
+  /** The approved web origin making the request. */
+  origin: string;
+  /** Unique per agent run: "<connection>:<JSON-RPC id>", used in the journal. */
+  requestId: string;
+  /** Aborted when the connection closes: stop prompting, stop waiting. */
+  signal: AbortSignal;
+  tokens: TokenService;
+  signing: SigningService;
+  config: AgentConfig;
+  agentVersion: string;
+  /** Every method name the agent answers (for agent.info). */
+  methodNames: string[];
+}
+
+export type MethodHandler = (params: unknown, ctx: MethodContext) => Promise<unknown>;
+export type MethodTable = Record<string, MethodHandler>;
+
+export const methodGroups: MethodTable[] = [
+  agentMethods,
+  tokenMethods,
+  certificateMethods,
+  signMethods,
+];
+
+/** Merges groups into one lookup; a duplicate name is a programming error. */
+export function buildRegistry(groups: MethodTable[] = methodGroups): Map<string, MethodHandler> {
+  const registry = new Map<string, MethodHandler>();
+  for (const group of groups) {
+    for (const [name, handler] of Object.entries(group)) {
+      if (registry.has(name)) throw new Error(`method ${name} registered twice`);
+      registry.set(name, handler);
+    }
+  }
+  return registry;
+}

@@ -1,0 +1,118 @@
+/**
+ * The front door's checks: Host must be a loopback name (stops DNS rebinding: a foreign site
+ * whose name resolves to 127.0.0.1 still sends its own Host), Origin must be allowed by the
+ * administrator or approved once by the user, and each connection has a request budget.
+ */
+import type { ConsentProvider } from '../consent/types.ts';
+import type { ConsentQueue } from '../consent/queue.ts';
+import { normaliseOrigin, type OriginStore } from '../config/index.ts';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** True when the Host header names this machine's loopback (any port). */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  // URL parsing only accepts a host[:port] here if nothing else (path, userinfo) was smuggled in.
+  if (`http://${host}`.toLowerCase() !== `http://${host.toLowerCase()}`) return false;
+  return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
+}
+
+/** How long a refused origin is not asked again (a page cannot spam dialogs). */
+export const REFUSAL_MEMORY_MS = 10 * 60 * 1000;
+
+export class OriginPolicy {
+  private readonly allowed: Set<string>;
+  private readonly store: OriginStore | null;
+  private readonly consent: ConsentProvider;
+  private readonly queue: ConsentQueue;
+  private readonly pending = new Map<string, Promise<boolean>>();
+  private readonly refused = new Map<string, number>();
+
+  constructor(options: {
+    allowedOrigins: string[];
+    store: OriginStore | null;
+    consent: ConsentProvider;
+    queue: ConsentQueue;
+  }) {
+    this.allowed = new Set(options.allowedOrigins);
+    this.store = options.store;
+    this.consent = options.consent;
+    this.queue = options.queue;
+  }
+
+  /** Adds an origin allowed for this run only (the demo page). */
+  allowForRun(origin: string): void {
+    this.allowed.add(origin);
+  }
+
+  /** Allowed now, without asking (admin list or remembered approval). */
+  isAllowed(origin: string): boolean {
+    if (this.allowed.has(origin)) return true;
+    try {
+      return this.store?.has(origin) ?? false;
+    } catch {
+      return false; // a corrupt store approves nothing
+    }
+  }
+
+  /**
+   * Resolves true when the origin may use the agent, asking the user once when unknown.
+   * Concurrent connections from one origin share a single dialog.
+   */
+  ensure(rawOrigin: string | undefined, signal: AbortSignal): Promise<boolean> {
+    const origin = rawOrigin === undefined ? null : normaliseOrigin(rawOrigin);
+    if (origin === null) return Promise.resolve(false);
+    if (this.isAllowed(origin)) return Promise.resolve(true);
+    const refusedAt = this.refused.get(origin);
+    if (refusedAt !== undefined && Date.now() - refusedAt < REFUSAL_MEMORY_MS)
+      return Promise.resolve(false);
+    let decision = this.pending.get(origin);
+    if (!decision) {
+      decision = this.queue
+        .run(signal, async () => {
+          if (this.isAllowed(origin)) return true;
+          return this.consent.approveOrigin({ origin }, signal);
+        })
+        .then(
+          (approved) => {
+            if (approved) this.store?.add(origin);
+            else this.refused.set(origin, Date.now());
+            return approved;
+          },
+          () => false,
+        )
+        .finally(() => this.pending.delete(origin));
+      this.pending.set(origin, decision);
+    }
+    return decision;
+  }
+}
+
+/** Token bucket: `burst` requests at once, refilled at `perSecond`. */
+export class RateLimiter {
+  private tokens: number;
+  private last: number;
+  private readonly perSecond: number;
+  private readonly burst: number;
+
+  constructor(perSecond: number, burst: number) {
+    this.perSecond = perSecond;
+    this.burst = burst;
+    this.tokens = burst;
+    this.last = Date.now();
+  }
+
+  take(now = Date.now()): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The signing use case behind every signing method: check the certificate, ask the user
+ * (serialised, one dialog at a time), get the PIN from the consent provider (retrying a wrong
+ * PIN while the token is not locked), sign, and journal the outcome whatever it is.
+ */
+import type { ConsentProvider } from '../consent/types.ts';
+import { ConsentQueue } from '../consent/queue.ts';
+import { KysoError, isKysoError, toKysoError } from '../errors/index.ts';
+import type { Journal, JournalDocument } from '../journal/index.ts';
+import type { TokenService } from '../tokens/api.ts';
+import type {
+  CertificateInfo,
+  Credentials,
+  HashAlgorithm,
+  SignatureScheme,
+  SignResult,
+  TokenInfo,
+} from '../tokens/types.ts';
+import type { PinCache } from './pin-cache.ts';
+
+/** PIN dialogs shown for one request before giving up with PIN_INCORRECT. */
+export const MAX_PIN_PROMPTS = 3;
+
+export interface DocumentDigest {
+  name: string;
+  hashAlgorithm: HashAlgorithm;
+  digest: Buffer;
+}
+
+export interface SignJob {
+  method: string;
+  certificateId: string;
+  scheme: SignatureScheme | undefined;
+  documents: DocumentDigest[];
+  kind?: 'hash' | 'pdf';
+}
+
+export type SignedDocument = SignResult;
+
+export interface SigningCaller {
+  origin: string;
+  requestId: string;
+  signal: AbortSignal;
+}
+
+const SIGNING_USAGES = ['digitalSignature', 'nonRepudiation'];
+
+function checkCertificate(cert: CertificateInfo, now: Date): void {
+  if (!cert.hasPrivateKey) throw new KysoError('KEY_NOT_FOUND', { certificateId: cert.id });
+  if (now.getTime() < Date.parse(cert.notBefore)) {
+    throw new KysoError('CERTIFICATE_NOT_YET_VALID', {
+      certificateId: cert.id,
+      notBefore: cert.notBefore,
+    });
+  }
+  if (now.getTime() > Date.parse(cert.notAfter)) {
+    throw new KysoError('CERTIFICATE_EXPIRED', { certificateId: cert.id, notAfter: cert.notAfter });
+  }
+  // A certificate without a keyUsage extension may sign; one with it must allow signing.
+  if (cert.keyUsage.length > 0 && !cert.keyUsage.some((u) => SIGNING_USAGES.includes(u))) {
+    throw new KysoError('KEY_USAGE_NOT_ALLOWED', { certificateId: cert.id });
+  }
+}
+
+export class SigningService {
+  private readonly tokens: TokenService;
+  private readonly consent: ConsentProvider;
+  private readonly queue: ConsentQueue;
+  private readonly journal: Journal;
+  private readonly pinCache: PinCache;
+
+  constructor(deps: {
+    tokens: TokenService;
+    consent: ConsentProvider;
+    queue: ConsentQueue;
+    journal: Journal;
+    pinCache: PinCache;
+  }) {
+    this.tokens = deps.tokens;
+    this.consent = deps.consent;
+    this.queue = deps.queue;
+    this.journal = deps.journal;
+    this.pinCache = deps.pinCache;
+  }
+
+  async sign(
+    caller: SigningCaller,
+    job: SignJob,
+  ): Promise<{ certificate: CertificateInfo; results: SignedDocument[] }> {
+    let certificate: CertificateInfo | undefined;
+    let token: TokenInfo | undefined;
+    const documents: JournalDocument[] = job.documents.map((d) => ({
+      name: d.name,
+      hashAlgorithm: d.hashAlgorithm,
+      digestHex: d.digest.toString('hex'),
+    }));
+    try {
+      certificate = await this.tokens.getCertificate(job.certificateId);
+      checkCertificate(certificate, new Date());
+      token = await this.tokens.getToken(certificate.tokenId);
+      const cert = certificate;
+      const tok = token;
+      const results = await this.queue.run(caller.signal, async () => {
+        const approved = await this.consent.approveSigning(
+          {
+            origin: caller.origin,
+            certificate: cert,
+            token: tok,
+            kind: job.kind ?? 'hash',
+            documents,
+          },
+          caller.signal,
+        );
+        if (!approved) throw new KysoError('USER_CANCELLED', { step: 'approval' });
+        return this.signWithPin(caller, job, cert, tok);
+      });
+      await this.record(caller, job, documents, certificate, token, 'signed', null);
+      return { certificate, results };
+    } catch (error) {
+      const kyso = toKysoError(error, 'SIGNING_FAILED');
+      const result = kyso.code === 'USER_CANCELLED' ? 'refused' : 'failed';
+      await this.record(caller, job, documents, certificate, token, result, kyso.code);
+      throw kyso;
+    }
+  }
+
+  private async record(
+    caller: SigningCaller,
+    job: SignJob,
+    documents: JournalDocument[],
+    certificate: CertificateInfo | undefined,
+    token: TokenInfo | undefined,
+    result: 'signed' | 'refused' | 'failed',
+    errorCode: string | null,
+  ): Promise<void> {
+    await this.journal.append({
+      requestId: caller.requestId,
+      origin: caller.origin,
+      method: job.method,
+      certificateId: certificate?.id ?? job.certificateId,
+      certificateSubject: certificate?.subject.text ?? null,
+      tokenLabel: token?.label ?? null,
+      documents,
+      result,
+      errorCode,
+    });
+  }
+
+  private callToken(job: SignJob, credentials: Credentials): Promise<SignResult[]> {
+    const [first] = job.documents;
+    if (job.documents.length === 1 && first) {
+      return this.tokens
+        .sign(
+          {
+            certificateId: job.certificateId,
+            hashAlgorithm: first.hashAlgorithm,
+            digest: first.digest,
+            ...(job.scheme ? { scheme: job.scheme } : {}),
+          },
+          credentials,
+        )
+        .then((r) => [r]);
+    }
+    return this.tokens.signMany(
+      job.certificateId,
+      job.documents.map((d) => ({
+        hashAlgorithm: d.hashAlgorithm,
+        digest: d.digest,
+        ...(job.scheme ? { scheme: job.scheme } : {}),
+      })),
+      credentials,
+    );
+  }
+
+  private async signWithPin(
+    caller: SigningCaller,
+    job: SignJob,
+    certificate: CertificateInfo,
+    token: TokenInfo,
+  ): Promise<SignResult[]> {
+    const stayLoggedIn = this.pinCache.enabled;
+    // No PIN to ask: PIN pad, a token without login, or a still-valid cached login.
+    if (token.protectedAuthenticationPath || !token.loginRequired) {
+      return this.callToken(job, { stayLoggedIn });
+    }
+    if (this.pinCache.has(token.id)) {
+      try {
+        return await this.callToken(job, { stayLoggedIn: true });
+      } catch (error) {
+        if (!isKysoError(error, 'PIN_REQUIRED')) throw error;
+        this.pinCache.forget(token.id); // session gone (token replugged): ask again
+      }
+    }
+    let current = token;
+    let previousAttempt: 'incorrect' | undefined;
+    for (let prompt = 0; prompt < MAX_PIN_PROMPTS; prompt++) {
+      if (current.pin.locked) throw new KysoError('PIN_LOCKED', { token: current.label });
+      const pin = await this.consent.askPin(
+        {
+          token: current,
+          certificate,
+          origin: caller.origin,
+          ...(previousAttempt ? { previousAttempt } : {}),
+        },
+        caller.signal,
+      );
+      if (pin === null) throw new KysoError('USER_CANCELLED', { step: 'pin' });
+      try {
+        const results = await this.callToken(job, { pin, stayLoggedIn });
+        if (stayLoggedIn) this.pinCache.remember(token.id);
+        return results;
+      } catch (error) {
+        if (!isKysoError(error, 'PIN_INCORRECT')) throw error;
+        previousAttempt = 'incorrect';
+        // Fresh flags so the dialog can warn about the final try, and we stop when locked.
+        current = await this.tokens.getToken(token.id);
+        if (current.pin.locked) throw new KysoError('PIN_LOCKED', { token: current.label });
+      }
+    }
+    throw new KysoError('PIN_INCORRECT', { token: token.label, prompts: MAX_PIN_PROMPTS });
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Runs a real agent (AgentServer + token service on the SoftHSM2 test PKI + scripted consent)
+ * on a random loopback port, and a small real `ws` JSON-RPC client for the server tests.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { configPaths, OriginStore, parseConfig, type AgentConfig } from '../agent/config/index.ts';
+import { ScriptedConsent, type ConsentScript } from '../agent/consent/index.ts';
+import { Journal } from '../agent/journal/index.ts';
+import { AgentServer } from '../agent/server/index.ts';
+import type { TokenService } from '../agent/tokens/api.ts';
+import { startTokenService } from '../agent/tokens/index.ts';
+import type { TokenEvent } from '../agent/tokens/types.ts';
+import { loadTestPki, type TestPki } from './pki.ts';
+
+export const TEST_ORIGIN = 'http://127.0.0.1:8080';
+
+export interface TestAgent {
+  url: string;
+  port: number;
+  server: AgentServer;
+  consent: ScriptedConsent;
+  tokens: TokenService;
+  /** Emits a token event as if the token service had seen it. */
+  emitTokenEvent(event: TokenEvent): void;
+  journalFile: string;
+  journal: Journal;
+  originStore: OriginStore;
+  configDir: string;
+  pki: TestPki;
+  close(): Promise<void>;
+}
+
+/** A token service wrapper whose events a test can also inject (plug/unplug). */
+function withInjectableEvents(service: TokenService): {
+  tokens: TokenService;
+  emit: (event: TokenEvent) => void;
+} {
+  const listeners = new Set<(event: TokenEvent) => void>();
+  const tokens: TokenService = {
+    modules: () => service.modules(),
+    listTokens: () => service.listTokens(),
+    getToken: (id) => service.getToken(id),
+    listCertificates: (filter) => service.listCertificates(filter),
+    getCertificate: (id) => service.getCertificate(id),
+    sign: (request, credentials) => service.sign(request, credentials),
+    signMany: (id, items, credentials) => service.signMany(id, items, credentials),
+    isLoggedIn: (id) => service.isLoggedIn(id),
+    logout: (id) => service.logout(id),
+    rescan: () => service.rescan(),
+    close: () => service.close(),
+    onEvent: (listener) => {
+      listeners.add(listener);
+      const off = service.onEvent(listener);
+      return () => {
+        listeners.delete(listener);
+        off();
+      };
+    },
+  };
+  return { tokens, emit: (event) => listeners.forEach((l) => l(event)) };
+}
+
+export function defaultScript(pki: TestPki): ConsentScript {
+  return {
+    origins: { default: 'refuse', [TEST_ORIGIN]: 'approve' },
+    signing: { default: 'approve' },
+    pins: Object.fromEntries(pki.tokens.map((t) => [t.label, t.pin])),
+  };
+}
+
+export async function startTestAgent(
+  options: {
+    config?: Record<string, unknown>;
+    script?: (pki: TestPki) => ConsentScript;
+    pki?: TestPki;
+    tokens?: TokenService;
+  } = {},
+): Promise<TestAgent> {
+  const pki = options.pki ?? loadTestPki();
+  const configDir = mkdtempSync(join(tmpdir(), 'kyso-agent-'));
+  const paths = configPaths(configDir);
+  const config: AgentConfig = parseConfig({
+    port: 0,
+    allowedOrigins: [TEST_ORIGIN],
+    ...options.config,
+  });
+  const service =
+    options.tokens ??
+    (await startTokenService({
+      modules: [pki.modulePath],
+      env: { SOFTHSM2_CONF: pki.softhsm2Conf },
+      pollIntervalMs: 0,
+    }));
+  const { tokens, emit } = withInjectableEvents(service);
+  const consent = new ScriptedConsent((options.script ?? defaultScript)(pki), {
+    warn: () => undefined,
+  });
+  const journal = new Journal(paths.journal, config.journal);
+  const originStore = new OriginStore(paths.origins);
+  const server = new AgentServer({
+    config,
+    tokens,
+    consent,
+    journal,
+    originStore,
+    hosts: ['127.0.0.1'],
+  });
+  const { port } = await server.listen(0);
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    port,
+    server,
+    consent,
+    tokens,
+    emitTokenEvent: emit,
+    journalFile: paths.journal,
+    journal,
+    originStore,
+    configDir,
+    pki,
+    async close() {
+      await server.close();
+      await journal.close();
+      if (!options.tokens) await service.close();
+    },
+  };
+}
+
+export interface RpcReply {
+  id: unknown;
+  result?: Record<string, unknown>;
+  error?: {
+    code: number;
+    message: string;
+    data: {
+      reason: string;
+      field?: string;
+      message: { vi: string; en: string };
+      details?: Record<string, unknown>;
+    };
+  };
+}
+
+export class TestClient {
+  readonly socket: WebSocket;
+  readonly notifications: { method: string; params: unknown }[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private nextId = 1;
+  private readonly waiting = new Map<unknown, (reply: RpcReply) => void>();
+  private readonly frames: RpcReply[] = [];
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    socket.on('message', (data) => {
+      const json = JSON.parse(String(data)) as RpcReply & { method?: string; params?: unknown };
+      if (json.method !== undefined && json.id === undefined) {
+        this.notifications.push({ method: json.method, params: json.params });
+        return;
+      }
+      const resolve = this.waiting.get(json.id);
+      if (resolve) {
+        this.waiting.delete(json.id);
+        resolve(json);
+      } else this.frames.push(json);
+    });
+  }
+
+  static connect(
+    url: string,
+    options: { origin?: string; headers?: Record<string, string> } = {},
+  ): Promise<TestClient> {
+    const socket = new WebSocket(url, {
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
+      headers: options.headers ?? {},
+    });
+    const client = new TestClient(socket);
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(client));
+      socket.once('unexpected-response', (_req, res) =>
+        reject(new Error(`HTTP ${res.statusCode}`)),
+      );
+      socket.once('error', reject);
+    });
+  }
+
+  call(method: string, params?: unknown): Promise<RpcReply> {
+    const id = this.nextId++;
+    return this.sendRaw(
+      JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }),
+      id,
+    );
+  }
+
+  /** Sends any text and waits for the reply with this id (null for parse errors). */
+  sendRaw(text: string | Buffer, id: unknown): Promise<RpcReply> {
+    return new Promise((resolve) => {
+      const early = this.frames.findIndex((f) => f.id === id);
+      if (early >= 0) {
+        const [frame] = this.frames.splice(early, 1);
+        if (frame) return resolve(frame);
+      }
+      this.waiting.set(id, resolve);
+      this.socket.send(text);
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
