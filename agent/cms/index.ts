@@ -19,3 +19,4 @@ export {
 } from './verify.ts';
 export { HASH_LENGTH, HASH_NODE, HASH_OID } from './algorithms.ts';
 export { softwareSigner } from './software-signer.ts';
+export { type ChainResult, buildChain, loadCertificates } from './chain.ts';

@@ -19,6 +19,8 @@ export interface XrefSection {
   offset: number;
   kind: 'table' | 'stream';
   trailer: PdfDict;
+  /** Object numbers this section defines as in use (with its /XRefStm for hybrid files). */
+  objects: number[];
 }
 
 export interface PageInfo {
@@ -45,10 +47,11 @@ export class PdfReader {
 
   private constructor(readonly source: ByteSource) {}
 
-  static async open(source: ByteSource): Promise<PdfReader> {
+  /** `startxref` opens an earlier revision (the one whose xref section starts there). */
+  static async open(source: ByteSource, startxref?: number): Promise<PdfReader> {
     const reader = new PdfReader(source);
     try {
-      await reader.load();
+      await reader.load(startxref);
     } catch (error) {
       if (error instanceof KysoError) throw error;
       throw malformed(error instanceof Error ? error.message : String(error));
@@ -70,7 +73,7 @@ export class PdfReader {
     return size;
   }
 
-  private async load(): Promise<void> {
+  private async load(startAt?: number): Promise<void> {
     const size = this.source.size;
     const head = await this.source.read(0, Math.min(1024, size));
     if (head.indexOf('%PDF-') < 0) throw malformed('no %PDF header');
@@ -79,7 +82,7 @@ export class PdfReader {
     if (at < 0) throw malformed('startxref not found');
     const m = /^startxref\s+(\d+)/.exec(tail.toString('latin1', at, at + 40));
     if (!m?.[1]) throw malformed('startxref has no offset');
-    this.startxref = Number(m[1]);
+    this.startxref = startAt ?? Number(m[1]);
     const seen = new Set<number>();
     let offset: number | undefined = this.startxref;
     while (offset !== undefined) {
@@ -149,12 +152,17 @@ export class PdfReader {
       });
       // Hybrid file: the /XRefStm entries of this section win over its table's free entries.
       const xrefStm = asNumber(trailer.get('XRefStm'));
+      const objects = entries.filter(([, e]) => e.type !== 0).map(([n]) => n);
       if (xrefStm !== undefined) {
         const stm = await this.readXrefStream(xrefStm);
-        for (const [num, entry] of stm.entries) if (entry.type !== 0) this.addEntry(num, entry);
+        for (const [num, entry] of stm.entries) {
+          if (entry.type === 0) continue;
+          this.addEntry(num, entry);
+          objects.push(num);
+        }
       }
       for (const [num, entry] of entries) this.addEntry(num, entry);
-      const section: XrefSection = { offset, kind: 'table', trailer };
+      const section: XrefSection = { offset, kind: 'table', trailer, objects };
       this.sections.push(section);
       return section;
     }
@@ -166,7 +174,12 @@ export class PdfReader {
       });
     });
     for (const [num, entry] of stm.entries) this.addEntry(num, entry);
-    const section: XrefSection = { offset, kind: 'stream', trailer: stm.dict };
+    const section: XrefSection = {
+      offset,
+      kind: 'stream',
+      trailer: stm.dict,
+      objects: stm.entries.filter(([, e]) => e.type !== 0).map(([n]) => n),
+    };
     this.sections.push(section);
     return section;
   }
