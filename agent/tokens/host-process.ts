@@ -6,7 +6,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KysoError, kysoErrorFromJSON } from '../errors/index.ts';
-import type { HostCalls, HostMethod, HostResponse, ModuleInfo } from './host/protocol.ts';
+import type {
+  HostCalls,
+  HostMethod,
+  HostRequest,
+  HostResponse,
+  ModuleInfo,
+} from './host/protocol.ts';
 import type { ModuleStatus } from './types.ts';
 
 const hostEntry = fileURLToPath(new URL('./host/main.ts', import.meta.url));
@@ -14,7 +20,8 @@ const hostEntry = fileURLToPath(new URL('./host/main.ts', import.meta.url));
 interface Pending {
   resolve(value: unknown): void;
   reject(error: KysoError): void;
-  timer: NodeJS.Timeout;
+  /** How many callTimeoutMs this request may take (one per signature it carries). */
+  weight: number;
 }
 
 export interface TokenHostOptions {
@@ -28,6 +35,8 @@ export class TokenHost {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
   private readonly pending = new Map<number, Pending>();
+  private outbox: HostRequest[] = [];
+  private watchdog: NodeJS.Timeout | undefined;
   private nextId = 1;
   private closed = false;
   private restarts = 0;
@@ -67,7 +76,9 @@ export class TokenHost {
     child.stderr?.on('data', (chunk: Buffer) => {
       this.lastStderr = (this.lastStderr + chunk.toString('utf8')).slice(-2000);
     });
-    child.on('message', (message: HostResponse) => this.settle(message));
+    child.on('message', (messages: HostResponse[]) => {
+      for (const message of messages) this.settle(message);
+    });
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     try {
       const info = (await this.send(child, 'init', {
@@ -115,8 +126,9 @@ export class TokenHost {
   }
 
   private failAll(error: KysoError): void {
+    this.disarmWatchdog();
+    this.outbox = [];
     for (const [id, pending] of this.pending) {
-      clearTimeout(pending.timer);
       pending.reject(error);
       this.pending.delete(id);
     }
@@ -126,42 +138,78 @@ export class TokenHost {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
-    clearTimeout(pending.timer);
+    // Progress: restart the hang watchdog for the next oldest request.
+    this.disarmWatchdog();
+    if (this.child) this.armWatchdog(this.child);
     if (message.ok) pending.resolve(message.result);
     else pending.reject(kysoErrorFromJSON(message.error));
   }
 
-  private send(child: ChildProcess, method: HostMethod, params: unknown): Promise<unknown> {
+  /**
+   * Queues a request. Requests made in the same tick go to the host as one message, so many
+   * signatures in flight cost one pipe round trip, not one each.
+   */
+  private send(
+    child: ChildProcess,
+    method: HostMethod,
+    params: HostRequest['params'],
+    weight = 1,
+  ): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // A hung module never answers: kill the host; onExit restarts it.
-        this.pending.delete(id);
-        reject(new KysoError('MODULE_TIMEOUT', { modulePath: this.options.modulePath, method }));
-        this.failAll(new KysoError('MODULE_TIMEOUT', { modulePath: this.options.modulePath }));
-        child.kill('SIGKILL');
-      }, this.options.callTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      child.send({ id, method, params }, (error) => {
-        if (error)
-          this.settle({
-            id,
-            ok: false,
-            error: { code: 'MODULE_CRASHED', details: { cause: error.message } },
-          });
-      });
+      this.pending.set(id, { resolve, reject, weight });
+      this.outbox.push({ id, method, params });
+      if (this.outbox.length === 1) setImmediate(() => this.flush(child));
+      this.armWatchdog(child);
     });
+  }
+
+  private flush(child: ChildProcess): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    if (batch.length === 0) return;
+    child.send(batch, (error) => {
+      if (!error) return;
+      for (const request of batch) {
+        this.settle({
+          id: request.id,
+          ok: false,
+          error: { code: 'MODULE_CRASHED', details: { cause: error.message } },
+        });
+      }
+    });
+  }
+
+  /**
+   * Hang detection: the host answers in order, so if the oldest request gets no answer within
+   * its allowance (callTimeoutMs per signature it carries), the module is stuck: kill the host.
+   */
+  private armWatchdog(child: ChildProcess): void {
+    if (this.watchdog) return;
+    const oldest = this.pending.values().next().value;
+    if (!oldest) return;
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      this.failAll(new KysoError('MODULE_TIMEOUT', { modulePath: this.options.modulePath }));
+      child.kill('SIGKILL');
+    }, this.options.callTimeoutMs * oldest.weight);
+  }
+
+  private disarmWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
   }
 
   async call<M extends HostMethod>(
     method: M,
     params: HostCalls[M]['params'],
+    weight = 1,
   ): Promise<HostCalls[M]['result']> {
     if (this.closed) throw new KysoError('MODULE_CRASHED', { reason: 'token service closed' });
     await this.start();
     const child = this.child;
     if (!child) throw new KysoError('MODULE_CRASHED', { modulePath: this.options.modulePath });
-    return (await this.send(child, method, params)) as HostCalls[M]['result'];
+    return (await this.send(child, method, params, weight)) as HostCalls[M]['result'];
   }
 
   async close(): Promise<void> {

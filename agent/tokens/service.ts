@@ -255,16 +255,20 @@ class Pkcs11TokenService implements TokenService {
       }
     }
     try {
-      const signatures = await entry.host.call('sign', {
-        slotId: entry.info.slotId,
-        serialNumber: entry.info.serialNumber,
-        keyId: certificate.keyId,
-        scheme,
-        hashAlgorithm: first.hashAlgorithm,
-        digests: items.map((item) => item.digest),
-        ...(credentials.pin === undefined ? {} : { pin: credentials.pin }),
-        stayLoggedIn: credentials.stayLoggedIn ?? false,
-      });
+      const signatures = await entry.host.call(
+        'sign',
+        {
+          slotId: entry.info.slotId,
+          serialNumber: entry.info.serialNumber,
+          keyId: certificate.keyId,
+          scheme,
+          hashAlgorithm: first.hashAlgorithm,
+          digests: items.map((item) => item.digest),
+          ...(credentials.pin === undefined ? {} : { pin: credentials.pin }),
+          stayLoggedIn: credentials.stayLoggedIn ?? false,
+        },
+        items.length,
+      );
       return signatures.map((signature) => ({
         signature: Buffer.from(signature),
         scheme,

@@ -37,8 +37,9 @@ function handle(request: HostRequest): HostResponse {
   }
 }
 
-process.on('message', (message: HostRequest) => {
-  process.send?.(handle(message));
+// Requests arrive in batches (all those the parent queued in one tick); answers go back the same way.
+process.on('message', (batch: HostRequest[]) => {
+  process.send?.(batch.map(handle));
 });
 // The parent went away: nothing left to serve.
 process.on('disconnect', () => process.exit(0));

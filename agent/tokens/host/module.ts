@@ -49,6 +49,15 @@ function slotKey(handle: Buffer): string {
     : handle.readUInt32LE(0).toString();
 }
 
+/** An open session on a slot, with what we learnt about its token when we opened it. */
+interface SlotSession {
+  handle: Buffer;
+  serialNumber: string;
+  protectedPath: boolean;
+  /** Private key handle and CKA_ALWAYS_AUTHENTICATE by CKA_ID; valid while logged in. */
+  keys: Map<string, { key: Buffer; alwaysAuthenticate: boolean }>;
+}
+
 function hex(value: unknown): string {
   return Buffer.isBuffer(value) ? value.toString('hex') : '';
 }
@@ -56,7 +65,7 @@ function hex(value: unknown): string {
 export class Pkcs11Module {
   private readonly p11 = new pkcs11js.PKCS11();
   private readonly slots = new Map<string, Buffer>();
-  private readonly sessions = new Map<string, Buffer>();
+  private readonly sessions = new Map<string, SlotSession>();
   private readonly loggedIn = new Set<string>();
   /** A token became unreadable: some modules (SoftHSM2) only see it again after re-initialising. */
   private stale = false;
@@ -153,12 +162,27 @@ export class Pkcs11Module {
     return handle;
   }
 
-  private session(slotId: string): Buffer {
+  /**
+   * The slot's session, opened on first use. The token's serial and flags are read once here:
+   * a token swapped in the slot invalidates the session, so later calls need not re-check.
+   */
+  private slotSession(slotId: string): SlotSession {
     const existing = this.sessions.get(slotId);
     if (existing) return existing;
-    const session = this.p11.C_OpenSession(this.handle(slotId), pkcs11js.CKF_SERIAL_SESSION);
-    this.sessions.set(slotId, session);
-    return session;
+    const slot = this.handle(slotId);
+    const token = this.p11.C_GetTokenInfo(slot);
+    const created: SlotSession = {
+      handle: this.p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION),
+      serialNumber: token.serialNumber.trim(),
+      protectedPath: (token.flags & pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0,
+      keys: new Map(),
+    };
+    this.sessions.set(slotId, created);
+    return created;
+  }
+
+  private session(slotId: string): Buffer {
+    return this.slotSession(slotId).handle;
   }
 
   private dropSession(slotId: string): void {
@@ -167,7 +191,7 @@ export class Pkcs11Module {
     this.loggedIn.delete(slotId);
     if (!session) return;
     try {
-      this.p11.C_CloseSession(session);
+      this.p11.C_CloseSession(session.handle);
     } catch {
       // The session may already be gone with the token.
     }
@@ -241,7 +265,7 @@ export class Pkcs11Module {
     const session = this.sessions.get(slotId);
     if (!session) return false;
     try {
-      const state = this.p11.C_GetSessionInfo(session).state;
+      const state = this.p11.C_GetSessionInfo(session.handle).state;
       return state === CKS_RO_USER_FUNCTIONS || state === CKS_RW_USER_FUNCTIONS;
     } catch {
       this.dropSession(slotId);
@@ -253,8 +277,9 @@ export class Pkcs11Module {
     const session = this.sessions.get(slotId);
     this.loggedIn.delete(slotId);
     if (!session) return;
+    session.keys.clear();
     try {
-      this.p11.C_Logout(session);
+      this.p11.C_Logout(session.handle);
     } catch (error) {
       if (ckrOf(error) !== CKR_USER_NOT_LOGGED_IN) this.dropSession(slotId);
     }
@@ -285,52 +310,63 @@ export class Pkcs11Module {
       }
       const kysoError = fromPkcs11(error, { slotId });
       if (kysoError.code === 'PIN_INCORRECT' || kysoError.code === 'PIN_LOCKED') {
-        Object.assign(kysoError.details, this.pinFlags(slotId));
+        const flags = this.pinFlags(slotId);
+        // The wrong PIN that locks the token still returns CKR_PIN_INCORRECT; telling the
+        // user to "try again" would be wrong, the token is locked now.
+        if (kysoError.code === 'PIN_INCORRECT' && flags.locked === true) {
+          throw new KysoError('PIN_LOCKED', { ...kysoError.details, ...flags });
+        }
+        Object.assign(kysoError.details, flags);
       }
       throw kysoError;
     }
   }
 
+  /** The private key for a CKA_ID, looked up once per login. */
+  private privateKey(slotId: string, slot: SlotSession, keyId: string) {
+    const cached = slot.keys.get(keyId);
+    if (cached) return cached;
+    const [key] = this.find(
+      slot.handle,
+      [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+      ],
+      1,
+    );
+    if (!key) throw new KysoError('KEY_NOT_FOUND', { slotId, keyId });
+    const found = {
+      key,
+      alwaysAuthenticate:
+        this.attribute(slot.handle, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE)?.[0] === 1,
+    };
+    slot.keys.set(keyId, found);
+    return found;
+  }
+
   sign(params: HostSignParams): Buffer[] {
     const { slotId } = params;
     return this.guard(slotId, params.serialNumber, () => {
-      const handle = this.handle(slotId);
-      const token = this.p11.C_GetTokenInfo(handle);
-      if (token.serialNumber.trim() !== params.serialNumber) {
+      const slot = this.slotSession(slotId);
+      if (slot.serialNumber !== params.serialNumber) {
+        this.dropSession(slotId);
         throw new KysoError('TOKEN_REMOVED', { slotId, reason: 'another token is in the slot' });
       }
-      const session = this.session(slotId);
-      const protectedPath = (token.flags & pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0;
+      const pin = slot.protectedPath ? undefined : params.pin;
       if (!this.isLoggedIn(slotId)) {
-        if (params.pin === undefined && !protectedPath)
+        if (pin === undefined && !slot.protectedPath)
           throw new KysoError('PIN_REQUIRED', { slotId });
-        this.login(slotId, session, protectedPath ? undefined : params.pin, pkcs11js.CKU_USER);
+        this.login(slotId, slot.handle, pin, pkcs11js.CKU_USER);
       }
       try {
-        const [key] = this.find(
-          session,
-          [
-            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-            { type: pkcs11js.CKA_ID, value: Buffer.from(params.keyId, 'hex') },
-          ],
-          1,
-        );
-        if (!key) throw new KysoError('KEY_NOT_FOUND', { slotId, keyId: params.keyId });
-        const alwaysAuthenticate =
-          this.attribute(session, key, pkcs11js.CKA_ALWAYS_AUTHENTICATE)?.[0] === 1;
+        const { key, alwaysAuthenticate } = this.privateKey(slotId, slot, params.keyId);
         return params.digests.map((digest) => {
           const { mechanism, data } = this.mechanismFor(params, digest);
-          this.p11.C_SignInit(session, mechanism, key);
-          if (alwaysAuthenticate) {
-            // Context-specific login: the key wants the PIN for this very operation.
-            this.login(
-              slotId,
-              session,
-              protectedPath ? undefined : params.pin,
-              pkcs11js.CKU_CONTEXT_SPECIFIC,
-            );
-          }
-          const signature = this.p11.C_Sign(session, data, Buffer.alloc(1024));
+          this.p11.C_SignInit(slot.handle, mechanism, key);
+          // Context-specific login: the key wants the PIN for this very operation.
+          if (alwaysAuthenticate)
+            this.login(slotId, slot.handle, pin, pkcs11js.CKU_CONTEXT_SPECIFIC);
+          const signature = this.p11.C_Sign(slot.handle, data, Buffer.alloc(1024));
           return params.scheme === 'ECDSA' ? ecdsaRawToDer(signature) : Buffer.from(signature);
         });
       } finally {
