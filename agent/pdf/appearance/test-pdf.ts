@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { FontSubset } from './font.ts';
 import { numbers, streamBody } from './syntax.ts';
+import type { CertificateInfo } from '../../tokens/types.ts';
 import type { AppearanceObject, PageGeometry, PlacedAppearance, Rect } from './types.ts';
 
 export interface TestText {
@@ -245,4 +246,52 @@ export function pdfToText(pdf: Buffer, extraArgs: string[] = []): string {
   const input = join(dir, 'in.pdf');
   writeFileSync(input, pdf);
   return execFileSync('pdftotext', [...extraArgs, input, '-'], { encoding: 'utf8' });
+}
+
+/** A certificate shape good enough for appearances (they read only the subject). */
+export function fakeCertificate(organisation = 'Ủy ban nhân dân tỉnh Hà Giang'): CertificateInfo {
+  const subject = {
+    text: `CN=Nguyễn Văn An,O=${organisation},C=VN`,
+    attributes: [
+      { type: 'CN', oid: '2.5.4.3', value: 'Nguyễn Văn An' },
+      { type: 'O', oid: '2.5.4.10', value: organisation },
+      { type: 'C', oid: '2.5.4.6', value: 'VN' },
+    ],
+  };
+  return {
+    id: '00'.repeat(32),
+    tokenId: 'test',
+    label: 'test',
+    keyId: '01',
+    hasPrivateKey: true,
+    alwaysAuthenticate: false,
+    subject,
+    issuer: subject,
+    commonName: 'Nguyễn Văn An',
+    serialNumber: '01',
+    notBefore: '2026-01-01T00:00:00Z',
+    notAfter: '2028-01-01T00:00:00Z',
+    keyUsage: ['digitalSignature', 'nonRepudiation'],
+    extendedKeyUsage: [],
+    keyAlgorithm: 'RSA',
+    keySize: 2048,
+    isCA: false,
+    certificate: '',
+  };
+}
+
+/** A one-page decision with the usual Decree 30 layout and placeholders. */
+export function decisionPage(overrides: Partial<TestPage> = {}): TestPage {
+  return {
+    texts: [
+      { text: 'ỦY BAN NHÂN DÂN', x: 60, y: 780, size: 13 },
+      { text: 'Số: [SO_VB]', x: 60, y: 760, size: 13 },
+      { text: 'Hà Giang, [NGAY_BH]', x: 330, y: 760, size: 13 },
+      { text: 'QUYẾT ĐỊNH về việc thử nghiệm chữ ký số', x: 120, y: 700, size: 14 },
+      { text: 'CHỦ TỊCH', x: 380, y: 300, size: 13 },
+      { text: '[SIGNATURE]', x: 375, y: 250, size: 12 },
+      { text: 'Nguyễn Văn An', x: 370, y: 190, size: 13 },
+    ],
+    ...overrides,
+  };
 }
