@@ -8,8 +8,9 @@ import type { Command } from './command.ts';
 import { tokensCommand } from './commands/tokens.ts';
 import { certsCommand } from './commands/certs.ts';
 import { signHashCommand } from './commands/sign-hash.ts';
+import { doctorCommand } from './commands/doctor.ts';
 
-const commands: Command[] = [tokensCommand, certsCommand, signHashCommand];
+const commands: Command[] = [tokensCommand, certsCommand, signHashCommand, doctorCommand];
 
 function usage(): string {
   const lines = commands.map((c) => `  kyso ${c.name.padEnd(12)} ${c.summary}`);

@@ -1,0 +1,570 @@
+/**
+ * Each check turns facts into findings with a severity and a Vietnamese + English fix. They
+ * are pure functions of their inputs so tests can feed edge cases (locked PIN, expiring
+ * certificate, port held by another program) without hardware.
+ */
+import type { X509Certificate } from 'node:crypto';
+import type { HotplugWatcher } from '../devices/index.ts';
+import { catalog } from '../errors/index.ts';
+import type { CertificateInfo, ModuleStatus, TokenInfo } from '../tokens/types.ts';
+import {
+  BROWSERS,
+  linuxPolicySnippet,
+  originsAllowedByLinuxPolicy,
+  registrySnippet,
+} from './browser.ts';
+import { checkChain } from './chain.ts';
+import type { PortState } from './port.ts';
+import type { Finding, Text } from './types.ts';
+
+const DAY_MS = 86_400_000;
+export const EXPIRY_WARNING_DAYS = 30;
+
+export function portFindings(port: number, state: PortState): Finding[] {
+  if (state.state === 'free') {
+    return [
+      {
+        id: 'port.free',
+        section: 'port',
+        severity: 'warning',
+        message: {
+          vi: `Cổng ${port} đang trống: Kyso Agent chưa chạy, trang web sẽ báo "dịch vụ ký số chưa chạy".`,
+          en: `Port ${port} is free: Kyso Agent is not running, so websites will report the signing service offline.`,
+        },
+        fix: {
+          vi: 'Mở ứng dụng Kyso (biểu tượng ở khay hệ thống) hoặc chạy "kyso start".',
+          en: 'Open the Kyso app (tray icon) or run "kyso start".',
+        },
+        facts: { port },
+      },
+    ];
+  }
+  if (state.state === 'error') {
+    return [
+      {
+        id: 'port.error',
+        section: 'port',
+        severity: 'error',
+        message: {
+          vi: `Không kiểm tra được cổng ${port} (${state.code}).`,
+          en: `Could not check port ${port} (${state.code}).`,
+        },
+        fix: {
+          vi: 'Kiểm tra phần mềm tường lửa hoặc chính sách bảo mật chặn cổng trên 127.0.0.1.',
+          en: 'Check for firewall or security software blocking ports on 127.0.0.1.',
+        },
+        facts: { port, code: state.code },
+      },
+    ];
+  }
+  const owner = state.owner;
+  if (owner && /kyso|agent\/cli\/main\.ts|tray\//i.test(owner.command)) {
+    return [
+      {
+        id: 'port.agent',
+        section: 'port',
+        severity: 'ok',
+        message: {
+          vi: `Kyso Agent đang chạy trên cổng ${port} (tiến trình ${owner.pid}).`,
+          en: `Kyso Agent is running on port ${port} (process ${owner.pid}).`,
+        },
+        facts: { port, pid: owner.pid },
+      },
+    ];
+  }
+  return [
+    {
+      id: 'port.in-use',
+      section: 'port',
+      severity: 'error',
+      message: owner
+        ? {
+            vi: `Cổng ${port} đang bị chương trình khác chiếm: ${owner.command || '?'} (tiến trình ${owner.pid}).`,
+            en: `Port ${port} is used by another program: ${owner.command || '?'} (process ${owner.pid}).`,
+          }
+        : {
+            vi: `Cổng ${port} đang bị dùng bởi một chương trình không xác định được (có thể của người dùng khác, hoặc Kyso Agent của phiên khác).`,
+            en: `Port ${port} is in use by a program we cannot identify (maybe another user's, or Kyso Agent of another session).`,
+          },
+      fix: {
+        vi: 'Đóng chương trình đó, hoặc đặt cổng khác trong tệp cấu hình ("port") và cập nhật hệ thống văn bản.',
+        en: 'Close that program, or set another "port" in the config file and update the document system.',
+      },
+      facts: { port, pid: owner?.pid ?? null, command: owner?.command ?? null },
+    },
+  ];
+}
+
+export function moduleFindings(
+  candidates: { path: string; product: string; certainty: string }[],
+  statuses: ModuleStatus[],
+): Finding[] {
+  const findings: Finding[] = [];
+  if (statuses.length === 0) {
+    findings.push({
+      id: 'modules.none',
+      section: 'modules',
+      severity: 'error',
+      message: {
+        vi: 'Không tìm thấy thư viện PKCS#11 nào của thiết bị ký số trên máy.',
+        en: 'No token PKCS#11 library was found on this computer.',
+      },
+      fix: {
+        vi: 'Cài phần mềm (driver) của thiết bị ký số do đơn vị cấp chứng thư số cung cấp, hoặc khai báo đường dẫn trong cấu hình ("modules").',
+        en: 'Install the token software (driver) from the certificate issuer, or list its path in the config file ("modules").',
+      },
+    });
+  }
+  for (const status of statuses) {
+    const known = candidates.find((c) => c.path === status.path);
+    const name = known?.product ?? status.description ?? status.path;
+    if (status.state === 'loaded') {
+      findings.push({
+        id: 'module.loaded',
+        section: 'modules',
+        severity: 'ok',
+        message: {
+          vi: `Đã nạp ${name}: ${status.path}${status.cryptokiVersion ? ` (PKCS#11 ${status.cryptokiVersion})` : ''}.`,
+          en: `Loaded ${name}: ${status.path}${status.cryptokiVersion ? ` (PKCS#11 ${status.cryptokiVersion})` : ''}.`,
+        },
+        facts: {
+          path: status.path,
+          manufacturer: status.manufacturer ?? null,
+          description: status.description ?? null,
+        },
+      });
+    } else {
+      const code = status.error?.code ?? 'MODULE_LOAD_FAILED';
+      const fix =
+        code in catalog ? catalog[code as keyof typeof catalog] : catalog.MODULE_LOAD_FAILED;
+      findings.push({
+        id: status.state === 'restarting' ? 'module.restarting' : 'module.failed',
+        section: 'modules',
+        severity: status.state === 'restarting' ? 'warning' : 'error',
+        message: {
+          vi: `Không nạp được ${name}: ${status.path} — ${status.error?.detail ?? code}.`,
+          en: `Could not load ${name}: ${status.path} — ${status.error?.detail ?? code}.`,
+        },
+        fix,
+        facts: { path: status.path, code },
+      });
+    }
+  }
+  return findings;
+}
+
+export function usbFindings(
+  watcher: Pick<HotplugWatcher, 'mode' | 'reason' | 'devices'>,
+): Finding[] {
+  const findings: Finding[] = [];
+  if (watcher.mode === 'polling') {
+    findings.push({
+      id: 'usb.polling',
+      section: 'usb',
+      severity: 'info',
+      message: {
+        vi: `Không nhận được sự kiện cắm/rút USB (${watcher.reason ?? '?'}); Kyso dò khe thiết bị mỗi giây thay thế.`,
+        en: `No USB plug events (${watcher.reason ?? '?'}); Kyso polls the token slots every second instead.`,
+      },
+    });
+  }
+  for (const d of watcher.devices()) {
+    const label = `${d.device.vendor} ${d.device.model} [${d.usb.vid}:${d.usb.pid}]`;
+    if (d.installedModule) {
+      findings.push({
+        id: 'usb.recognised',
+        section: 'usb',
+        severity: 'ok',
+        message: {
+          vi: `Nhận ra thiết bị ${label}, dùng thư viện ${d.installedModule.path}.`,
+          en: `Recognised ${label}, driven by ${d.installedModule.path}.`,
+        },
+        facts: { device: d.device.id, module: d.installedModule.path },
+      });
+    } else {
+      findings.push({
+        id: 'usb.module-missing',
+        section: 'usb',
+        severity: 'error',
+        message: {
+          vi: `Đã cắm ${label} nhưng chưa cài phần mềm cho thiết bị này.`,
+          en: `${label} is plugged in but its software is not installed.`,
+        },
+        fix: d.install ? { vi: d.install.vi, en: d.install.en } : catalog.TOKEN_NOT_RECOGNIZED,
+        facts: { device: d.device.id, install: d.install?.product ?? null },
+      });
+    }
+  }
+  if (watcher.mode === 'usb' && watcher.devices().length === 0) {
+    findings.push({
+      id: 'usb.none',
+      section: 'usb',
+      severity: 'info',
+      message: {
+        vi: 'Không thấy thiết bị ký số hay đầu đọc nào có trong danh mục trên cổng USB.',
+        en: 'No token or reader from the device database is on the USB bus.',
+      },
+    });
+  }
+  return findings;
+}
+
+export function tokenFindings(tokens: TokenInfo[]): Finding[] {
+  if (tokens.length === 0) {
+    return [
+      {
+        id: 'tokens.none',
+        section: 'tokens',
+        severity: 'warning',
+        message: { vi: 'Không có thiết bị ký số nào được cắm.', en: 'No token is plugged in.' },
+        fix: catalog.TOKEN_NOT_PRESENT,
+      },
+    ];
+  }
+  return tokens.map((t) => {
+    const name = `"${t.label}" (${t.manufacturer} ${t.model})`;
+    const facts = {
+      label: t.label,
+      countLow: t.pin.countLow,
+      finalTry: t.pin.finalTry,
+      locked: t.pin.locked,
+      pinPad: t.protectedAuthenticationPath,
+    };
+    if (t.pin.locked) {
+      return {
+        id: 'token.pin-locked',
+        section: 'tokens',
+        severity: 'error',
+        message: {
+          vi: `Thiết bị ${name}: mã PIN đã bị khóa.`,
+          en: `Token ${name}: the PIN is locked.`,
+        },
+        fix: catalog.PIN_LOCKED,
+        facts,
+      } satisfies Finding;
+    }
+    if (t.pin.finalTry || t.pin.countLow) {
+      const final = t.pin.finalTry;
+      return {
+        id: final ? 'token.pin-final-try' : 'token.pin-count-low',
+        section: 'tokens',
+        severity: 'warning',
+        message: final
+          ? {
+              vi: `Thiết bị ${name}: chỉ còn MỘT lần nhập PIN trước khi bị khóa.`,
+              en: `Token ${name}: ONE PIN attempt left before it locks.`,
+            }
+          : {
+              vi: `Thiết bị ${name}: đã có lần nhập sai PIN.`,
+              en: `Token ${name}: a wrong PIN was entered recently.`,
+            },
+        fix: {
+          vi: 'Chỉ nhập PIN khi chắc chắn đúng; nếu quên PIN, liên hệ bộ phận CNTT trước khi thử tiếp.',
+          en: 'Enter the PIN only when sure; if it is forgotten, contact IT before trying again.',
+        },
+        facts,
+      } satisfies Finding;
+    }
+    if (t.pin.toBeChanged) {
+      return {
+        id: 'token.pin-to-be-changed',
+        section: 'tokens',
+        severity: 'warning',
+        message: {
+          vi: `Thiết bị ${name}: phải đổi mã PIN.`,
+          en: `Token ${name}: the PIN must be changed.`,
+        },
+        fix: catalog.PIN_EXPIRED,
+        facts,
+      } satisfies Finding;
+    }
+    return {
+      id: 'token.ok',
+      section: 'tokens',
+      severity: 'ok',
+      message: {
+        vi: `Thiết bị ${name}: sẵn sàng${t.protectedAuthenticationPath ? ', nhập PIN trên bàn phím của đầu đọc' : ''}.`,
+        en: `Token ${name}: ready${t.protectedAuthenticationPath ? ', PIN entered on the reader keypad' : ''}.`,
+      },
+      facts,
+    } satisfies Finding;
+  });
+}
+
+const SIGNING_USAGES = ['digitalSignature', 'nonRepudiation'];
+
+export interface TrustAnchors {
+  anchors: X509Certificate[];
+  intermediates: X509Certificate[];
+}
+
+export function certificateFindings(
+  certificates: CertificateInfo[],
+  now: Date,
+  trust: TrustAnchors,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const c of certificates) {
+    const who = `"${c.commonName}"`;
+    const days = Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / DAY_MS);
+    const facts = { subject: c.subject.text, notAfter: c.notAfter, daysLeft: days };
+    const until = c.notAfter.slice(0, 10);
+    if (new Date(c.notBefore) > now) {
+      findings.push({
+        id: 'certificate.not-yet-valid',
+        section: 'certificates',
+        severity: 'error',
+        message: {
+          vi: `Chứng thư số ${who} chưa có hiệu lực (từ ${c.notBefore.slice(0, 10)}).`,
+          en: `Certificate ${who} is not valid yet (from ${c.notBefore.slice(0, 10)}).`,
+        },
+        fix: catalog.CERTIFICATE_NOT_YET_VALID,
+        facts,
+      });
+    } else if (days < 0) {
+      findings.push({
+        id: 'certificate.expired',
+        section: 'certificates',
+        severity: 'error',
+        message: {
+          vi: `Chứng thư số ${who} đã hết hạn ngày ${until} (${-days} ngày trước).`,
+          en: `Certificate ${who} expired on ${until} (${-days} days ago).`,
+        },
+        fix: catalog.CERTIFICATE_EXPIRED,
+        facts,
+      });
+    } else if (days <= EXPIRY_WARNING_DAYS) {
+      findings.push({
+        id: 'certificate.expiring',
+        section: 'certificates',
+        severity: 'warning',
+        message: {
+          vi: `Chứng thư số ${who} sắp hết hạn: còn ${days} ngày (đến ${until}).`,
+          en: `Certificate ${who} expires soon: ${days} days left (until ${until}).`,
+        },
+        fix: {
+          vi: 'Liên hệ đơn vị cấp chứng thư số để gia hạn ngay.',
+          en: 'Contact the certificate issuer to renew it now.',
+        },
+        facts,
+      });
+    } else {
+      findings.push({
+        id: 'certificate.valid',
+        section: 'certificates',
+        severity: 'ok',
+        message: {
+          vi: `Chứng thư số ${who} còn hiệu lực ${days} ngày (đến ${until}).`,
+          en: `Certificate ${who} is valid for ${days} more days (until ${until}).`,
+        },
+        facts,
+      });
+    }
+    const usable = SIGNING_USAGES.some((u) => c.keyUsage.includes(u)) && !c.isCA;
+    if (!usable) {
+      findings.push({
+        id: 'certificate.key-usage',
+        section: 'certificates',
+        severity: 'warning',
+        message: {
+          vi: `Chứng thư số ${who} không dùng được để ký (mục đích sử dụng khóa: ${c.keyUsage.join(', ') || 'không có'}).`,
+          en: `Certificate ${who} is not fit for signing (key usage: ${c.keyUsage.join(', ') || 'none'}).`,
+        },
+        fix: catalog.KEY_USAGE_NOT_ALLOWED,
+        facts: { subject: c.subject.text, keyUsage: c.keyUsage.join(',') },
+      });
+    }
+    const chain = checkChain(c.certificate, trust.anchors, trust.intermediates);
+    if (chain.trusted) {
+      findings.push({
+        id: 'certificate.chain-ok',
+        section: 'certificates',
+        severity: 'ok',
+        message: {
+          vi: `Chứng thư số ${who} chuỗi được tới gốc tin cậy ${chain.anchor}.`,
+          en: `Certificate ${who} chains to the trust anchor ${chain.anchor}.`,
+        },
+        facts: { subject: c.subject.text, anchor: chain.anchor },
+      });
+    } else if (chain.reason === 'no-anchors') {
+      findings.push({
+        id: 'certificate.chain-unchecked',
+        section: 'certificates',
+        severity: 'info',
+        message: {
+          vi: `Chưa kiểm tra chuỗi chứng thư của ${who}: chưa khai báo chứng thư gốc tin cậy.`,
+          en: `The chain of ${who} was not checked: no trust anchors were given.`,
+        },
+        fix: {
+          vi: 'Chạy lại với --trust TỆP.pem (chứng thư gốc và trung gian của Ban Cơ yếu Chính phủ hoặc đơn vị cấp).',
+          en: "Run again with --trust FILE.pem (the Government Cipher Committee's or issuer's root and intermediate certificates).",
+        },
+      });
+    } else {
+      findings.push({
+        id: 'certificate.chain-untrusted',
+        section: 'certificates',
+        severity: 'warning',
+        message: {
+          vi: `Chứng thư số ${who} không chuỗi được tới gốc tin cậy (thiếu chứng thư của: ${chain.missingIssuer ?? '?'}).`,
+          en: `Certificate ${who} does not chain to a trust anchor (missing issuer: ${chain.missingIssuer ?? '?'}).`,
+        },
+        fix: catalog.CERTIFICATE_UNTRUSTED,
+        facts: { subject: c.subject.text, missingIssuer: chain.missingIssuer ?? null },
+      });
+    }
+  }
+  return findings;
+}
+
+/** Hints about the clock: no network here, so we judge from the time zone and from certificates. */
+export function clockFindings(
+  now: Date,
+  timezoneOffsetMinutes: number,
+  certificates: CertificateInfo[],
+): Finding[] {
+  const findings: Finding[] = [];
+  if (now.getUTCFullYear() < 2025) {
+    findings.push({
+      id: 'clock.wrong',
+      section: 'clock',
+      severity: 'error',
+      message: {
+        vi: `Đồng hồ máy tính đang ở năm ${now.getUTCFullYear()}: chữ ký sẽ mang thời gian sai.`,
+        en: `The computer clock says ${now.getUTCFullYear()}: signatures would carry a wrong time.`,
+      },
+      fix: {
+        vi: 'Chỉnh ngày giờ và bật đồng bộ thời gian tự động (Windows: Cài đặt > Thời gian).',
+        en: 'Fix the date and time and turn on automatic time sync (Windows: Settings > Time).',
+      },
+    });
+  }
+  const future = certificates.filter((c) => {
+    const ahead = new Date(c.notBefore).getTime() - now.getTime();
+    return ahead > 0 && ahead < 2 * DAY_MS;
+  });
+  if (future.length > 0) {
+    findings.push({
+      id: 'clock.behind',
+      section: 'clock',
+      severity: 'warning',
+      message: {
+        vi: 'Có chứng thư số vừa cấp nhưng "chưa có hiệu lực": đồng hồ máy có thể đang chậm.',
+        en: 'A freshly issued certificate is "not yet valid": the computer clock may be slow.',
+      },
+      fix: {
+        vi: 'Bật đồng bộ thời gian tự động rồi thử lại.',
+        en: 'Turn on automatic time sync and retry.',
+      },
+    });
+  }
+  // Vietnam time is UTC+7 all year; getTimezoneOffset() returns minutes *behind* UTC.
+  if (timezoneOffsetMinutes !== -420) {
+    const hours = -timezoneOffsetMinutes / 60;
+    findings.push({
+      id: 'clock.timezone',
+      section: 'clock',
+      severity: 'info',
+      message: {
+        vi: `Múi giờ của máy là UTC${hours >= 0 ? '+' : ''}${hours}, không phải giờ Việt Nam (UTC+7). Thời gian ký hiển thị theo giờ Việt Nam như Nghị định 30/2020 yêu cầu vẫn được tính đúng.`,
+        en: `The computer's time zone is UTC${hours >= 0 ? '+' : ''}${hours}, not Vietnam time (UTC+7). Signing times shown in Vietnam time, as Decree 30/2020 requires, are still computed correctly.`,
+      },
+      fix: {
+        vi: 'Nếu máy đặt tại Việt Nam, chọn múi giờ (UTC+07:00) Bangkok, Hà Nội, Jakarta.',
+        en: 'If the computer is in Vietnam, choose the (UTC+07:00) Bangkok, Hanoi, Jakarta time zone.',
+      },
+    });
+  } else {
+    findings.push({
+      id: 'clock.ok',
+      section: 'clock',
+      severity: 'ok',
+      message: {
+        vi: `Đồng hồ: ${now.toISOString()}, múi giờ Việt Nam (UTC+7).`,
+        en: `Clock: ${now.toISOString()}, Vietnam time zone (UTC+7).`,
+      },
+    });
+  }
+  return findings;
+}
+
+export function browserFindings(
+  origins: string[],
+  os: 'windows' | 'linux' | 'macos',
+  policyRoot = '',
+): Finding[] {
+  const example = origins.length > 0 ? origins : ['https://vanban.example.gov.vn'];
+  const findings: Finding[] = [];
+  const intro: Text = {
+    vi: 'Chrome (từ bản 147), Edge và Cốc Cốc hỏi người dùng trước khi cho trang web kết nối tới Kyso Agent trên máy (127.0.0.1). Bộ phận CNTT có thể cho phép sẵn trang của hệ thống văn bản bằng chính sách LocalNetworkAccessAllowedForUrls.',
+    en: 'Chrome (from 147), Edge and Cốc Cốc ask the user before a website may connect to Kyso Agent on this computer (127.0.0.1). IT can pre-allow the document system with the LocalNetworkAccessAllowedForUrls policy.',
+  };
+  if (origins.length === 0) {
+    findings.push({
+      id: 'browser.no-origins',
+      section: 'browser',
+      severity: 'info',
+      message: {
+        vi: `${intro.vi} Chưa có trang web nào trong "allowedOrigins"; ví dụ dưới dùng địa chỉ mẫu.`,
+        en: `${intro.en} No website is listed in "allowedOrigins"; the example below uses a sample address.`,
+      },
+      fix: {
+        vi: 'Thêm địa chỉ hệ thống văn bản vào "allowedOrigins" trong tệp cấu hình rồi chạy lại kyso doctor.',
+        en: 'Add the document system address to "allowedOrigins" in the config file and run kyso doctor again.',
+      },
+    });
+  }
+  for (const target of BROWSERS) {
+    const unverified = target.verified
+      ? ''
+      : ' (unverified path / đường dẫn chưa được nhà sản xuất xác nhận)';
+    if (os === 'linux') {
+      const dir = policyRoot + target.linuxPolicyDir;
+      const allowed = originsAllowedByLinuxPolicy(dir, origins);
+      const missing = origins.filter((o) => !allowed?.includes(o));
+      const ok = origins.length > 0 && missing.length === 0;
+      findings.push({
+        id: ok ? 'browser.policy-set' : 'browser.policy-snippet',
+        section: 'browser',
+        severity: ok ? 'ok' : 'info',
+        message: ok
+          ? {
+              vi: `${target.browser}: chính sách đã cho phép ${origins.join(', ')}.`,
+              en: `${target.browser}: the policy already allows ${origins.join(', ')}.`,
+            }
+          : {
+              vi: `${target.browser}: lưu đoạn sau thành ${target.linuxPolicyDir}/kyso.json${unverified}.`,
+              en: `${target.browser}: save the following as ${target.linuxPolicyDir}/kyso.json${unverified}.`,
+            },
+        ...(ok ? {} : { snippet: linuxPolicySnippet(example) }),
+      });
+    } else if (os === 'windows') {
+      findings.push({
+        id: 'browser.policy-snippet',
+        section: 'browser',
+        severity: 'info',
+        message: {
+          vi: `${target.browser}: nhập tệp .reg sau (hoặc đặt bằng Group Policy)${unverified}.`,
+          en: `${target.browser}: import this .reg file (or set it with Group Policy)${unverified}.`,
+        },
+        snippet: registrySnippet(target, example),
+      });
+    }
+  }
+  if (os === 'macos') {
+    findings.push({
+      id: 'browser.policy-snippet',
+      section: 'browser',
+      severity: 'info',
+      message: {
+        vi: 'macOS: đặt LocalNetworkAccessAllowedForUrls bằng cấu hình MDM (com.google.Chrome, com.microsoft.Edge) với các địa chỉ sau.',
+        en: 'macOS: set LocalNetworkAccessAllowedForUrls with an MDM profile (com.google.Chrome, com.microsoft.Edge) to these addresses.',
+      },
+      snippet: example.join('\n'),
+    });
+  }
+  if (findings.length > 0 && origins.length > 0) {
+    findings.unshift({ id: 'browser.about', section: 'browser', severity: 'info', message: intro });
+  }
+  return findings;
+}
