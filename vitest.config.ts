@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['agent/**/*.test.ts', 'tray/**/*.test.ts', 'native-test/**/*.test.ts', 'demo/**/*.test.ts'],
+    include: [
+      'agent/**/*.test.ts',
+      'tray/**/*.test.ts',
+      'native-test/**/*.test.ts',
+      'demo/**/*.test.ts',
+    ],
     globalSetup: ['native-test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -60,12 +60,18 @@ async function main(): Promise<void> {
   try {
     for (const role of ['leader', 'ecdsa'] as const) {
       const token = pki.token(role);
-      const request = { certificateId: token.certificateId, hashAlgorithm: 'SHA-256' as const, digest };
+      const request = {
+        certificateId: token.certificateId,
+        hashAlgorithm: 'SHA-256' as const,
+        digest,
+      };
       // Log in once, as with the PIN cache on; the login-per-signature row is below.
       await service.sign(request, { pin: token.pin, stayLoggedIn: true });
       for (const inFlight of [1, 8]) {
         const base = await direct(token, inFlight);
-        const ours = await measure(TOTAL, inFlight, () => service.sign(request, { stayLoggedIn: true }));
+        const ours = await measure(TOTAL, inFlight, () =>
+          service.sign(request, { stayLoggedIn: true }),
+        );
         const algorithm = role === 'leader' ? 'RSA-2048' : 'P-256';
         rows.push([
           algorithm,

@@ -84,6 +84,11 @@ function extension(extnID: string, critical: boolean, value: unknown): Extension
   });
 }
 
+/** asn1-schema wants ArrayBuffer, not a Buffer view into a shared pool. */
+function arrayBuffer(buffer: Buffer): ArrayBuffer {
+  return new Uint8Array(buffer).buffer;
+}
+
 export function issueCertificate(options: IssueOptions): Buffer {
   const extensions = [
     extension(
@@ -118,7 +123,7 @@ export function issueCertificate(options: IssueOptions): Buffer {
   });
   const tbs = new TBSCertificate({
     version: 2,
-    serialNumber: serial,
+    serialNumber: arrayBuffer(serial),
     signature: signatureAlgorithm,
     issuer: options.issuer,
     validity: new Validity({ notBefore: options.notBefore, notAfter: options.notAfter }),
@@ -131,7 +136,7 @@ export function issueCertificate(options: IssueOptions): Buffer {
   const certificate = new Certificate({
     tbsCertificate: tbs,
     signatureAlgorithm,
-    signatureValue: signature,
+    signatureValue: arrayBuffer(signature),
   });
   return Buffer.from(AsnConvert.serialize(certificate));
 }
