@@ -158,6 +158,9 @@ class Pkcs11TokenService implements TokenService {
   }
 
   async getToken(tokenId: string): Promise<TokenInfo> {
+    // Polling keeps the cache fresh; only an unknown id costs a scan (signing hot path).
+    const cached = this.tokens.get(tokenId);
+    if (cached) return cached.info;
     const tokens = await this.listTokens();
     const token = tokens.find((t) => t.id === tokenId);
     if (!token) throw new KysoError('TOKEN_NOT_PRESENT', { tokenId });
