@@ -67,6 +67,9 @@ export class Pkcs11Module {
   private readonly slots = new Map<string, Buffer>();
   private readonly sessions = new Map<string, SlotSession>();
   private readonly loggedIn = new Set<string>();
+  private readonly slotQueues = new Map<string, Promise<unknown>>();
+  /** Slot operations queued or running; the module is only re-initialised when none are. */
+  private inFlight = 0;
   /** A token became unreadable: some modules (SoftHSM2) only see it again after re-initialising. */
   private stale = false;
 
@@ -114,7 +117,9 @@ export class Pkcs11Module {
   }
 
   listSlots(refreshIfStale: boolean): RawSlot[] {
-    if (this.stale && refreshIfStale && this.loggedIn.size === 0) this.reinitialize();
+    if (this.stale && refreshIfStale && this.loggedIn.size === 0 && this.inFlight === 0) {
+      this.reinitialize();
+    }
     const result: RawSlot[] = [];
     for (const handle of this.p11.C_GetSlotList(false)) {
       const slotId = slotKey(handle);
@@ -344,35 +349,71 @@ export class Pkcs11Module {
     return found;
   }
 
-  sign(params: HostSignParams): Buffer[] {
-    const { slotId } = params;
-    return this.guard(slotId, params.serialNumber, () => {
-      const slot = this.slotSession(slotId);
-      if (slot.serialNumber !== params.serialNumber) {
-        this.dropSession(slotId);
-        throw new KysoError('TOKEN_REMOVED', { slotId, reason: 'another token is in the slot' });
-      }
-      const pin = slot.protectedPath ? undefined : params.pin;
-      if (!this.isLoggedIn(slotId)) {
-        if (pin === undefined && !slot.protectedPath)
-          throw new KysoError('PIN_REQUIRED', { slotId });
-        this.login(slotId, slot.handle, pin, pkcs11js.CKU_USER);
-      }
-      try {
-        const { key, alwaysAuthenticate } = this.privateKey(slotId, slot, params.keyId);
-        return params.digests.map((digest) => {
-          const { mechanism, data } = this.mechanismFor(params, digest);
-          this.p11.C_SignInit(slot.handle, mechanism, key);
-          // Context-specific login: the key wants the PIN for this very operation.
-          if (alwaysAuthenticate)
-            this.login(slotId, slot.handle, pin, pkcs11js.CKU_CONTEXT_SPECIFIC);
-          const signature = this.p11.C_Sign(slot.handle, data, Buffer.alloc(1024));
-          return params.scheme === 'ECDSA' ? ecdsaRawToDer(signature) : Buffer.from(signature);
-        });
-      } finally {
-        if (!params.stayLoggedIn) this.logout(slotId);
-      }
+  /**
+   * Runs slot operations one after another (the per-slot queue): a session never has two
+   * operations at once, so callers never see CKR_OPERATION_ACTIVE, while different slots
+   * sign in parallel on libuv's threads.
+   */
+  runOnSlot<T>(slotId: string, operation: () => T | Promise<T>): Promise<T> {
+    const previous = this.slotQueues.get(slotId) ?? Promise.resolve();
+    this.inFlight++;
+    const run = previous.then(operation).finally(() => {
+      this.inFlight--;
+      if (this.slotQueues.get(slotId) === settled) this.slotQueues.delete(slotId);
     });
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.slotQueues.set(slotId, settled);
+    return run;
+  }
+
+  private signAsync(session: Buffer, data: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.p11.C_Sign(session, data, Buffer.alloc(1024), (error, signature) =>
+        error ? reject(error) : resolve(signature),
+      );
+    });
+  }
+
+  sign(params: HostSignParams): Promise<Buffer[]> {
+    const { slotId } = params;
+    return this.runOnSlot(slotId, () =>
+      this.guardAsync(slotId, params.serialNumber, async () => {
+        const slot = this.slotSession(slotId);
+        if (slot.serialNumber !== params.serialNumber) {
+          this.dropSession(slotId);
+          throw new KysoError('TOKEN_REMOVED', { slotId, reason: 'another token is in the slot' });
+        }
+        const pin = slot.protectedPath ? undefined : params.pin;
+        if (!this.isLoggedIn(slotId)) {
+          if (pin === undefined && !slot.protectedPath) {
+            throw new KysoError('PIN_REQUIRED', { slotId });
+          }
+          this.login(slotId, slot.handle, pin, pkcs11js.CKU_USER);
+        }
+        try {
+          const { key, alwaysAuthenticate } = this.privateKey(slotId, slot, params.keyId);
+          const signatures: Buffer[] = [];
+          for (const digest of params.digests) {
+            const { mechanism, data } = this.mechanismFor(params, digest);
+            this.p11.C_SignInit(slot.handle, mechanism, key);
+            // Context-specific login: the key wants the PIN for this very operation.
+            if (alwaysAuthenticate) {
+              this.login(slotId, slot.handle, pin, pkcs11js.CKU_CONTEXT_SPECIFIC);
+            }
+            const signature = await this.signAsync(slot.handle, data);
+            signatures.push(
+              params.scheme === 'ECDSA' ? ecdsaRawToDer(signature) : Buffer.from(signature),
+            );
+          }
+          return signatures;
+        } finally {
+          if (!params.stayLoggedIn) this.logout(slotId);
+        }
+      }),
+    );
   }
 
   private mechanismFor(
@@ -417,6 +458,20 @@ export class Pkcs11Module {
         }
       }
       throw fromPkcs11(error, { slotId });
+    }
+  }
+
+  private async guardAsync<T>(
+    slotId: string,
+    serialNumber: string | undefined,
+    operation: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      return this.guard(slotId, serialNumber, () => {
+        throw error;
+      });
     }
   }
 
