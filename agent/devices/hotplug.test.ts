@@ -95,6 +95,30 @@ describe('hot-plug with an injected USB event source', () => {
     }
   });
 
+  it('asks for re-initialisation and a follow-up on attach, a single plain rescan on detach', async () => {
+    const usb = new ManualUsbSource();
+    const args: unknown[] = [];
+    const tokens = {
+      rescan: (options?: { reinitialize?: boolean }) => {
+        args.push(options);
+        return Promise.resolve([]);
+      },
+    };
+    watcher = startHotplug({
+      tokens,
+      source: usb,
+      platform: noModules,
+      debounceMs: 10,
+      followUpMs: 50,
+    });
+    usb.unplug({ vid: '096e', pid: '0807' });
+    await wait(150);
+    expect(args).toEqual([undefined]);
+    usb.plug({ vid: '096e', pid: '0807' });
+    await wait(150);
+    expect(args).toEqual([undefined, { reinitialize: true }, undefined]);
+  });
+
   it('reports a failing rescan as an event instead of throwing', async () => {
     const usb = new ManualUsbSource();
     const events: DeviceEvent[] = [];

@@ -17,8 +17,17 @@ export type DeviceEvent =
   | { type: 'device.module-missing'; device: RecognisedDevice }
   | { type: 'rescan.failed'; error: string };
 
+/**
+ * What hot-plug needs from the token service. `reinitialize` asks modules that only enumerate
+ * readers at C_Initialize to re-initialise (when nobody is logged in); services that do not
+ * support it ignore the argument.
+ */
+export interface RescanTarget {
+  rescan(options?: { reinitialize?: boolean }): Promise<unknown>;
+}
+
 export interface HotplugOptions {
-  tokens: Pick<TokenService, 'rescan'>;
+  tokens: RescanTarget | Pick<TokenService, 'rescan'>;
   /** undefined: open the usb package; null: no USB events (polling only). */
   source?: UsbEventSource | null;
   db?: DeviceDatabase;
@@ -70,6 +79,8 @@ export function startHotplug(options: HotplugOptions): HotplugWatcher {
   let running: Promise<void> | undefined;
   let again = false;
 
+  const target = options.tokens as RescanTarget;
+  let reinitialize = false;
   // One rescan at a time; a request during a rescan runs once more afterwards.
   const rescanNow = (): Promise<void> => {
     if (running) {
@@ -79,8 +90,10 @@ export function startHotplug(options: HotplugOptions): HotplugWatcher {
     running = (async () => {
       do {
         again = false;
+        const wanted = reinitialize;
+        reinitialize = false;
         try {
-          await options.tokens.rescan();
+          await (wanted ? target.rescan({ reinitialize: true }) : target.rescan());
         } catch (error) {
           emit({
             type: 'rescan.failed',
@@ -105,7 +118,14 @@ export function startHotplug(options: HotplugOptions): HotplugWatcher {
   };
 
   let debounce: NodeJS.Timeout | undefined;
-  const scheduleRescan = () => {
+  let followUp = false;
+  // The follow-up only serves attach events: after a detach, one scan is enough, and a second
+  // one while the device is still gone would waste the module's re-initialisation.
+  const scheduleRescan = (kind: 'attach' | 'detach') => {
+    if (kind === 'attach') {
+      followUp = true;
+      reinitialize = true;
+    }
     if (debounce) {
       clearTimeout(debounce);
       timers.delete(debounce);
@@ -113,7 +133,8 @@ export function startHotplug(options: HotplugOptions): HotplugWatcher {
     debounce = later(debounceMs, () => {
       debounce = undefined;
       void rescanNow();
-      if (followUpMs > 0) later(followUpMs, () => void rescanNow());
+      if (followUp && followUpMs > 0) later(followUpMs, () => void rescanNow());
+      followUp = false;
     });
   };
 
@@ -124,7 +145,7 @@ export function startHotplug(options: HotplugOptions): HotplugWatcher {
       emit({ type: 'device.attached', device });
       if (!device.installedModule) emit({ type: 'device.module-missing', device });
     }
-    scheduleRescan();
+    scheduleRescan('attach');
   };
   const detached = (usb: UsbDeviceRef) => {
     const i = present.findIndex((d) => sameDevice(d.usb, usb));
@@ -132,7 +153,7 @@ export function startHotplug(options: HotplugOptions): HotplugWatcher {
       const [device] = present.splice(i, 1);
       if (device) emit({ type: 'device.detached', device });
     }
-    scheduleRescan();
+    scheduleRescan('detach');
   };
 
   const unsubscribe: (() => void)[] = [];
