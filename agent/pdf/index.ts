@@ -5,7 +5,7 @@
 export {
   signPdf,
   prepareSignPdf,
-  type AppearanceBuilder,
+  type AppearanceOptions,
   type PreparedPdfSignature,
   type SignPdfOptions,
   type SignPdfResult,

@@ -16,12 +16,16 @@ import {
 import { HASH_NODE } from '../cms/index.ts';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm } from '../tokens/types.ts';
-import type {
-  AppearanceContext,
-  AppearancePreset,
-  PlacedAppearance,
-  Rect,
-} from './appearance/types.ts';
+import { parseCertificate } from '../pki/index.ts';
+import type { CertificateInfo } from '../tokens/types.ts';
+import {
+  buildAppearance,
+  type AppearanceContext,
+  type AppearancePreset,
+  type AppearanceRequest,
+  type PlacedAppearance,
+  type Rect,
+} from './appearance/index.ts';
 import { readForm } from './fields.ts';
 import { IncrementBuilder } from './increment.ts';
 import {
@@ -42,8 +46,11 @@ import { openSource } from './source.ts';
 
 export type SignaturePreset = AppearancePreset;
 
-/** Builds the visible appearance; null means invisible. Wired to agent/pdf/appearance. */
-export type AppearanceBuilder = (ctx: AppearanceContext) => Promise<PlacedAppearance | null>;
+/** What the caller says about the appearance; the signer and time come from the signature. */
+export type AppearanceOptions = Omit<
+  AppearanceRequest,
+  'preset' | 'signerName' | 'signerCertificate' | 'signingTime'
+>;
 
 export interface SignPdfOptions {
   signer: Signer;
@@ -59,8 +66,8 @@ export interface SignPdfOptions {
   signerName?: string;
   /** Certify the document (DocMDP): 1 no changes, 2 form fill + signatures, 3 also annotations. */
   certify?: 1 | 2 | 3;
-  /** Draws the appearance; omitted or returning null = invisible signature. */
-  appearance?: AppearanceBuilder;
+  /** Appearance details for the preset (image, placement, number, date, ...). */
+  appearance?: AppearanceOptions;
   /** Output file (never overwritten: FILE_EXISTS). Without it the signed bytes are returned. */
   output?: string;
 }
@@ -286,7 +293,17 @@ async function planIncrement(
     pdf: typeof input === 'string' ? { path: input } : { bytes: input },
     ...(previousApprovalRect ? { previousApprovalRect } : {}),
   };
-  const placed = options.appearance ? await options.appearance(ctx) : null;
+  const signerInfo = certificateInfo(options.signer.certificate);
+  const placed = await buildAppearance(
+    {
+      ...options.appearance,
+      preset,
+      signerName: options.signerName ?? signerInfo.commonName,
+      signerCertificate: signerInfo,
+      signingTime,
+    },
+    ctx,
+  );
   const main: PlacedAppearance = placed ?? invisibleAppearance(builder);
   const placements = [main, ...(placed?.extra ?? [])];
 
@@ -385,6 +402,18 @@ async function planIncrement(
   if (catalogChanged) builder.add(catalog.ref.num, newCatalog, catalog.ref.gen);
 
   return { builder, sigId, fieldName, placeholderBytes };
+}
+
+/** CertificateInfo for the appearance, from the certificate alone. */
+function certificateInfo(der: Buffer): CertificateInfo {
+  return {
+    ...parseCertificate(der),
+    tokenId: '',
+    label: '',
+    keyId: '',
+    hasPrivateKey: true,
+    alwaysAuthenticate: false,
+  };
 }
 
 function invisibleAppearance(builder: IncrementBuilder): PlacedAppearance {
