@@ -131,6 +131,8 @@ export async function startTestAgent(
 
 export interface RpcReply {
   id: unknown;
+  /** Set when the socket closed before the reply came. */
+  closeCode?: number;
   result?: Record<string, unknown>;
   error?: {
     code: number;
@@ -155,7 +157,12 @@ export class TestClient {
   private constructor(socket: WebSocket) {
     this.socket = socket;
     this.closed = new Promise((resolve) =>
-      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+      socket.on('close', (code, reason) => {
+        // Requests the agent could not answer because it closed first resolve with the code.
+        for (const [id, pending] of this.waiting) pending({ id, closeCode: code });
+        this.waiting.clear();
+        resolve({ code, reason: reason.toString() });
+      }),
     );
     socket.on('message', (data) => {
       const json = JSON.parse(String(data)) as RpcReply & { method?: string; params?: unknown };
@@ -205,6 +212,7 @@ export class TestClient {
         const [frame] = this.frames.splice(early, 1);
         if (frame) return resolve(frame);
       }
+      if (this.socket.readyState !== WebSocket.OPEN) return resolve({ id, closeCode: -1 });
       this.waiting.set(id, resolve);
       this.socket.send(text);
     });
