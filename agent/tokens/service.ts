@@ -76,6 +76,11 @@ class Pkcs11TokenService implements TokenService {
   private readonly hosts: TokenHost[];
   private tokens = new Map<string, TokenEntry>();
   private readonly certificates = new Map<string, CertificateInfo[]>();
+  /**
+   * Certificate id → token it was on, for tokens that went away: signing with one of them is
+   * TOKEN_REMOVED ("plug it in again"), not CERTIFICATE_NOT_FOUND.
+   */
+  private readonly departed = new Map<string, TokenInfo>();
   private readonly listeners = new Set<(event: TokenEvent) => void>();
   private scanning: Promise<TokenInfo[]> | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -145,7 +150,12 @@ class Pkcs11TokenService implements TokenService {
     this.tokens = next;
     const added = [...next.values()].filter((e) => !previous.has(e.info.id)).map((e) => e.info);
     const removed = [...previous.values()].filter((e) => !next.has(e.info.id)).map((e) => e.info);
-    for (const token of removed) this.certificates.delete(token.id);
+    for (const token of removed) {
+      for (const certificate of this.certificates.get(token.id) ?? []) {
+        this.departed.set(certificate.id, token);
+      }
+      this.certificates.delete(token.id);
+    }
     const tokens = [...next.values()].map((e) => e.info);
     if (added.length > 0 || removed.length > 0) {
       this.emit({ type: 'tokens.changed', added, removed, tokens });
@@ -218,7 +228,12 @@ class Pkcs11TokenService implements TokenService {
     if (cached) return cached;
     await this.listCertificates({ withPrivateKey: false });
     const found = lookup();
-    if (!found) throw new KysoError('CERTIFICATE_NOT_FOUND', { certificateId });
+    if (!found) {
+      const token = this.departed.get(id);
+      if (token) throw new KysoError('TOKEN_REMOVED', { certificateId, tokenId: token.id });
+      throw new KysoError('CERTIFICATE_NOT_FOUND', { certificateId });
+    }
+    this.departed.delete(id);
     return found;
   }
 

@@ -72,6 +72,15 @@ export class Pkcs11Module {
   private inFlight = 0;
   /** A token became unreadable: some modules (SoftHSM2) only see it again after re-initialising. */
   private stale = false;
+  /**
+   * Serials of tokens that became unreadable, with when. A re-initialisation made while such a
+   * token is still gone cannot show its return, so idle scans re-initialise again (every second
+   * for a minute, then every ten seconds) until it is back.
+   */
+  private readonly vanished = new Map<string, number>();
+  /** Token serial last seen in each slot, to know what vanished when a slot turns unreadable. */
+  private readonly slotSerials = new Map<string, string>();
+  private lastReinitialize = 0;
 
   init(modulePath: string): ModuleInfo {
     try {
@@ -114,11 +123,28 @@ export class Pkcs11Module {
     }
     this.initialize();
     this.stale = false;
+    this.lastReinitialize = Date.now();
+  }
+
+  private markVanished(slotId: string, serialNumber?: string): void {
+    this.stale = true;
+    const serial = serialNumber ?? this.slotSerials.get(slotId);
+    if (serial !== undefined && !this.vanished.has(serial)) this.vanished.set(serial, Date.now());
+  }
+
+  /** Whether an idle scan should re-initialise the module to look for vanished tokens. */
+  private wantsReinitialize(): boolean {
+    if (this.stale) return true;
+    if (this.vanished.size === 0) return false;
+    const now = Date.now();
+    const oldest = Math.min(...this.vanished.values());
+    const interval = now - oldest < 60_000 ? 1000 : 10_000;
+    return now - this.lastReinitialize >= interval;
   }
 
   listSlots(refreshIfStale: boolean): RawSlot[] {
-    if (this.stale && refreshIfStale && this.loggedIn.size === 0 && this.inFlight === 0) {
-      this.reinitialize();
+    if (refreshIfStale && this.wantsReinitialize()) {
+      if (this.loggedIn.size === 0 && this.inFlight === 0) this.reinitialize();
     }
     const result: RawSlot[] = [];
     for (const handle of this.p11.C_GetSlotList(false)) {
@@ -136,6 +162,8 @@ export class Pkcs11Module {
       if (slot.present) {
         try {
           const token = this.p11.C_GetTokenInfo(handle);
+          this.slotSerials.set(slotId, token.serialNumber.trim());
+          this.vanished.delete(token.serialNumber.trim());
           slot.token = {
             label: token.label.trim(),
             serialNumber: token.serialNumber.trim(),
@@ -149,7 +177,7 @@ export class Pkcs11Module {
           // Present but unreadable: treat as absent and re-initialise on a later scan.
           slot.present = false;
           this.dropSession(slotId);
-          this.stale = true;
+          this.markVanished(slotId);
         }
       }
       result.push(slot);
@@ -453,7 +481,7 @@ export class Pkcs11Module {
       if (ckr !== undefined && PRESENCE_SUSPECT.has(ckr)) {
         this.dropSession(slotId);
         if (!this.tokenStillThere(slotId, serialNumber)) {
-          this.stale = true;
+          this.markVanished(slotId, serialNumber);
           throw new KysoError('TOKEN_REMOVED', { slotId, ckr: ckrName(ckr) });
         }
       }
