@@ -9,8 +9,17 @@ import { tokensCommand } from './commands/tokens.ts';
 import { certsCommand } from './commands/certs.ts';
 import { signHashCommand } from './commands/sign-hash.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { signCommand } from './commands/sign.ts';
+import { verifyCommand } from './commands/verify.ts';
 
-const commands: Command[] = [tokensCommand, certsCommand, signHashCommand, doctorCommand];
+const commands: Command[] = [
+  tokensCommand,
+  certsCommand,
+  signHashCommand,
+  doctorCommand,
+  signCommand,
+  verifyCommand,
+];
 
 function usage(): string {
   const lines = commands.map((c) => `  kyso ${c.name.padEnd(12)} ${c.summary}`);

@@ -5,6 +5,7 @@
 export {
   signPdf,
   prepareSignPdf,
+  assertOutputFree,
   type AppearanceOptions,
   type PreparedPdfSignature,
   type SignPdfOptions,

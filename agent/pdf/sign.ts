@@ -5,7 +5,7 @@
  * (embed the CMS, write the output atomically).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, open, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   estimateSignedDataSize,
@@ -15,9 +15,8 @@ import {
 } from '../cms/index.ts';
 import { HASH_NODE } from '../cms/index.ts';
 import { KysoError } from '../errors/index.ts';
-import type { HashAlgorithm } from '../tokens/types.ts';
 import { parseCertificate } from '../pki/index.ts';
-import type { CertificateInfo } from '../tokens/types.ts';
+import type { CertificateInfo, HashAlgorithm } from '../tokens/types.ts';
 import {
   buildAppearance,
   type AppearanceContext,
@@ -101,12 +100,16 @@ function pdfDate(d: Date): string {
   return `D:${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
 }
 
-async function checkOutputFree(path: string): Promise<void> {
-  const exists = await stat(path).then(
+/** FILE_EXISTS when the output exists or is the input: checked before asking for a PIN. */
+export async function assertOutputFree(input: string | Buffer, output: string): Promise<void> {
+  if (typeof input === 'string' && (await realOrSelf(input)) === (await realOrSelf(output))) {
+    throw new KysoError('FILE_EXISTS', { path: output, reason: 'output is the input' });
+  }
+  const exists = await stat(output).then(
     () => true,
     () => false,
   );
-  if (exists) throw new KysoError('FILE_EXISTS', { path });
+  if (exists) throw new KysoError('FILE_EXISTS', { path: output });
 }
 
 /** Parses, plans the increment and hashes. The input stays open until finish/abort. */
@@ -114,12 +117,7 @@ export async function prepareSignPdf(
   input: string | Buffer,
   options: SignPdfOptions,
 ): Promise<PreparedPdfSignature> {
-  if (typeof input === 'string' && options.output !== undefined) {
-    if ((await realOrSelf(input)) === (await realOrSelf(options.output))) {
-      throw new KysoError('FILE_EXISTS', { path: options.output, reason: 'output is the input' });
-    }
-  }
-  if (options.output !== undefined) await checkOutputFree(options.output);
+  if (options.output !== undefined) await assertOutputFree(input, options.output);
   const source = await openSource(input);
   let temp: { path: string; handle: FileHandle } | undefined;
   try {
@@ -237,7 +235,6 @@ export async function prepareSignPdf(
 }
 
 async function realOrSelf(path: string): Promise<string> {
-  const { realpath } = await import('node:fs/promises');
   return realpath(path).catch(() => path);
 }
 

@@ -1,0 +1,73 @@
+/** `kyso verify`: checks every signature of a PDF (integrity, chain, time, key usage, changes). */
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { KysoError } from '../../errors/index.ts';
+import { verifyPdf, type SignatureReport } from '../../pdf/index.ts';
+import type { Command } from '../command.ts';
+import { printJson } from '../token-context.ts';
+
+const yes = (b: boolean): string => (b ? 'có / yes' : 'KHÔNG / NO');
+
+function describe(s: SignatureReport, index: number): string {
+  const lines = [
+    `Chữ ký / Signature #${index + 1}: ${s.fieldName}${s.preset ? ` (${s.preset})` : ''}`,
+    `  Người ký / Signer: ${s.signer ?? '?'}${s.signerSubject ? ` [${s.signerSubject}]` : ''}`,
+    `  Thời điểm ký / Signing time: ${s.signingTime ?? '?'}`,
+    `  Toàn vẹn / Intact: ${yes(s.integrity.byteRangeValid && s.integrity.digestMatches && s.integrity.signatureValid)}` +
+      ` (byte range ${s.integrity.byteRangeValid ? 'ok' : 'BAD'}, digest ${s.integrity.digestMatches ? 'ok' : 'BAD'}, signature ${s.integrity.signatureValid ? 'ok' : 'BAD'})`,
+    `  Chuỗi tin cậy / Trusted chain: ${yes(s.chain?.trusted ?? false)}${s.chain?.reason ? ` (${s.chain.reason})` : ''}`,
+    `  Chứng thư còn hiệu lực khi ký / Certificate valid at signing time: ${yes(s.certificateValidAtSigningTime)}`,
+    `  Mục đích khóa / Key usage: ${s.keyUsageValid ? 'ok' : 'BAD'} (${s.keyUsage.join(', ') || 'any'})`,
+    `  Thay đổi sau khi ký / Changes after signing: ${
+      s.changes === 'none'
+        ? 'không / none'
+        : s.changes === 'signatures-only'
+          ? 'chỉ thêm chữ ký / further signatures only'
+          : 'CÓ SỬA ĐỔI KHÁC / OTHER MODIFICATIONS'
+    }`,
+    `  Kết luận / Result: ${s.valid ? 'HỢP LỆ / VALID' : 'KHÔNG HỢP LỆ / INVALID'}${s.error ? ` [${s.error}]` : ''}`,
+  ];
+  return lines.join('\n');
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'Verify the signatures of a PDF / Kiểm tra chữ ký số trên tệp PDF',
+  help: `kyso verify FILE [--trust PEM]... [--json]
+
+Checks each signature: byte ranges cover the whole revision except the signature value, the
+digest and signature match, the certificate chains to a trusted root (--trust, PEM or DER),
+was valid at the signing time and may sign, and what changed after it was signed.
+Exit code 0 when every signature is valid, 1 otherwise.`,
+  options: { values: [], repeatable: ['trust'] },
+  async run(args) {
+    const [file, ...extra] = args.positionals;
+    if (!file || extra.length > 0) {
+      throw new KysoError('INVALID_INPUT', { field: 'FILE', problem: 'exactly one PDF' });
+    }
+    await access(file, constants.R_OK).catch(() => {
+      throw new KysoError('INVALID_INPUT', { field: 'FILE', problem: 'file not readable' });
+    });
+    const trustAnchors: Buffer[] = [];
+    for (const t of args.all('trust')) {
+      trustAnchors.push(
+        await readFile(t).catch(() => {
+          throw new KysoError('INVALID_INPUT', { field: '--trust', problem: 'file not readable' });
+        }),
+      );
+    }
+    const result = await verifyPdf(file, { trustAnchors });
+    if (args.flags.has('json')) {
+      printJson({ ok: true, ...result });
+    } else if (result.signatures.length === 0) {
+      process.stdout.write('Tệp không có chữ ký số / The file has no signatures.\n');
+    } else {
+      process.stdout.write(result.signatures.map(describe).join('\n\n') + '\n\n');
+      process.stdout.write(
+        `Toàn bộ tệp được ký / Whole file signed: ${yes(result.totalDocumentSigned)}\n` +
+          `Tất cả chữ ký hợp lệ / All signatures valid: ${yes(result.valid)}\n`,
+      );
+    }
+    return result.valid ? 0 : 1;
+  },
+};
