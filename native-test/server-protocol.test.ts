@@ -1,10 +1,11 @@
 /** JSON-RPC methods and their error paths against a real agent on SoftHSM2. */
-import { createHash, randomBytes, verify, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../agent/journal/index.ts';
 import { PROTOCOL_VERSION } from '../agent/server/index.ts';
 import { startTestAgent, TEST_ORIGIN, TestClient, type TestAgent } from './server-harness.ts';
+import { verifies } from './server-verify.ts';
 
 let agent: TestAgent;
 let client: TestClient;
@@ -18,29 +19,6 @@ afterAll(async () => {
   client.close();
   await agent.close();
 });
-
-/** Verifies a signature over `message` made by signing its digest, with node:crypto. */
-export function verifies(
-  certificateB64: string,
-  message: Buffer,
-  signatureB64: string,
-  hash = 'sha256',
-  scheme = 'RSASSA-PKCS1-v1_5',
-): boolean {
-  const cert = new X509Certificate(Buffer.from(certificateB64, 'base64'));
-  const signature = Buffer.from(signatureB64, 'base64');
-  if (scheme === 'ECDSA')
-    return verify(hash, message, { key: cert.publicKey, dsaEncoding: 'der' }, signature);
-  if (scheme === 'RSA-PSS') {
-    return verify(
-      hash,
-      message,
-      { key: cert.publicKey, padding: 6, saltLength: -2 /* auto */ },
-      signature,
-    );
-  }
-  return verify(hash, message, cert.publicKey, signature);
-}
 
 function digestOf(message: Buffer, alg = 'sha256'): string {
   return createHash(alg).update(message).digest('base64');
