@@ -241,6 +241,44 @@ export function renderPage(
   };
 }
 
+/** pdf.js (Firefox's renderer) on a canvas at 72 dpi: a second, independent judge. */
+export async function renderPageWithPdfjs(
+  pdf: Buffer,
+  pageIndex = 0,
+  dir = mkdtempSync(join(tmpdir(), 'kyso-appearance-')),
+): Promise<Rendered> {
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const { createCanvas } = await import('@napi-rs/canvas');
+  const doc = await getDocument({ data: new Uint8Array(pdf), verbosity: 0 }).promise;
+  try {
+    const page = await doc.getPage(pageIndex + 1);
+    const viewport = page.getViewport({ scale: 1 });
+    const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#ffffff';
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    await page.render({
+      canvas: canvas as unknown as HTMLCanvasElement,
+      canvasContext: context as unknown as CanvasRenderingContext2D,
+      viewport,
+    }).promise;
+    const path = join(dir, `pdfjs-page${pageIndex + 1}.png`);
+    writeFileSync(path, canvas.toBuffer('image/png'));
+    const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
+    return {
+      width,
+      height,
+      path,
+      pixel: (x, y) => {
+        const i = (Math.floor(y) * width + Math.floor(x)) * 4;
+        return [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0, data[i + 3] ?? 0];
+      },
+    };
+  } finally {
+    await doc.destroy();
+  }
+}
+
 export function pdfToText(pdf: Buffer, extraArgs: string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'kyso-text-'));
   const input = join(dir, 'in.pdf');
