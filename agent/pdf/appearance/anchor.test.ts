@@ -69,6 +69,38 @@ describe('AnchorFinder', () => {
     expect(bytes.equals(pdf.bytes)).toBe(true);
   });
 
+  it('reports a password-protected PDF as PDF_ENCRYPTED', async () => {
+    const encrypted = new AnchorFinder({
+      path: join(
+        import.meta.dirname,
+        '../../../native-test/fixtures/corpus/005-libreoffice-writer-password_libreoffice-writer-password.pdf',
+      ),
+    });
+    await expect(encrypted.find('x', [0])).rejects.toSatisfy((e: unknown) =>
+      isKysoError(e, 'PDF_ENCRYPTED'),
+    );
+    await encrypted.close();
+  });
+
+  it('finds a placeholder drawn in two pieces', async () => {
+    const split = makeTestPdf([
+      {
+        texts: [
+          { text: '[SIG', x: 100, y: 300, size: 12 },
+          { text: 'NATURE]', x: 100 + font.width('[SIG', 12), y: 300, size: 12 },
+        ],
+      },
+    ]);
+    const own = new AnchorFinder({ bytes: split.bytes });
+    try {
+      const hit = await own.find('[SIGNATURE]', [0]);
+      expect(hit?.rect[0]).toBeCloseTo(100, 0);
+      expect(hit?.rect[2]).toBeCloseTo(100 + font.width('[SIGNATURE]', 12), 0);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('reports an unreadable PDF as PDF_MALFORMED and an empty anchor as INVALID_INPUT', async () => {
     const broken = new AnchorFinder({ bytes: Buffer.from('%PDF-1.7\nthis is not a pdf') });
     await expect(broken.find('x', [0])).rejects.toSatisfy((e: unknown) =>

@@ -77,6 +77,9 @@ export class AnchorFinder {
       throw new KysoError('INVALID_INPUT', { reason: 'no PDF given for the anchor search' });
     })().catch((error: unknown) => {
       if (error instanceof KysoError) throw error;
+      if (error instanceof Error && error.name === 'PasswordException') {
+        throw new KysoError('PDF_ENCRYPTED', {}, error);
+      }
       throw new KysoError(
         'PDF_MALFORMED',
         { reason: 'anchor search could not read the PDF' },
