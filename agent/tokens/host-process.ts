@@ -37,6 +37,8 @@ export class TokenHost {
   private readonly pending = new Map<number, Pending>();
   private outbox: HostRequest[] = [];
   private watchdog: NodeJS.Timeout | undefined;
+  /** The host was killed by the hang watchdog: its exit is a MODULE_TIMEOUT, not a crash. */
+  private timedOut = false;
   private nextId = 1;
   private closed = false;
   private restarts = 0;
@@ -104,7 +106,9 @@ export class TokenHost {
     if (child !== this.child) return;
     this.child = undefined;
     this.ready = undefined;
-    const crash = new KysoError('MODULE_CRASHED', {
+    const errorCode = this.timedOut ? 'MODULE_TIMEOUT' : 'MODULE_CRASHED';
+    this.timedOut = false;
+    const crash = new KysoError(errorCode, {
       modulePath: this.options.modulePath,
       exitCode: code ?? undefined,
       signal: signal ?? undefined,
@@ -115,7 +119,7 @@ export class TokenHost {
     if (this.closed || this.status.state !== 'loaded') return;
     this.setStatus({
       state: 'restarting',
-      error: { code: 'MODULE_CRASHED', detail: signal ?? `exit ${code}` },
+      error: { code: errorCode, detail: signal ?? `exit ${code}` },
     });
     // Restart in the background with a growing delay, so a module that dies at once
     // does not spin; calls made meanwhile wait for the new host.
@@ -191,6 +195,7 @@ export class TokenHost {
     this.watchdog = setTimeout(() => {
       this.watchdog = undefined;
       this.failAll(new KysoError('MODULE_TIMEOUT', { modulePath: this.options.modulePath }));
+      if (child === this.child) this.timedOut = true;
       child.kill('SIGKILL');
     }, this.options.callTimeoutMs * oldest.weight);
   }
