@@ -220,6 +220,37 @@ describe('buildAppearance', () => {
     expect(formOf(placed).match(/ Tj ET/g)).toHaveLength(2);
   });
 
+  it('box presets shrink the text into a given rectangle and follow an anchor', async () => {
+    const small = await build({
+      preset: 'copy',
+      placement: { page: 0, rect: [400, 700, 480, 730] },
+    });
+    expect(small.rect).toEqual([400, 700, 480, 730]);
+    const sizes = [...formOf(small).matchAll(/\/F1 ([\d.]+) Tf/g)].map((m) => Number(m[1]));
+    expect(sizes).toHaveLength(3);
+    for (const size of sizes) expect(size).toBeLessThan(10);
+
+    const anchored = await build({
+      preset: 'attachment',
+      docNumber: '9/UBND',
+      placement: { anchor: '[SO_VB]' },
+    });
+    expect(anchored.rect[0]).toBeLessThan(130); // starts where "[SO_VB]" starts, painted over
+    expect(formOf(anchored)).toContain(' re f Q');
+  });
+
+  it('custom by anchor: a box centred on a placeholder', async () => {
+    const placed = await build({
+      preset: 'custom',
+      image: signature,
+      textLines: ['Đã ký'],
+      placement: { anchor: '[SIGNATURE]' },
+    });
+    const cx = (placed.rect[0] + placed.rect[2]) / 2;
+    expect(cx).toBeCloseTo(375 + 33, -1);
+    expect(formOf(placed)).toContain('/Im1 Do');
+  });
+
   it('handles a rotated page with a non-zero MediaBox origin', async () => {
     const rotated = makeTestPdf([{ mediaBox: [100, 50, 941.89, 645.28], rotate: 90, texts: [] }]);
     const page = rotated.pages[0];
