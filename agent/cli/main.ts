@@ -11,6 +11,9 @@ import { signHashCommand } from './commands/sign-hash.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { signCommand } from './commands/sign.ts';
 import { verifyCommand } from './commands/verify.ts';
+import { startCommand } from './commands/start.ts';
+import { journalCommand } from './commands/journal.ts';
+import { originsCommand } from './commands/origins.ts';
 
 const commands: Command[] = [
   tokensCommand,
@@ -19,6 +22,9 @@ const commands: Command[] = [
   doctorCommand,
   signCommand,
   verifyCommand,
+  startCommand,
+  journalCommand,
+  originsCommand,
 ];
 
 function usage(): string {

@@ -1,0 +1,118 @@
+/**
+ * `kyso start`: runs the signing endpoint in the foreground until SIGINT/SIGTERM. Wires the
+ * real parts (token service, consent provider, journal) into the server, prints one line
+ * when ready, and stops cleanly (sockets closed, cached logins logged out, journal synced).
+ */
+import { dirname } from 'node:path';
+import { loadConfig, configPaths, defaultConfigDir, OriginStore } from '../../config/index.ts';
+import { ScriptedConsent, TerminalConsent, type ConsentProvider } from '../../consent/index.ts';
+import { KysoError } from '../../errors/index.ts';
+import { Journal } from '../../journal/index.ts';
+import { AgentServer, AGENT_VERSION, PROTOCOL_VERSION } from '../../server/index.ts';
+import { startTokenService } from '../../tokens/index.ts';
+import type { Command } from '../command.ts';
+
+function port(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new KysoError('INVALID_INPUT', { field: flag, problem: 'a port number 0-65535' });
+  }
+  return n;
+}
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'Run the signing endpoint for web apps (ws://127.0.0.1:51987)',
+  help: `kyso start [--port N] [--config FILE] [--module PATH]... [--consent-script FILE]
+           [--demo] [--demo-port N (default 51988)] [--json]
+
+Runs Kyso Agent in the foreground on 127.0.0.1 and ::1 (default port 51987) until Ctrl+C.
+Consent (website approval, signing approval, PIN) is asked on this terminal.
+
+  --config FILE          config file (default: $KYSO_CONFIG_DIR or ~/.config/kyso/config.json);
+                         approved origins and the journal live in the same directory
+  --module PATH          PKCS#11 module to load (repeatable; default: config, then known paths)
+  --consent-script FILE  answer consent from FILE instead of asking (tests, automation only;
+                         a warning is printed). See docs/security.md.
+  --demo                 also serve the demo document system on a loopback port and allow
+                         its origin for this run
+  --json                 print the ready line as JSON`,
+  options: {
+    values: ['port', 'config', 'consent-script', 'demo-port'],
+    repeatable: ['module'],
+    flags: ['demo'],
+  },
+  async run(args) {
+    const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
+    const config = loadConfig(configFile);
+    const dir = dirname(configFile);
+    const paths = configPaths(dir);
+    const listenPort = port(args.get('port'), '--port') ?? config.port;
+    const modules = args.all('module').length > 0 ? args.all('module') : config.modules;
+    const log = (line: string) => process.stderr.write(`kyso: ${line}\n`);
+
+    const scriptFile = args.get('consent-script');
+    const consent: ConsentProvider = scriptFile
+      ? ScriptedConsent.fromFile(scriptFile)
+      : new TerminalConsent();
+    const tokens = await startTokenService({ modules, pollIntervalMs: 1000 });
+    const journal = new Journal(paths.journal, config.journal);
+    const server = new AgentServer({
+      config,
+      tokens,
+      consent,
+      journal,
+      originStore: new OriginStore(paths.origins),
+      log,
+    });
+    let demo: { url: string; close(): Promise<void> } | undefined;
+    try {
+      const { port: bound, addresses } = await server.listen(listenPort);
+      if (args.flags.has('demo')) {
+        const { startDemoServer, DEFAULT_DEMO_PORT } = await import('../../../demo/serve.ts');
+        demo = await startDemoServer({
+          port: port(args.get('demo-port'), '--demo-port') ?? DEFAULT_DEMO_PORT,
+          agentUrl: `ws://127.0.0.1:${bound}`,
+        });
+        server.allowOrigin(new URL(demo.url).origin);
+      }
+      const urls = addresses.map((a) => `ws://${a}`);
+      if (args.flags.has('json')) {
+        process.stdout.write(
+          JSON.stringify({
+            ready: true,
+            version: AGENT_VERSION,
+            protocolVersion: PROTOCOL_VERSION,
+            port: bound,
+            urls,
+            journal: paths.journal,
+            ...(demo ? { demo: demo.url } : {}),
+          }) + '\n',
+        );
+      } else {
+        process.stdout.write(
+          `Kyso Agent ${AGENT_VERSION} sẵn sàng / ready: ${urls.join(' ')} (protocol ${PROTOCOL_VERSION})` +
+            (demo ? ` demo: ${demo.url}` : '') +
+            '\n',
+        );
+      }
+    } catch (error) {
+      await server.close();
+      await journal.close();
+      await tokens.close();
+      throw error;
+    }
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    log(`${signal}: đang dừng / stopping`);
+    await demo?.close();
+    await server.close();
+    await journal.close();
+    await tokens.close();
+    log('đã dừng / stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,482 @@
+/**
+ * Kyso browser SDK: talk to the local Kyso Agent from a web document system.
+ * Dependency-free ES module (bundled to demo/kyso-client.js by demo/build-client.ts).
+ *
+ *   import { KysoClient } from './kyso-client.js';
+ *   const kyso = new KysoClient();               // ws://127.0.0.1:51987
+ *   const certs = await kyso.listCertificates({ validNow: true, keyUsage: ['nonRepudiation'] });
+ *   const { signature } = await kyso.signHash({ certificateId: certs[0].id,
+ *     hashAlgorithm: 'SHA-256', hash: base64Digest, documentName: 'Quyết định 12.pdf' });
+ *
+ * Every failure is a KysoClientError with a stable `code`; the three connection failures a
+ * page must tell apart are AGENT_NOT_RUNNING, LOCAL_NETWORK_ACCESS_BLOCKED and
+ * ORIGIN_NOT_ALLOWED, each with Vietnamese and English text for the user.
+ */
+
+export const PROTOCOL_VERSION = '1.0';
+export const DEFAULT_AGENT_URL = 'ws://127.0.0.1:51987';
+
+export type HashAlgorithm = 'SHA-256' | 'SHA-384' | 'SHA-512';
+export type SignatureScheme = 'RSASSA-PKCS1-v1_5' | 'RSA-PSS' | 'ECDSA';
+
+export interface LocalisedText {
+  vi: string;
+  en: string;
+}
+
+/** Codes the SDK itself raises; agent errors carry the agent's codes (USER_CANCELLED, ...). */
+export type ClientErrorCode =
+  | 'AGENT_NOT_RUNNING'
+  | 'LOCAL_NETWORK_ACCESS_BLOCKED'
+  | 'ORIGIN_NOT_ALLOWED'
+  | 'PROTOCOL_VERSION_UNSUPPORTED'
+  | 'TIMEOUT'
+  | 'CONNECTION_LOST';
+
+const clientMessages: Record<ClientErrorCode, LocalisedText> = {
+  AGENT_NOT_RUNNING: {
+    vi: 'Kyso Agent chưa chạy trên máy này. Mở ứng dụng Kyso hoặc cài đặt Kyso Agent rồi thử lại.',
+    en: 'Kyso Agent is not running on this computer. Open the Kyso app or install Kyso Agent, then retry.',
+  },
+  LOCAL_NETWORK_ACCESS_BLOCKED: {
+    vi: 'Trình duyệt đã chặn trang web kết nối tới Kyso Agent (quyền "truy cập mạng cục bộ"). Bấm biểu tượng bên trái thanh địa chỉ và cho phép, hoặc nhờ bộ phận CNTT thêm trang web vào chính sách LocalNetworkAccessAllowedForUrls.',
+    en: 'The browser blocked this site from reaching Kyso Agent (local network access permission). Allow it from the icon left of the address bar, or ask IT to add the site to the LocalNetworkAccessAllowedForUrls policy.',
+  },
+  ORIGIN_NOT_ALLOWED: {
+    vi: 'Trang web này chưa được phép dùng ký số. Cho phép trang web trong hộp thoại của Kyso hoặc nhờ bộ phận CNTT thêm vào danh sách.',
+    en: 'This website is not allowed to sign. Approve it in the Kyso dialog or ask IT to add it to the allowed list.',
+  },
+  PROTOCOL_VERSION_UNSUPPORTED: {
+    vi: 'Phiên bản Kyso Agent không tương thích với trang web. Cập nhật Kyso Agent.',
+    en: 'This Kyso Agent version does not fit this website. Update Kyso Agent.',
+  },
+  TIMEOUT: {
+    vi: 'Kyso Agent không trả lời kịp. Thử lại.',
+    en: 'Kyso Agent did not answer in time. Retry.',
+  },
+  CONNECTION_LOST: {
+    vi: 'Mất kết nối tới Kyso Agent. Thử lại.',
+    en: 'The connection to Kyso Agent was lost. Retry.',
+  },
+};
+
+export class KysoClientError extends Error {
+  /** Stable code: one of ClientErrorCode or the agent's error.data.reason. */
+  readonly code: string;
+  /** User-facing text, Vietnamese first. */
+  readonly messages: LocalisedText;
+  /** JSON-RPC error code when the agent answered with an error. */
+  readonly rpcCode: number | undefined;
+  /** The failing parameter for -32602 errors. */
+  readonly field: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    code: string,
+    messages: LocalisedText,
+    extra: {
+      rpcCode?: number;
+      field?: string;
+      details?: Record<string, unknown>;
+      message?: string;
+    } = {},
+  ) {
+    super(extra.message ?? `${code}: ${messages.en}`);
+    this.name = 'KysoClientError';
+    this.code = code;
+    this.messages = messages;
+    this.rpcCode = extra.rpcCode;
+    this.field = extra.field;
+    this.details = extra.details ?? {};
+  }
+}
+
+function clientError(
+  code: ClientErrorCode,
+  details: Record<string, unknown> = {},
+): KysoClientError {
+  return new KysoClientError(code, clientMessages[code], { details });
+}
+
+export interface AgentInfo {
+  agent: string;
+  version: string;
+  protocolVersion: string;
+  origin: string;
+  methods: string[];
+  notifications: string[];
+  limits: { maxPayloadBytes: number; maxInFlight: number; maxBatchItems: number };
+  pinCache: { enabled: boolean; ttlSeconds: number };
+}
+
+export interface TokenInfo {
+  id: string;
+  label: string;
+  serialNumber: string;
+  manufacturer: string;
+  model: string;
+  protectedAuthenticationPath: boolean;
+  pin: { countLow: boolean; finalTry: boolean; locked: boolean; toBeChanged: boolean };
+  [key: string]: unknown;
+}
+
+export interface CertificateInfo {
+  id: string;
+  tokenId: string;
+  subject: { text: string };
+  issuer: { text: string };
+  commonName: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  keyUsage: string[];
+  extendedKeyUsage: string[];
+  keyAlgorithm: 'RSA' | 'EC' | 'other';
+  /** DER, base64. */
+  certificate: string;
+  [key: string]: unknown;
+}
+
+export interface CertificateFilter {
+  keyUsage?: string[];
+  issuer?: string;
+  validNow?: boolean;
+  thumbprint?: string;
+  tokenId?: string;
+  withPrivateKey?: boolean;
+}
+
+export interface SignHashParams {
+  certificateId: string;
+  hashAlgorithm: HashAlgorithm;
+  /** Base64 digest of the document. */
+  hash: string;
+  scheme?: SignatureScheme;
+  /** Shown to the user in the consent dialog. */
+  documentName?: string;
+}
+
+export interface SignHashResult {
+  signature: string;
+  scheme: SignatureScheme;
+  hashAlgorithm: HashAlgorithm;
+  certificateId: string;
+  certificate: string;
+}
+
+export interface SignHashesParams {
+  certificateId: string;
+  hashAlgorithm: HashAlgorithm;
+  scheme?: SignatureScheme;
+  items: { name: string; hash: string; hashAlgorithm?: HashAlgorithm }[];
+}
+
+export interface SignHashesResult {
+  certificateId: string;
+  certificate: string;
+  signatures: {
+    name: string;
+    signature: string;
+    scheme: SignatureScheme;
+    hashAlgorithm: HashAlgorithm;
+  }[];
+}
+
+export interface TokensChanged {
+  added: string[];
+  removed: string[];
+  tokens: TokenInfo[];
+}
+
+/** The subset of the browser WebSocket the SDK uses (the `ws` package fits too). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+}
+
+export interface KysoClientOptions {
+  /** Agent URL; default ws://127.0.0.1:51987. */
+  url?: string;
+  /** Longest wait for an answer (ms). Signing waits for the user: default 5 minutes. */
+  timeoutMs?: number;
+  /** Longest wait for the connection (ms), default 5000. */
+  connectTimeoutMs?: number;
+  /** Reconnect after a lost connection while someone listens for tokens.changed (default true). */
+  reconnect?: boolean;
+  /** Shown in agent.info logs. */
+  clientName?: string;
+  /** Creates the socket (tests in Node pass the `ws` package here). */
+  createSocket?: (url: string) => WebSocketLike;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: KysoClientError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const OPEN = 1;
+
+/** "http://127.0.0.1:51987/health" for "ws://127.0.0.1:51987". */
+export function healthUrl(agentUrl: string): string {
+  const url = new URL(agentUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.pathname = '/health';
+  return url.toString();
+}
+
+interface PermissionsLike {
+  query(descriptor: { name: string }): Promise<{ state: string }>;
+}
+
+/** The browser's local network access permission state, when the browser has one. */
+async function localNetworkPermission(): Promise<string | undefined> {
+  const nav = (globalThis as { navigator?: { permissions?: PermissionsLike } }).navigator;
+  if (!nav?.permissions) return undefined;
+  for (const name of ['local-network-access', 'loopback-network']) {
+    try {
+      return (await nav.permissions.query({ name })).state;
+    } catch {
+      // Not a known permission in this browser.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Tells "not running" from "blocked": with the socket failed, a no-cors fetch of /health
+ * still reaches a running agent (an opaque reply), and fails when nothing listens.
+ */
+export async function diagnoseConnection(
+  agentUrl: string,
+): Promise<'AGENT_NOT_RUNNING' | 'LOCAL_NETWORK_ACCESS_BLOCKED'> {
+  if ((await localNetworkPermission()) === 'denied') return 'LOCAL_NETWORK_ACCESS_BLOCKED';
+  try {
+    await fetch(healthUrl(agentUrl), { mode: 'no-cors', cache: 'no-store' });
+    return 'LOCAL_NETWORK_ACCESS_BLOCKED';
+  } catch {
+    return 'AGENT_NOT_RUNNING';
+  }
+}
+
+export class KysoClient {
+  readonly url: string;
+  private readonly options: KysoClientOptions;
+  private socket: WebSocketLike | null = null;
+  private connecting: Promise<AgentInfo> | null = null;
+  private agentInfo: AgentInfo | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(change: TokensChanged) => void>();
+  private nextId = 1;
+  private closedByUser = false;
+  private reconnectDelay = 1000;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(options: KysoClientOptions = {}) {
+    this.options = options;
+    this.url = options.url ?? DEFAULT_AGENT_URL;
+  }
+
+  /** Connects and performs the version handshake; resolves with the agent's info. */
+  connect(): Promise<AgentInfo> {
+    this.closedByUser = false;
+    if (this.socket?.readyState === OPEN && this.agentInfo) return Promise.resolve(this.agentInfo);
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  get info(): AgentInfo | null {
+    return this.agentInfo;
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    return ((await this.call('tokens.list')) as { tokens: TokenInfo[] }).tokens;
+  }
+
+  async listCertificates(filter: CertificateFilter = {}): Promise<CertificateInfo[]> {
+    return ((await this.call('certificates.list', filter)) as { certificates: CertificateInfo[] })
+      .certificates;
+  }
+
+  signHash(params: SignHashParams): Promise<SignHashResult> {
+    return this.call('sign.hash', params) as Promise<SignHashResult>;
+  }
+
+  signHashes(params: SignHashesParams): Promise<SignHashesResult> {
+    return this.call('sign.hashes', params) as Promise<SignHashesResult>;
+  }
+
+  /** Token inserted/removed; returns the unsubscribe function. Keeps the connection alive. */
+  onTokensChanged(listener: (change: TokensChanged) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Any method, for methods newer than this SDK. */
+  async call(method: string, params?: object): Promise<unknown> {
+    await this.connect();
+    return this.send(method, params);
+  }
+
+  close(): void {
+    this.closedByUser = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.socket?.close(1000, 'client closed');
+    this.socket = null;
+    this.agentInfo = null;
+  }
+
+  private send(method: string, params?: object): Promise<unknown> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN)
+      return Promise.reject(clientError('CONNECTION_LOST'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(clientError('TIMEOUT', { method }));
+      }, this.options.timeoutMs ?? 300_000);
+      this.pending.set(id, { resolve, reject, timer });
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }));
+    });
+  }
+
+  private createSocket(): WebSocketLike {
+    if (this.options.createSocket) return this.options.createSocket(this.url);
+    const Ctor = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
+    if (!Ctor)
+      throw clientError('AGENT_NOT_RUNNING', { reason: 'no WebSocket in this environment' });
+    return new Ctor(this.url);
+  }
+
+  private async open(): Promise<AgentInfo> {
+    const socket = this.createSocket();
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: KysoClientError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (this.socket === socket) this.socket = null;
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        socket.close();
+        fail(clientError('TIMEOUT', { step: 'connect' }));
+      }, this.options.connectTimeoutMs ?? 5000);
+      socket.onopen = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.onclose = (event) => {
+        if (event.code === 4003) return fail(clientError('ORIGIN_NOT_ALLOWED'));
+        void diagnoseConnection(this.url).then((code) =>
+          fail(clientError(code, { closeCode: event.code })),
+        );
+      };
+      socket.onerror = () => undefined; // onclose follows with the code
+    });
+    socket.onmessage = (event) => this.onMessage(event.data);
+    socket.onclose = (event) => this.onClose(socket, event.code);
+    let info: AgentInfo;
+    try {
+      info = (await this.send('agent.info', {
+        protocolVersion: PROTOCOL_VERSION,
+        ...(this.options.clientName ? { client: this.options.clientName } : {}),
+      })) as AgentInfo;
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+    this.agentInfo = info;
+    this.reconnectDelay = 1000;
+    return info;
+  }
+
+  private onMessage(data: unknown): void {
+    let message: {
+      id?: number;
+      method?: string;
+      params?: unknown;
+      result?: unknown;
+      error?: {
+        code: number;
+        message: string;
+        data?: {
+          reason?: string;
+          message?: LocalisedText;
+          field?: string;
+          details?: Record<string, unknown>;
+        };
+      };
+    };
+    try {
+      message = JSON.parse(String(data)) as typeof message;
+    } catch {
+      return;
+    }
+    if (message.method === 'tokens.changed' && message.id === undefined) {
+      for (const listener of this.listeners) listener(message.params as TokensChanged);
+      return;
+    }
+    if (typeof message.id !== 'number') return;
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    clearTimeout(pending.timer);
+    if (message.error) {
+      const data = message.error.data ?? {};
+      pending.reject(
+        new KysoClientError(
+          data.reason ?? 'INTERNAL_ERROR',
+          data.message ?? { vi: message.error.message, en: message.error.message },
+          {
+            rpcCode: message.error.code,
+            ...(data.field !== undefined ? { field: data.field } : {}),
+            ...(data.details ? { details: data.details } : {}),
+            message: `${data.reason ?? 'ERROR'}: ${message.error.message}`,
+          },
+        ),
+      );
+    } else pending.resolve(message.result);
+  }
+
+  private onClose(socket: WebSocketLike, code: number): void {
+    if (this.socket === socket) {
+      this.socket = null;
+      this.agentInfo = null;
+    }
+    const error =
+      code === 4003
+        ? clientError('ORIGIN_NOT_ALLOWED')
+        : clientError('CONNECTION_LOST', { closeCode: code });
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+      this.pending.delete(id);
+    }
+    // Keep listening for token events across agent restarts, with backoff up to 30 s.
+    if (
+      this.closedByUser ||
+      code === 4003 ||
+      this.options.reconnect === false ||
+      this.listeners.size === 0
+    )
+      return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect().catch(() => this.onClose(socket, code === 4001 ? 1006 : code));
+    }, this.reconnectDelay);
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, 30_000);
+  }
+}
