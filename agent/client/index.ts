@@ -335,8 +335,7 @@ export class KysoClient {
 
   private send(method: string, params?: object): Promise<unknown> {
     const socket = this.socket;
-    if (!socket || socket.readyState !== OPEN)
-      return Promise.reject(clientError('CONNECTION_LOST'));
+    if (!socket) return Promise.reject(clientError('CONNECTION_LOST'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -344,7 +343,11 @@ export class KysoClient {
         reject(clientError('TIMEOUT', { method }));
       }, this.options.timeoutMs ?? 300_000);
       this.pending.set(id, { resolve, reject, timer });
-      socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }));
+      // A closing socket cannot send; its close event rejects this request with the reason
+      // (4003: origin not allowed), which is more useful than a bare "connection lost".
+      if (socket.readyState === OPEN) {
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }));
+      }
     });
   }
 
