@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import en from './locales/en.json' with { type: 'json' };
+import vi from './locales/vi.json' with { type: 'json' };
+import { t } from './i18n.ts';
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'dist' ? [] : sources(path);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+describe('tray locale files', () => {
+  it('have the same keys in Vietnamese and English', () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(vi).sort());
+  });
+
+  it('have no empty text and the same placeholders in both languages', () => {
+    for (const [key, text] of Object.entries(vi)) {
+      const english = (en as Record<string, string>)[key] ?? '';
+      expect(text.trim(), key).not.toBe('');
+      expect(english.trim(), key).not.toBe('');
+      expect(placeholders(english), key).toEqual(placeholders(text));
+    }
+  });
+
+  it('contain every key the tray code uses', () => {
+    const used = new Set<string>();
+    for (const file of sources(new URL('.', import.meta.url).pathname)) {
+      const code = readFileSync(file, 'utf8');
+      for (const m of code.matchAll(/(?:i18n: |t\([^,]+, |text\()'([a-z]+\.[A-Za-z.]+)'/g))
+        used.add(m[1] ?? '');
+      for (const m of code.matchAll(
+        /'((?:menu|tray|pin|origin|signing|status|settings|doctor|window|common|lang)\.[A-Za-z.]+)'/g,
+      )) {
+        if (m[1]?.endsWith('.json')) continue;
+        used.add(m[1] ?? '');
+      }
+    }
+    // Keys built from a variable part.
+    for (const kind of ['pin', 'origin', 'signing', 'status', 'settings', 'doctor'])
+      used.add(`window.${kind}`);
+    for (const s of ['ok', 'info', 'warning', 'error'])
+      used.add(`doctor.severity.${s}`).add(`doctor.result.${s}`);
+    for (const s of [
+      'agent',
+      'port',
+      'modules',
+      'usb',
+      'tokens',
+      'certificates',
+      'clock',
+      'browser',
+    ]) {
+      used.add(`doctor.section.${s}`);
+    }
+    used.delete('');
+    const missing = [...used].filter((key) => !(key in vi));
+    expect(missing).toEqual([]);
+    expect(used.size).toBeGreaterThan(60);
+  });
+
+  it('fills placeholders and defaults to Vietnamese', () => {
+    expect(t('vi', 'signing.countMany', { count: 25 })).toBe('Ký 25 văn bản');
+    expect(t('en', 'signing.countMany', { count: 25 })).toBe('Sign 25 documents');
+    expect(t('en', 'pin.length', { min: 4 })).toBe('The PIN must be 4 to {max} characters long.');
+  });
+});

@@ -1,0 +1,163 @@
+/// <reference lib="dom.iterable" />
+/**
+ * Shared helpers of the window pages: a tiny DOM builder whose text comes from the locale
+ * files (data-i18n keys, re-translated in place when the language changes, so typed input
+ * survives a switch), dates in Vietnam time, and the VI/EN switch.
+ */
+import type { KysoBridge } from '../bridge.ts';
+import { t, type Locale, type MessageKey } from '../i18n.ts';
+
+declare global {
+  interface Window {
+    kyso: KysoBridge;
+  }
+}
+
+type Params = Record<string, string | number>;
+
+export interface Props {
+  class?: string;
+  i18n?: MessageKey;
+  params?: Params;
+  /** Names of params holding ISO dates, formatted in the current locale. */
+  dates?: string[];
+  text?: string;
+  attrs?: Record<string, string>;
+  on?: Partial<Record<'click' | 'submit' | 'change' | 'input' | 'keydown', (event: Event) => void>>;
+}
+
+export function h(
+  tag: string,
+  props: Props = {},
+  ...children: (Node | string | null | undefined)[]
+): HTMLElement {
+  const el = document.createElement(tag);
+  if (props.class) el.className = props.class;
+  if (props.i18n) {
+    el.dataset['i18n'] = props.i18n;
+    if (props.params) el.dataset['params'] = JSON.stringify(props.params);
+    if (props.dates) el.dataset['dates'] = props.dates.join(',');
+  }
+  if (props.text !== undefined) el.textContent = props.text;
+  for (const [k, v] of Object.entries(props.attrs ?? {})) el.setAttribute(k, v);
+  for (const [k, fn] of Object.entries(props.on ?? {})) if (fn) el.addEventListener(k, fn);
+  for (const child of children) if (child !== null && child !== undefined) el.append(child);
+  return el;
+}
+
+/** Children without the absent ones (optional parts of a page). */
+export function present(...children: (Node | string | null | undefined)[]): (Node | string)[] {
+  return children.filter((c): c is Node | string => c !== null && c !== undefined);
+}
+
+export function formatDate(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', {
+    timeZone: 'Asia/Ho_Chi_Minh',
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+  }).format(new Date(iso));
+}
+
+export function formatDateTime(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', {
+    timeZone: 'Asia/Ho_Chi_Minh',
+    dateStyle: 'short',
+    timeStyle: 'short',
+  }).format(new Date(iso));
+}
+
+export function translate(root: ParentNode, locale: Locale): void {
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    const params = el.dataset['params'] ? (JSON.parse(el.dataset['params']) as Params) : {};
+    for (const name of el.dataset['dates']?.split(',') ?? []) {
+      const value = params[name];
+      if (typeof value === 'string') params[name] = formatDate(value, locale);
+    }
+    const text = t(locale, el.dataset['i18n'] as MessageKey, params);
+    if (el instanceof HTMLInputElement) el.placeholder = text;
+    else el.textContent = text;
+  }
+}
+
+let applyCurrent: (() => void) | undefined;
+
+/** Translates the page again (after changing data-i18n attributes). */
+export function retranslate(): void {
+  applyCurrent?.();
+}
+
+export interface PageContext {
+  bridge: KysoBridge;
+  locale: () => Locale;
+  root: HTMLElement;
+}
+
+/**
+ * Starts a page: builds it with `render`, translates it, and keeps it translated when the
+ * language changes (here or from another window). `relocalise` re-renders parts whose
+ * content depends on the language beyond plain keys (e.g. doctor findings).
+ */
+export async function boot(
+  page: MessageKey,
+  render: (ctx: PageContext) => Promise<void> | void,
+  relocalise?: (locale: Locale) => void,
+): Promise<void> {
+  const bridge = window.kyso;
+  let locale = await bridge.locale();
+  const root = document.getElementById('app') ?? document.body;
+  const apply = () => {
+    document.documentElement.lang = locale;
+    document.title = t(locale, page);
+    translate(document, locale);
+    for (const b of document.querySelectorAll<HTMLButtonElement>('.lang button')) {
+      b.setAttribute('aria-pressed', String(b.dataset['lang'] === locale));
+    }
+  };
+  applyCurrent = apply;
+  bridge.onLocaleChanged((next) => {
+    locale = next;
+    relocalise?.(locale);
+    apply();
+  });
+  try {
+    await render({ bridge, locale: () => locale, root });
+  } finally {
+    apply();
+    document.body.dataset['ready'] = 'true';
+  }
+}
+
+/** VI | EN switch shown on every window. */
+export function langSwitch(bridge: KysoBridge): HTMLElement {
+  const button = (lang: Locale, label: string) =>
+    h('button', {
+      text: label,
+      attrs: {
+        type: 'button',
+        'data-lang': lang,
+        lang,
+        title: lang === 'vi' ? 'Tiếng Việt' : 'English',
+      },
+      on: { click: () => void bridge.setLocale(lang) },
+    });
+  return h(
+    'div',
+    { class: 'lang', attrs: { role: 'group' } },
+    button('vi', 'VI'),
+    button('en', 'EN'),
+  );
+}
+
+export function header(bridge: KysoBridge, heading: MessageKey): HTMLElement {
+  return h('header', {}, h('h1', { i18n: heading }), langSwitch(bridge));
+}
+
+/** A two-column fact list: [label key, value]. */
+export function facts(rows: [MessageKey, Node | string][]): HTMLElement {
+  return h(
+    'dl',
+    { class: 'facts' },
+    ...rows.flatMap(([key, value]) => [h('dt', { i18n: key }), h('dd', {}, value)]),
+  );
+}
