@@ -1,0 +1,132 @@
+/** `kyso start`, `kyso journal` and `kyso origins` as real processes. */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OriginStore } from '../agent/config/index.ts';
+import { loadTestPki } from './pki.ts';
+import { TEST_ORIGIN, TestClient } from './server-harness.ts';
+
+const pki = loadTestPki();
+const env = { ...process.env, SOFTHSM2_CONF: pki.softhsm2Conf };
+
+function kyso(args: string[]) {
+  return spawnSync(process.execPath, ['bin/kyso.js', ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+describe('kyso start', () => {
+  it('prints one ready line, serves signing, stops cleanly on SIGINT; kyso journal shows the record', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kyso-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ port: 0, allowedOrigins: [TEST_ORIGIN] }));
+    const script = join(dir, 'consent.json');
+    const leader = pki.token('leader');
+    writeFileSync(
+      script,
+      JSON.stringify({ signing: { default: 'approve' }, pins: { [leader.label]: leader.pin } }),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        'bin/kyso.js',
+        'start',
+        '--json',
+        '--config',
+        config,
+        '--module',
+        pki.modulePath,
+        '--consent-script',
+        script,
+      ],
+      { env },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const lines: string[] = [];
+    const ready = await new Promise<{ port: number; urls: string[] }>((resolve, reject) => {
+      let buffer = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buffer += d.toString();
+        const end = buffer.indexOf('\n');
+        if (end >= 0) {
+          lines.push(buffer.slice(0, end));
+          resolve(JSON.parse(buffer.slice(0, end)) as { port: number; urls: string[] });
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    expect(ready.urls).toEqual([`ws://127.0.0.1:${ready.port}`, `ws://[::1]:${ready.port}`]);
+    expect(stderr).toMatch(/WARNING: scripted consent is ON/);
+
+    for (const url of ready.urls) {
+      const client = await TestClient.connect(url, { origin: TEST_ORIGIN });
+      const reply = await client.call('sign.hash', {
+        certificateId: leader.certificateId,
+        hashAlgorithm: 'SHA-256',
+        hash: createHash('sha256').update(url).digest('base64'),
+        documentName: `qua ${url}`,
+      });
+      expect(reply.error).toBeUndefined();
+      client.close();
+    }
+
+    const exit = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+    expect(stderr).toMatch(/stopped/);
+    expect(lines).toHaveLength(1);
+
+    const journal = kyso(['journal', '--json', '--config', config]);
+    expect(journal.status).toBe(0);
+    const { records } = JSON.parse(journal.stdout) as {
+      records: { origin: string; result: string }[];
+    };
+    expect(records).toHaveLength(2);
+    expect(records.every((r) => r.origin === TEST_ORIGIN && r.result === 'signed')).toBe(true);
+    const text = kyso(['journal', '--config', config, '--since', '1h']);
+    expect(text.stdout).toMatch(/ĐÃ KÝ\/signed/);
+    expect(text.stdout).toMatch(/Nguyễn Văn Ánh/);
+    const future = kyso(['journal', '--json', '--config', config, '--since', '2099-01-01']);
+    expect((JSON.parse(future.stdout) as { records: unknown[] }).records).toEqual([]);
+    const bad = kyso(['journal', '--config', config, '--since', 'yesterday-ish']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/INVALID_INPUT/);
+  }, 60_000);
+
+  it('refuses a broken config file with CONFIG_INVALID naming the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kyso-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ port: 'fast' }));
+    const result = kyso(['start', '--config', config]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/CONFIG_INVALID/);
+    expect(result.stderr).toMatch(/field=port/);
+  });
+});
+
+describe('kyso origins', () => {
+  it('lists config and approved origins and revokes one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kyso-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ allowedOrigins: ['https://vanban.example.gov.vn'] }));
+    new OriginStore(join(dir, 'approved-origins.json')).add('http://127.0.0.1:3000');
+    const list = kyso(['origins', 'list', '--json', '--config', config]);
+    expect(JSON.parse(list.stdout)).toMatchObject({
+      allowedByConfig: ['https://vanban.example.gov.vn'],
+      approved: [{ origin: 'http://127.0.0.1:3000' }],
+    });
+    expect(kyso(['origins', 'revoke', 'http://127.0.0.1:3000', '--config', config]).status).toBe(0);
+    expect(new OriginStore(join(dir, 'approved-origins.json')).list()).toEqual([]);
+    const again = kyso(['origins', 'revoke', 'http://127.0.0.1:3000', '--config', config]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/INVALID_INPUT/);
+  });
+});
