@@ -5,23 +5,27 @@
  * modules() and by module.status events) and its host is restarted; this process lives on.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, verify, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTokenService } from '../agent/tokens/index.ts';
 import type { ModuleStatus, TokenEvent, TokenService } from '../agent/tokens/index.ts';
+import { buildName, issueCertificate, KeyUsageFlags, spkiOf } from '../softhsm/certificates.ts';
 import { loadTestPki, type TestPki, type TestToken } from './pki.ts';
 
 let dir: string;
 let crashingModule: string;
 let trigger: string;
+/** Certificate the broken module's token holds (self-signed, throwaway). */
+let crashCertificateId: string;
 let pki: TestPki;
 let service: TokenService;
 const statusEvents: Array<{ module: ModuleStatus; snapshot: ModuleStatus | undefined }> = [];
 
-const setTrigger = (mode: 'ok' | 'abort' | 'segv' | 'hang') => writeFileSync(trigger, mode);
+type Mode = 'ok' | 'abort' | 'segv' | 'hang' | 'sign-abort' | 'sign-segv' | 'sign-hang';
+const setTrigger = (mode: Mode) => writeFileSync(trigger, mode);
 const crashingStatus = () => service.modules().find((m) => m.path === crashingModule);
 
 beforeAll(async () => {
@@ -37,10 +41,32 @@ beforeAll(async () => {
   ]);
   trigger = join(dir, 'trigger');
   setTrigger('ok');
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const name = buildName([
+    ['C', 'VN'],
+    ['CN', 'Chứng thư TEST trên module hỏng'],
+  ]);
+  const certificate = issueCertificate({
+    subject: name,
+    subjectPublicKeyDer: spkiOf(keys.publicKey),
+    issuer: name,
+    issuerKey: keys.privateKey,
+    issuerPublicKeyDer: spkiOf(keys.publicKey),
+    notBefore: new Date(Date.now() - 86_400_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    isCA: false,
+    keyUsage: KeyUsageFlags.digitalSignature,
+  });
+  writeFileSync(join(dir, 'crash-cert.der'), certificate);
+  crashCertificateId = createHash('sha256').update(certificate).digest('hex');
   pki = loadTestPki();
   service = await startTokenService({
     modules: [pki.modulePath, crashingModule],
-    env: { SOFTHSM2_CONF: pki.softhsm2Conf, KYSO_CRASH_TRIGGER: trigger },
+    env: {
+      SOFTHSM2_CONF: pki.softhsm2Conf,
+      KYSO_CRASH_TRIGGER: trigger,
+      KYSO_CRASH_CERT: join(dir, 'crash-cert.der'),
+    },
     pollIntervalMs: 100,
     callTimeoutMs: 1500,
   });
@@ -187,5 +213,69 @@ describe('a PKCS#11 module that crashes next to SoftHSM2', () => {
     });
     expect(signatures).toBeGreaterThanOrEqual(50);
     expect((await service.listTokens()).map((t) => t.label)).toContain('KYSO CRASH TEST');
+  });
+});
+
+describe('a signature on the broken module itself', () => {
+  const signOnBrokenModule = () =>
+    service.sign(
+      { certificateId: crashCertificateId, hashAlgorithm: 'SHA-256', digest },
+      { pin: '1234' },
+    );
+
+  /** Restarted and its token (with the certificate) listed again. */
+  async function backToNormal() {
+    setTrigger('ok');
+    await waitFor(
+      'the restarted host',
+      () => {
+        const status = crashingStatus();
+        return status?.state === 'loaded' ? status : undefined;
+      },
+      5000,
+    );
+    const started = Date.now();
+    while (!(await service.listTokens()).some((t) => t.label === 'KYSO CRASH TEST')) {
+      if (Date.now() - started > 5000) throw new Error('the broken module token did not return');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('signs while the module behaves (its fake signature is 256 bytes of 0x5A)', async () => {
+    const certificate = await service.getCertificate(crashCertificateId);
+    expect(certificate).toMatchObject({ hasPrivateKey: true, keyAlgorithm: 'RSA' });
+    const result = await signOnBrokenModule();
+    expect(result.signature.equals(Buffer.alloc(256, 0x5a))).toBe(true);
+  });
+
+  for (const [mode, signal] of [
+    ['sign-abort', 'SIGABRT'],
+    ['sign-segv', 'SIGSEGV'],
+  ] as const) {
+    it(`${mode}: the caller gets MODULE_CRASHED, then the module signs again`, async () => {
+      setTrigger(mode);
+      await expect(signOnBrokenModule()).rejects.toMatchObject({
+        code: 'MODULE_CRASHED',
+        details: { signal },
+      });
+      await backToNormal();
+      expect((await signOnBrokenModule()).signature).toHaveLength(256);
+    });
+  }
+
+  it('sign-hang: the caller gets MODULE_TIMEOUT within callTimeoutMs, then it signs again', async () => {
+    setTrigger('sign-hang');
+    const started = Date.now();
+    // SoftHSM2 signatures and slot polling go on meanwhile; the hung call must still time out.
+    const others = signThroughout(
+      signOnBrokenModule().catch((error: unknown) => error),
+      10,
+      2,
+    );
+    const [failure] = await Promise.all([signOnBrokenModule().catch((e: unknown) => e), others]);
+    expect(failure).toMatchObject({ code: 'MODULE_TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(1500 * 3);
+    await backToNormal();
+    expect((await signOnBrokenModule()).signature).toHaveLength(256);
   });
 });

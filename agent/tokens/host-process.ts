@@ -22,6 +22,9 @@ interface Pending {
   reject(error: KysoError): void;
   /** How many callTimeoutMs this request may take (one per signature it carries). */
   weight: number;
+  /** The host's queue it waits in: its slot, or the module itself (init, slot listing). */
+  lane: string;
+  sentAt: number;
 }
 
 export interface TokenHostOptions {
@@ -37,6 +40,8 @@ export class TokenHost {
   private readonly pending = new Map<number, Pending>();
   private outbox: HostRequest[] = [];
   private watchdog: NodeJS.Timeout | undefined;
+  /** When each lane last finished a request: progress there resets its hang allowance. */
+  private readonly laneProgress = new Map<string, number>();
   /** The host was killed by the hang watchdog: its exit is a MODULE_TIMEOUT, not a crash. */
   private timedOut = false;
   private nextId = 1;
@@ -142,8 +147,8 @@ export class TokenHost {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
-    // Progress: restart the hang watchdog for the next oldest request.
-    this.disarmWatchdog();
+    // Progress in this lane: its next request gets a fresh allowance.
+    this.laneProgress.set(pending.lane, Date.now());
     if (this.child) this.armWatchdog(this.child);
     if (message.ok) pending.resolve(message.result);
     else pending.reject(kysoErrorFromJSON(message.error));
@@ -160,8 +165,10 @@ export class TokenHost {
     weight = 1,
   ): Promise<unknown> {
     const id = this.nextId++;
+    const slotId = (params as { slotId?: unknown }).slotId;
+    const lane = typeof slotId === 'string' ? `slot:${slotId}` : 'module';
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, weight });
+      this.pending.set(id, { resolve, reject, weight, lane, sentAt: Date.now() });
       this.outbox.push({ id, method, params });
       if (this.outbox.length === 1) setImmediate(() => this.flush(child));
       this.armWatchdog(child);
@@ -185,19 +192,43 @@ export class TokenHost {
   }
 
   /**
-   * Hang detection: the host answers in order, so if the oldest request gets no answer within
-   * its allowance (callTimeoutMs per signature it carries), the module is stuck: kill the host.
+   * Hang detection. The host answers each lane (a slot's queue, or the module's own calls) in
+   * order, so the oldest request of a lane must be answered within its allowance
+   * (callTimeoutMs per signature it carries) counted from when it was sent or the lane last
+   * made progress. Lanes are separate so a slot stuck in C_Sign on a worker thread is caught
+   * even while polling on other lanes keeps answering. A stuck host is killed.
    */
+  private nextDeadline(): number {
+    const heads = new Map<string, Pending>();
+    for (const pending of this.pending.values()) {
+      if (!heads.has(pending.lane)) heads.set(pending.lane, pending);
+    }
+    let earliest = Infinity;
+    for (const [lane, head] of heads) {
+      const from = Math.max(head.sentAt, this.laneProgress.get(lane) ?? 0);
+      earliest = Math.min(earliest, from + this.options.callTimeoutMs * head.weight);
+    }
+    return earliest;
+  }
+
   private armWatchdog(child: ChildProcess): void {
-    if (this.watchdog) return;
-    const oldest = this.pending.values().next().value;
-    if (!oldest) return;
-    this.watchdog = setTimeout(() => {
-      this.watchdog = undefined;
-      this.failAll(new KysoError('MODULE_TIMEOUT', { modulePath: this.options.modulePath }));
-      if (child === this.child) this.timedOut = true;
-      child.kill('SIGKILL');
-    }, this.options.callTimeoutMs * oldest.weight);
+    this.disarmWatchdog();
+    const deadline = this.nextDeadline();
+    if (deadline === Infinity) return;
+    this.watchdog = setTimeout(
+      () => {
+        this.watchdog = undefined;
+        // Progress may have moved the deadline since the timer was set.
+        if (this.nextDeadline() > Date.now()) {
+          this.armWatchdog(child);
+          return;
+        }
+        this.failAll(new KysoError('MODULE_TIMEOUT', { modulePath: this.options.modulePath }));
+        if (child === this.child) this.timedOut = true;
+        child.kill('SIGKILL');
+      },
+      Math.max(0, deadline - Date.now()),
+    );
   }
 
   private disarmWatchdog(): void {
