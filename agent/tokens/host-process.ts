@@ -16,6 +16,8 @@ import type {
 import type { ModuleStatus } from './types.ts';
 
 const hostEntry = fileURLToPath(new URL('./host/main.ts', import.meta.url));
+/** Least time a host gets to boot and initialise its module. */
+const INIT_ALLOWANCE_MS = 15_000;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -88,9 +90,15 @@ export class TokenHost {
     });
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     try {
-      const info = (await this.send(child, 'init', {
-        modulePath: this.options.modulePath,
-      })) as ModuleInfo;
+      // Starting Node in the child and C_Initialize of a slow vendor module may take longer
+      // than one call: init gets at least INIT_ALLOWANCE_MS whatever callTimeoutMs is.
+      const initWeight = Math.max(1, Math.ceil(INIT_ALLOWANCE_MS / this.options.callTimeoutMs));
+      const info = (await this.send(
+        child,
+        'init',
+        { modulePath: this.options.modulePath },
+        initWeight,
+      )) as ModuleInfo;
       this.restarts = 0;
       this.setStatus({ state: 'loaded', ...info });
     } catch (error) {
