@@ -5,28 +5,12 @@
  * The private key never comes here: a Signer signs the digest of the signed attributes.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import {
-  Attribute,
-  CertificateChoices,
-  CertificateSet,
-  ContentInfo,
-  EncapsulatedContentInfo,
-  IssuerAndSerialNumber,
-  SignedData,
-  SignerIdentifier,
-  SignerInfo,
-  SignerInfos,
-  DigestAlgorithmIdentifiers,
-  id_data,
-  id_signedData,
-  id_contentType,
-  id_messageDigest,
-} from '@peculiar/asn1-cms';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Certificate, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
 import { HASH_LENGTH, HASH_NODE, digestAlgorithmId, signatureAlgorithmId } from './algorithms.ts';
+import { issuerAndSerialOf, octets, oid, seq, set, smallInt, tlv } from './der.ts';
 import {
   EssCertIdV2,
   EssCertIdV2s,
@@ -79,7 +63,30 @@ export function maxSignatureLength(certificate: Buffer): number {
   return Math.ceil((details.modulusLength ?? 4096) / 8);
 }
 
-function signingCertificateV2(certificate: Buffer): ArrayBuffer {
+/** Per-certificate values reused for every signature a signer makes (batches, benchmarks). */
+interface CertificateParts {
+  issuerAndSerial: Buffer;
+  signingCertificateV2: Buffer;
+}
+const certificateParts = new Map<string, CertificateParts>();
+
+function partsOf(certificate: Buffer): CertificateParts {
+  const key = createHash('sha256').update(certificate).digest('hex');
+  let parts = certificateParts.get(key);
+  if (!parts) {
+    const { issuer, serial } = issuerAndSerialOf(certificate);
+    parts = {
+      issuerAndSerial: seq(issuer, serial),
+      signingCertificateV2: signingCertificateV2(certificate),
+    };
+    if (certificateParts.size > 256) certificateParts.clear();
+    certificateParts.set(key, parts);
+  }
+  return parts;
+}
+
+/** ESS signing-certificate-v2 value, built with the schema in ess.ts (once per certificate). */
+function signingCertificateV2(certificate: Buffer): Buffer {
   const cert = AsnConvert.parse(certificate, Certificate);
   const essId = new EssCertIdV2({
     certHash: new OctetString(ab(createHash('sha256').update(certificate).digest())),
@@ -88,14 +95,17 @@ function signingCertificateV2(certificate: Buffer): ArrayBuffer {
       serialNumber: cert.tbsCertificate.serialNumber,
     }),
   });
-  return AsnConvert.serialize(new SigningCertificateV2({ certs: new EssCertIdV2s([essId]) }));
+  return Buffer.from(
+    AsnConvert.serialize(new SigningCertificateV2({ certs: new EssCertIdV2s([essId]) })),
+  );
 }
 
-/** DER of OBJECT IDENTIFIER id-data (1.2.840.113549.1.7.1), the content-type attribute value. */
-const ID_DATA_OID_DER = Buffer.from('06092a864886f70d010701', 'hex');
+const ID_DATA = '1.2.840.113549.1.7.1';
+const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const ID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
+const ID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 
 export interface SignedAttributes {
-  attributes: Attribute[];
   /** DER of SET OF Attribute: what the signature covers (RFC 5652 §5.4). */
   der: Buffer;
 }
@@ -105,31 +115,28 @@ export function buildSignedAttributes(
   certificate: Buffer,
 ): SignedAttributes {
   const attributes = [
-    new Attribute({ attrType: id_contentType, attrValues: [ab(ID_DATA_OID_DER)] }),
-    new Attribute({
-      attrType: id_messageDigest,
-      attrValues: [AsnConvert.serialize(new OctetString(ab(contentDigest)))],
-    }),
-    new Attribute({
-      attrType: id_aa_signingCertificateV2,
-      attrValues: [signingCertificateV2(certificate)],
-    }),
+    seq(oid(ID_CONTENT_TYPE), set(oid(ID_DATA))),
+    seq(oid(ID_MESSAGE_DIGEST), set(octets(contentDigest))),
+    seq(oid(id_aa_signingCertificateV2), set(partsOf(certificate).signingCertificateV2)),
   ];
   // DER SET OF: elements sorted by their encodings.
-  const encoded = attributes.map((a) => ({ a, der: Buffer.from(AsnConvert.serialize(a)) }));
-  encoded.sort((x, y) => Buffer.compare(x.der, y.der));
-  const body = Buffer.concat(encoded.map((e) => e.der));
-  return {
-    attributes: encoded.map((e) => e.a),
-    der: Buffer.concat([derHeader(0x31, body.length), body]),
-  };
+  attributes.sort(Buffer.compare);
+  return { der: set(...attributes) };
 }
 
-function derHeader(tag: number, len: number): Buffer {
-  if (len < 0x80) return Buffer.from([tag, len]);
-  const bytes: number[] = [];
-  for (let l = len; l > 0; l >>= 8) bytes.unshift(l & 0xff);
-  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
+const algorithmCache = new Map<string, Buffer>();
+function algorithm(kind: 'digest' | SignatureScheme, hash: HashAlgorithm): Buffer {
+  const key = `${kind}/${hash}`;
+  let der = algorithmCache.get(key);
+  if (!der) {
+    der = Buffer.from(
+      AsnConvert.serialize(
+        kind === 'digest' ? digestAlgorithmId(hash) : signatureAlgorithmId(kind, hash),
+      ),
+    );
+    algorithmCache.set(key, der);
+  }
+  return der;
 }
 
 export function assembleSignedData(input: {
@@ -140,37 +147,26 @@ export function assembleSignedData(input: {
   hash: HashAlgorithm;
   scheme: SignatureScheme;
 }): Buffer {
-  const cert = AsnConvert.parse(input.certificate, Certificate);
-  const signerInfo = new SignerInfo({
-    version: 1,
-    sid: new SignerIdentifier({
-      issuerAndSerialNumber: new IssuerAndSerialNumber({
-        issuer: cert.tbsCertificate.issuer,
-        serialNumber: cert.tbsCertificate.serialNumber,
-      }),
-    }),
-    digestAlgorithm: digestAlgorithmId(input.hash),
-    signedAttrs: input.signedAttributes.attributes,
-    signatureAlgorithm: signatureAlgorithmId(input.scheme, input.hash),
-    signature: new OctetString(ab(input.signature)),
-  });
-  const certificates = new CertificateSet(
-    [input.certificate, ...input.chain].map(
-      (der) => new CertificateChoices({ certificate: AsnConvert.parse(der, Certificate) }),
-    ),
+  const digestAlg = algorithm('digest', input.hash);
+  // [0] IMPLICIT: the SET tag of the signed attributes becomes context tag 0 (constructed).
+  const signedAttrs = Buffer.from(input.signedAttributes.der);
+  signedAttrs[0] = 0xa0;
+  const signerInfo = seq(
+    smallInt(1),
+    partsOf(input.certificate).issuerAndSerial,
+    digestAlg,
+    signedAttrs,
+    algorithm(input.scheme, input.hash),
+    octets(input.signature),
   );
-  const signedData = new SignedData({
-    version: 1,
-    digestAlgorithms: new DigestAlgorithmIdentifiers([digestAlgorithmId(input.hash)]),
-    encapContentInfo: new EncapsulatedContentInfo({ eContentType: id_data }),
-    certificates,
-    signerInfos: new SignerInfos([signerInfo]),
-  });
-  const contentInfo = new ContentInfo({
-    contentType: id_signedData,
-    content: AsnConvert.serialize(signedData),
-  });
-  return Buffer.from(AsnConvert.serialize(contentInfo));
+  const signedData = seq(
+    smallInt(1),
+    set(digestAlg),
+    seq(oid(ID_DATA)),
+    tlv(0xa0, input.certificate, ...input.chain),
+    set(signerInfo),
+  );
+  return seq(oid(ID_SIGNED_DATA), tlv(0xa0, signedData));
 }
 
 /** Exact upper bound of the CMS size for this signer: used to size the PDF placeholder. */

@@ -11,6 +11,9 @@ export interface ChainResult {
   path: string[];
   /** Every certificate of the path valid at `at`. */
   validAtTime: boolean;
+  /** When every certificate of the path is valid (intersection of their validity periods). */
+  validFrom: string;
+  validTo: string;
   /** Why the path failed, when it did. */
   reason?: 'no-trust-anchors' | 'issuer-not-found' | 'bad-certificate-signature' | 'issuer-not-ca';
 }
@@ -37,33 +40,37 @@ export function buildChain(
   const pool = intermediates.map((c) => new X509Certificate(c));
   let current = new X509Certificate(signer);
   const path = [current.subject.replace(/\n/g, ', ')];
-  const validAt = (c: X509Certificate): boolean =>
-    at >= new Date(c.validFrom) && at <= new Date(c.validTo);
-  let validAtTime = validAt(current);
-  if (anchorCerts.length === 0)
-    return { trusted: false, path, validAtTime, reason: 'no-trust-anchors' };
+  let from = new Date(current.validFrom);
+  let to = new Date(current.validTo);
+  const take = (c: X509Certificate): void => {
+    path.push(c.subject.replace(/\n/g, ', '));
+    if (new Date(c.validFrom) > from) from = new Date(c.validFrom);
+    if (new Date(c.validTo) < to) to = new Date(c.validTo);
+  };
+  const result = (trusted: boolean, reason?: ChainResult['reason']): ChainResult => ({
+    trusted,
+    path,
+    validAtTime: at >= from && at <= to,
+    validFrom: from.toISOString(),
+    validTo: to.toISOString(),
+    ...(reason ? { reason } : {}),
+  });
+  if (anchorCerts.length === 0) return result(false, 'no-trust-anchors');
   for (let depth = 0; depth < 10; depth++) {
-    if (anchorCerts.some((a) => a.fingerprint256 === current.fingerprint256)) {
-      return { trusted: true, path, validAtTime };
-    }
+    if (anchorCerts.some((a) => a.fingerprint256 === current.fingerprint256)) return result(true);
     const anchor = anchorCerts.find((a) => current.checkIssued(a) && current.verify(a.publicKey));
     if (anchor) {
-      path.push(anchor.subject.replace(/\n/g, ', '));
-      return { trusted: true, path, validAtTime: validAtTime && validAt(anchor) };
+      take(anchor);
+      return result(true);
     }
     const issuer = pool.find(
       (c) => c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c),
     );
-    if (!issuer) return { trusted: false, path, validAtTime, reason: 'issuer-not-found' };
-    if (!current.verify(issuer.publicKey)) {
-      return { trusted: false, path, validAtTime, reason: 'bad-certificate-signature' };
-    }
-    if (!parseCertificate(issuer.raw).isCA) {
-      return { trusted: false, path, validAtTime, reason: 'issuer-not-ca' };
-    }
-    path.push(issuer.subject.replace(/\n/g, ', '));
-    validAtTime = validAtTime && validAt(issuer);
+    if (!issuer) return result(false, 'issuer-not-found');
+    if (!current.verify(issuer.publicKey)) return result(false, 'bad-certificate-signature');
+    if (!parseCertificate(issuer.raw).isCA) return result(false, 'issuer-not-ca');
+    take(issuer);
     current = issuer;
   }
-  return { trusted: false, path, validAtTime, reason: 'issuer-not-found' };
+  return result(false, 'issuer-not-found');
 }

@@ -1,10 +1,17 @@
 /** Parses a detached CMS SignedData and checks its signature over the signed attributes. */
 import { createHash, verify as cryptoVerify, constants, X509Certificate } from 'node:crypto';
-import { ContentInfo, SignedData, id_messageDigest, id_signedData } from '@peculiar/asn1-cms';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
 import { HASH_NODE, hashFromOid, schemeFromOid } from './algorithms.ts';
+import {
+  children,
+  contentOf,
+  elementOf,
+  issuerAndSerialOf,
+  oidText,
+  readTlv,
+  type Tlv,
+} from './der.ts';
 import { id_aa_signingCertificateV2 } from './ess.ts';
 
 export interface ParsedSignedData {
@@ -25,147 +32,141 @@ export interface ParsedSignedData {
   signature: Buffer;
 }
 
-const toBuffer = (a: ArrayBuffer): Buffer => Buffer.from(a);
+const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const ID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 
+const body = contentOf;
+const whole = elementOf;
+
+/** AlgorithmIdentifier → dotted OID of its algorithm. */
+function algorithmOid(der: Buffer, t: Tlv): string {
+  const oid = children(der, t)[0];
+  if (oid?.tag !== 0x06) throw new Error('bad AlgorithmIdentifier');
+  return oidText(body(der, oid));
+}
+
+/**
+ * Walks the DER directly (RFC 5652 §5): the schema library re-encodes and is far slower,
+ * which shows when a document carries 20 signatures.
+ */
 export function parseSignedData(der: Buffer): ParsedSignedData {
-  let signedData: SignedData;
   try {
-    const ci = AsnConvert.parse(der, ContentInfo);
-    if (ci.contentType !== id_signedData) throw new Error('not SignedData');
-    signedData = AsnConvert.parse(ci.content, SignedData);
+    return walkSignedData(der);
   } catch (error) {
+    if (error instanceof KysoError) throw error;
     throw new KysoError('PDF_MALFORMED', {
       reason: 'signature is not a CMS SignedData',
-      cause: String(error),
+      cause: error instanceof Error ? error.message : String(error),
     });
   }
-  const si = signedData.signerInfos[0];
-  if (!si) throw new KysoError('PDF_MALFORMED', { reason: 'CMS has no signer' });
-  const hash = hashFromOid(si.digestAlgorithm.algorithm);
-  const sigAlg = schemeFromOid(si.signatureAlgorithm.algorithm);
-  if (!hash || !sigAlg) {
-    throw new KysoError('MECHANISM_UNSUPPORTED', {
-      reason: `algorithm ${si.digestAlgorithm.algorithm} / ${si.signatureAlgorithm.algorithm}`,
-    });
+}
+
+function walkSignedData(der: Buffer): ParsedSignedData {
+  const ci = readTlv(der, 0);
+  const [contentType, explicit] = children(der, ci);
+  if (
+    contentType?.tag !== 0x06 ||
+    oidText(body(der, contentType)) !== ID_SIGNED_DATA ||
+    !explicit
+  ) {
+    throw new Error('not SignedData');
   }
+  const sd = children(der, explicit)[0];
+  if (!sd) throw new Error('empty SignedData');
+  const sdFields = children(der, sd);
   const certificates: Buffer[] = [];
-  let signerCertificate: Buffer | undefined;
-  for (const choice of signedData.certificates ?? []) {
-    if (!choice.certificate) continue;
-    const certDer = Buffer.from(AsnConvert.serialize(choice.certificate));
-    certificates.push(certDer);
-    const tbs = choice.certificate.tbsCertificate;
-    const ias = si.sid.issuerAndSerialNumber;
-    if (ias) {
-      const sameSerial = Buffer.from(tbs.serialNumber).equals(Buffer.from(ias.serialNumber));
-      const sameIssuer = Buffer.from(AsnConvert.serialize(tbs.issuer)).equals(
-        Buffer.from(AsnConvert.serialize(ias.issuer)),
-      );
-      if (sameSerial && sameIssuer) signerCertificate = certDer;
-    }
+  let signerInfos: Tlv | undefined;
+  for (const f of sdFields.slice(3)) {
+    if (f.tag === 0xa0) {
+      for (const c of children(der, f)) if (c.tag === 0x30) certificates.push(whole(der, c));
+    } else if (f.tag === 0x31) signerInfos = f;
   }
-  // subjectKeyIdentifier signers (rare in PAdES): fall back to the first certificate.
-  if (!si.sid.issuerAndSerialNumber) signerCertificate ??= certificates[0];
+  const si = signerInfos ? children(der, signerInfos)[0] : undefined;
+  if (!si) throw new KysoError('PDF_MALFORMED', { reason: 'CMS has no signer' });
+  const siFields = children(der, si);
+  const sid = siFields[1];
+  const digestAlg = siFields[2];
+  let k = 3;
+  const signedAttrs = siFields[k]?.tag === 0xa0 ? siFields[k++] : undefined;
+  const sigAlg = siFields[k++];
+  const signatureValue = siFields[k];
+  if (!sid || !digestAlg || !sigAlg || signatureValue?.tag !== 0x04) {
+    throw new Error('bad SignerInfo');
+  }
+  const digestOid = algorithmOid(der, digestAlg);
+  const signatureOid = algorithmOid(der, sigAlg);
+  const hash = hashFromOid(digestOid);
+  const scheme = schemeFromOid(signatureOid);
+  if (!hash || !scheme) {
+    throw new KysoError('MECHANISM_UNSUPPORTED', {
+      reason: `algorithm ${digestOid} / ${signatureOid}`,
+    });
+  }
+
+  let signerCertificate: Buffer | undefined;
+  if (sid.tag === 0x30) {
+    const [issuer, serial] = children(der, sid);
+    if (issuer && serial) {
+      const wantIssuer = whole(der, issuer);
+      const wantSerial = whole(der, serial);
+      signerCertificate = certificates.find((c) => {
+        try {
+          const got = issuerAndSerialOf(c);
+          return got.serial.equals(wantSerial) && got.issuer.equals(wantIssuer);
+        } catch {
+          return false;
+        }
+      });
+    }
+  } else {
+    // subjectKeyIdentifier signers (rare in PAdES): fall back to the first certificate.
+    signerCertificate = certificates[0];
+  }
+
   let messageDigest: Buffer | undefined;
   let hasSigningCertificateV2 = false;
   let signingCertificateHash: Buffer | undefined;
-  for (const attr of si.signedAttrs ?? []) {
-    const value = attr.attrValues[0];
-    if (!value) continue;
-    if (attr.attrType === id_messageDigest) {
-      messageDigest = toBuffer(AsnConvert.parse(value, OctetString).buffer);
-    } else if (attr.attrType === id_aa_signingCertificateV2) {
-      hasSigningCertificateV2 = true;
-      signingCertificateHash = essCertHash(Buffer.from(value));
+  let signedAttributesDer: Buffer | undefined;
+  if (signedAttrs) {
+    // The signature covers the attributes re-tagged from [0] IMPLICIT to SET (RFC 5652 §5.4).
+    signedAttributesDer = Buffer.from(whole(der, signedAttrs));
+    signedAttributesDer[0] = 0x31;
+    for (const attr of children(der, signedAttrs)) {
+      const [type, values] = children(der, attr);
+      if (type?.tag !== 0x06 || !values) continue;
+      const first = children(der, values)[0];
+      if (!first) continue;
+      const oid = oidText(body(der, type));
+      if (oid === ID_MESSAGE_DIGEST && first.tag === 0x04) messageDigest = body(der, first);
+      else if (oid === id_aa_signingCertificateV2) {
+        hasSigningCertificateV2 = true;
+        signingCertificateHash = essCertHash(whole(der, first));
+      }
     }
   }
-  const signedAttributesDer = rawSignedAttributes(der);
   return {
     hash,
-    scheme: sigAlg.scheme,
-    signatureHash: sigAlg.hash ?? hash,
+    scheme: scheme.scheme,
+    signatureHash: scheme.hash ?? hash,
     certificates,
     signerCertificate,
     messageDigest,
     signedAttributesDer,
     hasSigningCertificateV2,
     signingCertificateHash,
-    signature: Buffer.from(si.signature.buffer),
+    signature: body(der, signatureValue),
   };
 }
 
-interface Tlv {
-  tag: number;
-  begin: number;
-  start: number;
-  end: number;
-}
-
-function readTlv(buf: Buffer, at: number): Tlv {
-  const tag = buf[at];
-  let len = buf[at + 1];
-  if (tag === undefined || len === undefined) throw new Error('truncated DER');
-  let start = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (buf[at + 2 + i] ?? 0);
-    start += n;
-  }
-  if (start + len > buf.length) throw new Error('truncated DER');
-  return { tag, begin: at, start, end: start + len };
-}
-
-/**
- * The signed attributes exactly as encoded (the schema library re-encodes), re-tagged from
- * [0] IMPLICIT to SET as the signature covers them (RFC 5652 §5.4).
- */
-function rawSignedAttributes(der: Buffer): Buffer | undefined {
-  try {
-    const ci = readTlv(der, 0);
-    const oid = readTlv(der, ci.start);
-    const explicit = readTlv(der, oid.end);
-    const sd = readTlv(der, explicit.start);
-    let item = readTlv(der, sd.start); // version
-    item = readTlv(der, item.end); // digestAlgorithms
-    item = readTlv(der, item.end); // encapContentInfo
-    item = readTlv(der, item.end);
-    while (item.tag === 0xa0 || item.tag === 0xa1) item = readTlv(der, item.end); // certs, crls
-    const signerInfo = readTlv(der, item.start);
-    let field = readTlv(der, signerInfo.start); // version
-    field = readTlv(der, field.end); // sid
-    field = readTlv(der, field.end); // digestAlgorithm
-    field = readTlv(der, field.end);
-    if (field.tag !== 0xa0) return undefined;
-    const out = Buffer.from(der.subarray(field.begin, field.end));
-    out[0] = 0x31;
-    return out;
-  } catch {
-    return undefined;
-  }
-}
-
-/** certHash of the first ESSCertIDv2 (walks the DER directly: SEQ { SEQ { SEQ { [alg] OCTET } } }). */
+/** certHash of the first ESSCertIDv2: SEQ { SEQ OF { SEQ { [AlgorithmIdentifier] OCTET STRING ... } } }. */
 function essCertHash(der: Buffer): Buffer | undefined {
-  const read = (buf: Buffer, at: number): { tag: number; start: number; end: number } => {
-    const tag = buf[at] ?? 0;
-    let len = buf[at + 1] ?? 0;
-    let start = at + 2;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + (buf[at + 2 + i] ?? 0);
-      start += n;
-    }
-    return { tag, start, end: start + len };
-  };
   try {
-    const outer = read(der, 0);
-    const certs = read(der, outer.start);
-    const first = read(der, certs.start);
-    let item = read(der, first.start);
-    if (item.tag === 0x30) item = read(der, item.end);
-    return item.tag === 0x04 ? der.subarray(item.start, item.end) : undefined;
+    const outer = readTlv(der, 0);
+    const certs = children(der, outer)[0];
+    const first = certs ? children(der, certs)[0] : undefined;
+    const fields = first ? children(der, first) : [];
+    const hash = fields[0]?.tag === 0x30 ? fields[1] : fields[0];
+    return hash?.tag === 0x04 ? contentOf(der, hash) : undefined;
   } catch {
     return undefined;
   }

@@ -21,6 +21,8 @@ export interface XrefSection {
   trailer: PdfDict;
   /** Object numbers this section defines as in use (with its /XRefStm for hybrid files). */
   objects: number[];
+  /** Its entries in priority order (hybrid: /XRefStm entries first), to rebuild revisions. */
+  entries: [number, XrefEntry][];
 }
 
 export interface PageInfo {
@@ -57,6 +59,18 @@ export class PdfReader {
       throw malformed(error instanceof Error ? error.message : String(error));
     }
     return reader;
+  }
+
+  /**
+   * The document as it was at an earlier revision: the xref chain from sections[index] on.
+   * Shares the parsed sections, so opening every revision of a 20-signature file is cheap.
+   */
+  revision(index: number): PdfReader {
+    const r = new PdfReader(this.source);
+    r.sections.push(...this.sections.slice(index));
+    for (const s of r.sections) for (const [num, entry] of s.entries) r.addEntry(num, entry);
+    r.startxref = this.sections[index]?.offset ?? this.startxref;
+    return r;
   }
 
   get trailer(): PdfDict {
@@ -152,17 +166,15 @@ export class PdfReader {
       });
       // Hybrid file: the /XRefStm entries of this section win over its table's free entries.
       const xrefStm = asNumber(trailer.get('XRefStm'));
-      const objects = entries.filter(([, e]) => e.type !== 0).map(([n]) => n);
+      const ordered: [number, XrefEntry][] = [];
       if (xrefStm !== undefined) {
         const stm = await this.readXrefStream(xrefStm);
-        for (const [num, entry] of stm.entries) {
-          if (entry.type === 0) continue;
-          this.addEntry(num, entry);
-          objects.push(num);
-        }
+        ordered.push(...stm.entries.filter(([, e]) => e.type !== 0));
       }
-      for (const [num, entry] of entries) this.addEntry(num, entry);
-      const section: XrefSection = { offset, kind: 'table', trailer, objects };
+      ordered.push(...entries);
+      for (const [num, entry] of ordered) this.addEntry(num, entry);
+      const objects = ordered.filter(([, e]) => e.type !== 0).map(([n]) => n);
+      const section: XrefSection = { offset, kind: 'table', trailer, objects, entries: ordered };
       this.sections.push(section);
       return section;
     }
@@ -179,6 +191,7 @@ export class PdfReader {
       kind: 'stream',
       trailer: stm.dict,
       objects: stm.entries.filter(([, e]) => e.type !== 0).map(([n]) => n),
+      entries: stm.entries,
     };
     this.sections.push(section);
     return section;

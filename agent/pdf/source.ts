@@ -94,5 +94,63 @@ export class FileSource implements ByteSource {
 }
 
 export async function openSource(input: string | Buffer): Promise<ByteSource> {
-  return typeof input === 'string' ? FileSource.open(input) : new BufferSource(input);
+  return typeof input === 'string'
+    ? new BlockCache(await FileSource.open(input))
+    : new BufferSource(input);
+}
+
+const BLOCK = 64 * 1024;
+
+/**
+ * Caches 64 KB blocks of another source: the objects a reader fetches (signature dictionaries,
+ * widgets, page revisions) sit close together at the end of the file, and one async read per
+ * object costs more than the parsing.
+ */
+export class BlockCache implements ByteSource {
+  private readonly blocks = new Map<number, Promise<Buffer>>();
+  constructor(
+    private readonly inner: ByteSource,
+    private readonly maxBlocks = 64,
+  ) {}
+  get size(): number {
+    return this.inner.size;
+  }
+  private block(index: number): Promise<Buffer> {
+    let b = this.blocks.get(index);
+    if (b) {
+      // Refresh LRU position.
+      this.blocks.delete(index);
+      this.blocks.set(index, b);
+      return b;
+    }
+    b = this.inner.read(index * BLOCK, BLOCK);
+    this.blocks.set(index, b);
+    if (this.blocks.size > this.maxBlocks) {
+      const oldest = this.blocks.keys().next().value;
+      if (oldest !== undefined) this.blocks.delete(oldest);
+    }
+    return b;
+  }
+  async read(offset: number, length: number): Promise<Buffer> {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const end = Math.min(this.size, start + length);
+    if (end - start > BLOCK * 4) return this.inner.read(start, end - start);
+    const first = Math.floor(start / BLOCK);
+    const last = Math.floor(Math.max(start, end - 1) / BLOCK);
+    const parts: Buffer[] = [];
+    for (let i = first; i <= last; i++) parts.push(await this.block(i));
+    const joined = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    return joined.subarray(start - first * BLOCK, end - first * BLOCK);
+  }
+  forEachChunk(
+    start: number,
+    end: number,
+    onChunk: (chunk: Buffer) => void | Promise<void>,
+  ): Promise<void> {
+    return this.inner.forEachChunk(start, end, onChunk);
+  }
+  close(): Promise<void> {
+    this.blocks.clear();
+    return this.inner.close();
+  }
 }

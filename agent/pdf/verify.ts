@@ -150,11 +150,10 @@ async function verifySource(source: ByteSource, options: VerifyOptions): Promise
   await hashAllInOnePass(source, candidates);
 
   // Revision boundaries: each xref section ends a revision (startxref…%%EOF follows it).
-  const sectionOffsets = reader.sections.map((s) => s.offset).sort((a, b) => a - b);
+  const classifier = new ChangeClassifier(reader, source.size);
+  const certificates = new CertificateCache(anchors);
   const reports: SignatureReport[] = [];
-  for (const c of candidates) {
-    reports.push(await report(reader, source, c, anchors, sectionOffsets));
-  }
+  for (const c of candidates) reports.push(await report(source, c, certificates, classifier));
   reports.sort((a, b) => (a.byteRange[1] ?? 0) - (b.byteRange[1] ?? 0));
   const last = reports.at(-1);
   const totalDocumentSigned = last?.coversWholeFile ?? false;
@@ -245,12 +244,42 @@ async function hashAllInOnePass(source: ByteSource, candidates: Candidate[]): Pr
   for (const j of jobs) j.c.digest = j.hash?.digest();
 }
 
+/** Certificate parsing and path building, once per distinct certificate set in a document. */
+class CertificateCache {
+  private readonly info = new Map<string, ReturnType<typeof parseCertificate>>();
+  private readonly chains = new Map<string, ChainResult>();
+  constructor(private readonly anchors: Buffer[]) {}
+
+  parse(der: Buffer): ReturnType<typeof parseCertificate> {
+    const key = der.toString('base64');
+    let info = this.info.get(key);
+    if (!info) {
+      info = parseCertificate(der);
+      this.info.set(key, info);
+    }
+    return info;
+  }
+
+  chain(signer: Buffer, all: Buffer[], at: Date): ChainResult {
+    const others = all.filter((x) => !x.equals(signer));
+    const key = [signer, ...others].map((b) => b.toString('base64')).join('|');
+    let chain = this.chains.get(key);
+    if (!chain) {
+      chain = buildChain(signer, others, this.anchors, at);
+      this.chains.set(key, chain);
+    }
+    return {
+      ...chain,
+      validAtTime: at >= new Date(chain.validFrom) && at <= new Date(chain.validTo),
+    };
+  }
+}
+
 async function report(
-  reader: PdfReader,
   source: ByteSource,
   c: Candidate,
-  anchors: Buffer[],
-  sectionOffsets: number[],
+  certificates: CertificateCache,
+  classifier: ChangeClassifier,
 ): Promise<SignatureReport> {
   const sig = c.field.value;
   const signingTime = parsePdfDate(sig?.get('M'));
@@ -275,27 +304,19 @@ async function report(
   let chain: ChainResult | undefined;
   let certificateValidAtSigningTime = false;
   if (parsed?.signerCertificate) {
-    const info = parseCertificate(parsed.signerCertificate);
+    const info = certificates.parse(parsed.signerCertificate);
     signer = info.commonName;
     signerSubject = info.subject.text;
     keyUsage = info.keyUsage;
     const at = signingTime ?? new Date();
-    chain = buildChain(
-      parsed.signerCertificate,
-      parsed.certificates.filter((x) => !x.equals(parsed.signerCertificate as Buffer)),
-      anchors,
-      at,
-    );
+    chain = certificates.chain(parsed.signerCertificate, parsed.certificates, at);
     certificateValidAtSigningTime = chain.validAtTime;
   }
   const keyUsageValid =
     keyUsage.length === 0 ||
     keyUsage.includes('digitalSignature') ||
     keyUsage.includes('nonRepudiation');
-  const changes =
-    signedEnd >= source.size
-      ? 'none'
-      : await changesAfter(reader, source, signedEnd, sectionOffsets);
+  const changes = await classifier.after(signedEnd);
   const integrityOk = byteRangeValid && digestMatches && signatureValid;
   const valid =
     integrityOk &&
@@ -328,45 +349,57 @@ async function report(
 /**
  * Classifies what later revisions changed: new signatures (signature dictionaries, signature
  * widgets, their appearances, the AcroForm and /Annots lists growing, catalog /AcroForm /Perms
- * /DSS) or anything else.
+ * /DSS) or anything else. Each increment is classified once and shared by all signatures.
  */
-async function changesAfter(
-  reader: PdfReader,
-  source: ByteSource,
-  signedEnd: number,
-  sectionOffsets: number[],
-): Promise<ChangesAfterSigning> {
-  // The revision that was signed: its xref section is the last one before signedEnd.
-  const signedSection = [...sectionOffsets].reverse().find((o) => o < signedEnd);
-  if (signedSection === undefined) return 'other';
-  const later = reader.sections.filter((s) => s.offset > signedEnd);
-  if (later.length === 0) return 'other'; // bytes after the signature that are not a revision
-  let old: PdfReader;
-  try {
-    old = await PdfReader.open(source, signedSection);
-  } catch {
-    return 'other';
-  }
-  const changed = new Set(later.flatMap((s) => s.objects));
-  for (const num of changed) {
-    const now = await reader.getObject(num);
-    if (now instanceof PdfStream) {
-      const t = now.dict.get('Type');
-      if (t instanceof PdfName && (t.name === 'XRef' || t.name === 'ObjStm')) continue;
-    }
-    if (!old.xref.has(num)) {
-      // New objects only matter if they add non-signature annotations or fields.
-      const d = now instanceof PdfStream ? now.dict : now;
-      if (d instanceof PdfDict) {
-        if (d.has('FT') && !isName(d.get('FT'), 'Sig')) return 'other';
-        if (isName(d.get('Type'), 'Annot') && !isName(d.get('Subtype'), 'Widget')) return 'other';
+class ChangeClassifier {
+  private readonly cache = new Map<number, Promise<ChangesAfterSigning>>();
+  constructor(
+    private readonly reader: PdfReader,
+    private readonly size: number,
+  ) {}
+
+  async after(signedEnd: number): Promise<ChangesAfterSigning> {
+    if (signedEnd >= this.size) return 'none';
+    const later = this.reader.sections
+      .map((s, index) => ({ s, index }))
+      .filter(({ s }) => s.offset > signedEnd);
+    if (later.length === 0) return 'other'; // bytes after the signature that are not a revision
+    for (const { index } of later) {
+      let p = this.cache.get(index);
+      if (!p) {
+        p = this.classify(index).catch(() => 'other' as const);
+        this.cache.set(index, p);
       }
-      continue;
+      if ((await p) === 'other') return 'other';
     }
-    const before = await old.getObject(num);
-    if (!allowedChange(before, now)) return 'other';
+    return 'signatures-only';
   }
-  return 'signatures-only';
+
+  /** The increment that sections[index] added on top of sections[index + 1]. */
+  private async classify(index: number): Promise<ChangesAfterSigning> {
+    const section = this.reader.sections[index];
+    if (!section || index + 1 >= this.reader.sections.length) return 'other';
+    const now = this.reader.revision(index);
+    const old = this.reader.revision(index + 1);
+    for (const num of new Set(section.objects)) {
+      const value = await now.getObject(num);
+      if (value instanceof PdfStream) {
+        const t = value.dict.get('Type');
+        if (isName(t, 'XRef') || isName(t, 'ObjStm')) continue;
+      }
+      if (!old.xref.has(num)) {
+        // New objects only matter if they add non-signature annotations or fields.
+        const d = value instanceof PdfStream ? value.dict : value;
+        if (d instanceof PdfDict) {
+          if (d.has('FT') && !isName(d.get('FT'), 'Sig')) return 'other';
+          if (isName(d.get('Type'), 'Annot') && !isName(d.get('Subtype'), 'Widget')) return 'other';
+        }
+        continue;
+      }
+      if (!allowedChange(await old.getObject(num), value)) return 'other';
+    }
+    return 'signatures-only';
+  }
 }
 
 const ALLOWED_KEYS = new Set([

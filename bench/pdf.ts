@@ -1,0 +1,449 @@
+/**
+ * PDF signing and verification benchmark.
+ *   Signing 1, 10, 100 MB PDFs (generated here: pages with big uncompressed image streams):
+ *   kyso vs @signpdf/signpdf + @signpdf/placeholder-pdf-lib vs zgapdfsigner, and the floor
+ *   "read + hash + one signature". Verification of 6 and 20 signatures: kyso vs poppler pdfsig.
+ * Every measurement runs in its own child process (this file re-run with --worker) so each
+ * one's peak RSS is its own. The key is a software RSA-2048 key for every contender (the
+ * competitors cannot use a token), so the signature itself costs the same for all.
+ * Run: node --import tsx bench/pdf.ts [--sizes 1,10,100] [--runs 3]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ms, printTable, ratio } from './stats.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const outDir = join(here, 'out', 'pdf');
+const self = fileURLToPath(import.meta.url);
+
+interface WorkerResult {
+  /** First call in a fresh process (cold). */
+  ms: number;
+  /** Best of later calls in the same process (a running agent), when measured. */
+  warmMs?: number;
+  maxRssMb: number;
+  ok: boolean;
+  detail?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+function ensurePki(): void {
+  if (existsSync(join(outDir, 'signer.p12'))) return;
+  const o = (args: string[]): void => {
+    execFileSync('openssl', args, { cwd: outDir, stdio: 'ignore' });
+  };
+  o([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'root.key',
+    '-out',
+    'root.pem',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=Bench Root',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  o([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'signer.key',
+    '-out',
+    'signer.csr',
+    '-subj',
+    '/CN=Bench Signer',
+  ]);
+  o([
+    'x509',
+    '-req',
+    '-in',
+    'signer.csr',
+    '-CA',
+    'root.pem',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-out',
+    'signer.pem',
+    '-days',
+    '365',
+  ]);
+  o(['x509', '-in', 'signer.pem', '-outform', 'DER', '-out', 'signer.der']);
+  o(['x509', '-in', 'root.pem', '-outform', 'DER', '-out', 'root.der']);
+  // node-forge (used by both competitors) reads only the legacy PKCS#12 algorithms.
+  o([
+    'pkcs12',
+    '-export',
+    '-legacy',
+    '-inkey',
+    'signer.key',
+    '-in',
+    'signer.pem',
+    '-certfile',
+    'root.pem',
+    '-out',
+    'signer.p12',
+    '-passout',
+    'pass:bench',
+  ]);
+}
+
+/** Writes a valid PDF of about `mb` MB: 1 MB uncompressed grey image per page, streamed. */
+function makePdf(path: string, mb: number): void {
+  if (existsSync(path)) return;
+  const fd = openSync(path, 'w');
+  let offset = 0;
+  const offsets: number[] = [];
+  const write = (data: string | Buffer): void => {
+    const b = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+    writeSync(fd, b);
+    offset += b.length;
+  };
+  const obj = (num: number, body: string | Buffer[]): void => {
+    offsets[num] = offset;
+    write(`${num} 0 obj\n`);
+    if (typeof body === 'string') write(body);
+    else for (const b of body) write(b);
+    write('\nendobj\n');
+  };
+  const pages = Math.max(1, mb);
+  const side = 1024; // 1024×1024 8-bit grey = 1 MiB per image
+  const pixels = Buffer.alloc(side * side);
+  let seed = 12345;
+  for (let i = 0; i < pixels.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    pixels[i] = seed >>> 24;
+  }
+  write('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n');
+  const pageIds: number[] = [];
+  // Objects: 1 catalog, 2 pages, then per page: page, contents, image.
+  for (let p = 0; p < pages; p++) {
+    const pageId = 3 + p * 3;
+    pageIds.push(pageId);
+    const content = `q 500 0 0 500 50 200 cm /Im0 Do Q BT /F1 24 Tf 50 750 Td (Page ${p + 1}) Tj ET`;
+    obj(
+      pageId,
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 ${pageId + 2} 0 R >> /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> /Contents ${pageId + 1} 0 R >>`,
+    );
+    obj(pageId + 1, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+    pixels[p % pixels.length] = p & 0xff;
+    obj(pageId + 2, [
+      Buffer.from(
+        `<< /Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${pixels.length} >>\nstream\n`,
+        'latin1',
+      ),
+      pixels,
+      Buffer.from('\nendstream', 'latin1'),
+    ]);
+  }
+  obj(1, '<< /Type /Catalog /Pages 2 0 R >>');
+  obj(
+    2,
+    `<< /Type /Pages /Count ${pages} /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] >>`,
+  );
+  const size = 3 + pages * 3;
+  const xref = offset;
+  let table = `xref\n0 ${size}\n0000000000 65535 f\r\n`;
+  for (let i = 1; i < size; i++)
+    table += `${String(offsets[i] ?? 0).padStart(10, '0')} 00000 n\r\n`;
+  write(table);
+  write(`trailer\n<< /Size ${size} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  closeSync(fd);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workers (child processes)
+
+async function softwareSignerForBench() {
+  const { softwareSigner } = await import('../agent/cms/index.ts');
+  return softwareSigner({
+    privateKey: readFileSync(join(outDir, 'signer.key')),
+    certificate: readFileSync(join(outDir, 'signer.der')),
+    chain: [readFileSync(join(outDir, 'root.der'))],
+  });
+}
+
+async function worker(mode: string, input: string, output: string): Promise<WorkerResult> {
+  rmSync(output, { force: true });
+  switch (mode) {
+    case 'kyso-sign': {
+      const { signPdf } = await import('../agent/pdf/index.ts');
+      const signer = await softwareSignerForBench();
+      const t0 = performance.now();
+      await signPdf(input, { signer, output, preset: 'plain' });
+      const cold = finish(t0);
+      let warmMs = Infinity;
+      for (let i = 0; i < 3; i++) {
+        rmSync(`${output}.warm`, { force: true });
+        const t1 = performance.now();
+        await signPdf(input, { signer, output: `${output}.warm`, preset: 'plain' });
+        warmMs = Math.min(warmMs, performance.now() - t1);
+      }
+      rmSync(`${output}.warm`, { force: true });
+      return { ...cold, warmMs, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+    }
+    case 'floor': {
+      // read + hash + one signature: the least any signer must do.
+      const signer = await softwareSignerForBench();
+      const { FileSource } = await import('../agent/pdf/source.ts');
+      const t0 = performance.now();
+      const source = await FileSource.open(input);
+      const h = createHash('sha256');
+      await source.forEachChunk(0, source.size, (c) => {
+        h.update(c);
+      });
+      await source.close();
+      await signer.sign(h.digest(), 'SHA-256');
+      return finish(t0);
+    }
+    case 'signpdf': {
+      const { PDFDocument } = await import('pdf-lib');
+      const { pdflibAddPlaceholder } = await import('@signpdf/placeholder-pdf-lib');
+      const { SignPdf } = await import('@signpdf/signpdf');
+      const signpdf = new SignPdf();
+      const { P12Signer } = await import('@signpdf/signer-p12');
+      const { writeFile, readFile } = await import('node:fs/promises');
+      const t0 = performance.now();
+      const pdfDoc = await PDFDocument.load(await readFile(input));
+      pdflibAddPlaceholder({
+        pdfDoc,
+        reason: 'bench',
+        contactInfo: 'bench@example.org',
+        name: 'Bench',
+        location: 'Hà Nội',
+        subFilter: 'ETSI.CAdES.detached',
+      });
+      const withPlaceholder = Buffer.from(await pdfDoc.save({ useObjectStreams: false }));
+      const signed = await signpdf.sign(
+        withPlaceholder,
+        new P12Signer(readFileSync(join(outDir, 'signer.p12')), { passphrase: 'bench' }),
+      );
+      await writeFile(output, signed);
+      return finish(t0);
+    }
+    case 'zga': {
+      const Zga = (await import('zgapdfsigner')).default as unknown as {
+        PdfSigner: new (o: Record<string, unknown>) => {
+          sign(pdf: ArrayBuffer): Promise<Uint8Array>;
+        };
+      };
+      const { writeFile, readFile } = await import('node:fs/promises');
+      const t0 = performance.now();
+      const pdf = await readFile(input);
+      const p12 = readFileSync(join(outDir, 'signer.p12'));
+      const signer = new Zga.PdfSigner({
+        p12cert: p12.buffer.slice(p12.byteOffset, p12.byteOffset + p12.byteLength),
+        pwd: 'bench',
+      });
+      const signed = await signer.sign(
+        pdf.buffer.slice(pdf.byteOffset, pdf.byteOffset + pdf.byteLength),
+      );
+      await writeFile(output, signed);
+      return finish(t0);
+    }
+    case 'kyso-verify': {
+      const { verifyPdf } = await import('../agent/pdf/index.ts');
+      const trustAnchors = [readFileSync(join(outDir, 'root.pem'))];
+      const t0 = performance.now();
+      const r = await verifyPdf(input, { trustAnchors });
+      const cold = finish(t0);
+      let warmMs = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t1 = performance.now();
+        await verifyPdf(input, { trustAnchors });
+        warmMs = Math.min(warmMs, performance.now() - t1);
+      }
+      const detail = `${r.signatures.filter((s) => s.valid).length}/${r.signatures.length} valid`;
+      return { ...cold, warmMs, ok: r.valid, detail };
+    }
+    default:
+      throw new Error(`unknown worker ${mode}`);
+  }
+}
+
+function finish(t0: number): WorkerResult {
+  return {
+    ms: performance.now() - t0,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    ok: true,
+  };
+}
+
+function runWorker(mode: string, input: string, output: string): WorkerResult {
+  const r = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=8192', '--import', 'tsx', self, '--worker', mode, input, output],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(line) as WorkerResult;
+  } catch {
+    return { ms: NaN, maxRssMb: NaN, ok: false, detail: (r.stderr || r.stdout).slice(-300) };
+  }
+}
+
+/** Best of `runs` (time) with the peak RSS of that run. */
+function best(runs: number, fn: () => WorkerResult): WorkerResult {
+  let bestResult: WorkerResult | undefined;
+  for (let i = 0; i < runs; i++) {
+    const r = fn();
+    if (!r.ok) return r;
+    if (!bestResult || r.ms < bestResult.ms) bestResult = r;
+  }
+  return bestResult ?? { ms: NaN, maxRssMb: NaN, ok: false };
+}
+
+function pdfsigValid(file: string): { valid: number; total: number; ms: number } {
+  const t0 = performance.now();
+  const r = spawnSync('pdfsig', ['-nocert', file], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const elapsed = performance.now() - t0;
+  return {
+    valid: (r.stdout.match(/Signature is Valid\./g) ?? []).length,
+    total: (r.stdout.match(/^Signature #\d+:/gm) ?? []).length,
+    ms: elapsed,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--worker') {
+    const [, mode = '', input = '', output = ''] = argv;
+    try {
+      process.stdout.write(JSON.stringify(await worker(mode, input, output)) + '\n');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stdout.write(
+        JSON.stringify({ ms: NaN, maxRssMb: NaN, ok: false, detail: message }) + '\n',
+      );
+    }
+    return;
+  }
+  const sizesArg = argv[argv.indexOf('--sizes') + 1];
+  const sizes =
+    argv.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number) : [1, 10, 100];
+  const runsArg = argv[argv.indexOf('--runs') + 1];
+  const runs = argv.includes('--runs') && runsArg ? Number(runsArg) : 3;
+  mkdirSync(outDir, { recursive: true });
+  ensurePki();
+
+  const rows: string[][] = [];
+  for (const mb of sizes) {
+    const input = join(outDir, `doc-${mb}mb.pdf`);
+    makePdf(input, mb);
+    const out = (name: string): string => join(outDir, `signed-${mb}mb-${name}.pdf`);
+    const floor = best(runs, () => runWorker('floor', input, out('floor')));
+    const kyso = best(runs, () => runWorker('kyso-sign', input, out('kyso')));
+    // Competitors once each above 10 MB: they take seconds and gigabytes.
+    const competitorRuns = mb > 10 ? 1 : runs;
+    const signpdf = best(competitorRuns, () => runWorker('signpdf', input, out('signpdf')));
+    const zga = best(competitorRuns, () => runWorker('zga', input, out('zga')));
+    const check = (file: string, r: WorkerResult): string => {
+      if (!r.ok) return `failed: ${r.detail ?? ''}`.slice(0, 60);
+      const v = pdfsigValid(file);
+      return v.valid === 1 && v.total === 1 ? 'pdfsig valid' : `pdfsig ${v.valid}/${v.total}`;
+    };
+    const fmt = (r: WorkerResult): string => (r.ok ? ms(r.ms) : 'n/a');
+    const rss = (r: WorkerResult): string => (r.ok ? r.maxRssMb.toFixed(0) : 'n/a');
+    const vs = (r: WorkerResult): string => (r.ok && kyso.ok ? ratio(r.ms / kyso.ms) : 'n/a');
+    rows.push([
+      `${mb} MB`,
+      'read+hash+sign (floor)',
+      fmt(floor),
+      rss(floor),
+      ratio(floor.ms / kyso.ms),
+      '',
+    ]);
+    rows.push([`${mb} MB`, 'kyso', fmt(kyso), rss(kyso), '1.00x', check(out('kyso'), kyso)]);
+    rows.push([
+      `${mb} MB`,
+      '@signpdf + placeholder-pdf-lib',
+      fmt(signpdf),
+      rss(signpdf),
+      vs(signpdf),
+      check(out('signpdf'), signpdf),
+    ]);
+    rows.push([`${mb} MB`, 'zgapdfsigner', fmt(zga), rss(zga), vs(zga), check(out('zga'), zga)]);
+  }
+  printTable(
+    'PDF signing (best of runs; ms inside the process, Node start-up excluded; ratio = contender / kyso cold)',
+    ['file', 'signer', 'ms', 'peak RSS MB', 'vs kyso', 'result'],
+    rows,
+  );
+
+  // Verification: documents with 6 and 20 kyso signatures on the 10 MB file.
+  const vrows: string[][] = [];
+  const { signPdf } = await import('../agent/pdf/index.ts');
+  const signer = await softwareSignerForBench();
+  const baseMb = sizes.includes(10) ? 10 : (sizes[0] ?? 1);
+  for (const count of [6, 20]) {
+    const file = join(outDir, `verify-${baseMb}mb-${count}sigs.pdf`);
+    if (!existsSync(file)) {
+      let current = join(outDir, `doc-${baseMb}mb.pdf`);
+      for (let i = 1; i <= count; i++) {
+        const next = join(outDir, `verify-${baseMb}mb-${count}sigs-${i}.pdf`);
+        rmSync(next, { force: true });
+        await signPdf(current, { signer, output: next, preset: 'plain' });
+        if (i > 1) rmSync(current, { force: true });
+        current = next;
+      }
+      execFileSync('mv', [current, file]);
+    }
+    const kyso = best(runs, () => runWorker('kyso-verify', file, ''));
+    let pdfsigBest = Infinity;
+    let pdfsigResult = '';
+    for (let i = 0; i < runs; i++) {
+      const v = pdfsigValid(file);
+      pdfsigBest = Math.min(pdfsigBest, v.ms);
+      pdfsigResult = `${v.valid}/${v.total} valid`;
+    }
+    vrows.push([
+      `${baseMb} MB, ${count} signatures`,
+      'kyso verifyPdf (in process)',
+      ms(kyso.ms),
+      kyso.maxRssMb.toFixed(0),
+      '1.00x',
+      kyso.detail ?? '',
+    ]);
+    vrows.push([
+      `${baseMb} MB, ${count} signatures`,
+      'pdfsig -nocert (whole process)',
+      ms(pdfsigBest),
+      'n/a',
+      ratio(pdfsigBest / kyso.ms),
+      pdfsigResult,
+    ]);
+  }
+  printTable(
+    'PDF verification (best of runs; pdfsig timed as a whole process incl. start-up; ratio = contender / kyso cold)',
+    ['document', 'verifier', 'ms', 'peak RSS MB', 'vs kyso', 'result'],
+    vrows,
+  );
+}
+
+await main();
