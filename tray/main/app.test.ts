@@ -93,10 +93,21 @@ const fake = vi.hoisted(() => {
       this.destroyed = true;
     }
   }
+  class FakeNotification {
+    static shown: { title: string; body: string }[] = [];
+    constructor(private readonly options: { title: string; body: string }) {}
+    static isSupported() {
+      return true;
+    }
+    show() {
+      FakeNotification.shown.push(this.options);
+    }
+  }
   const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>();
   return {
     FakeWindow,
     FakeTray,
+    FakeNotification,
     handlers,
     ipcMain: {
       handle(channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) {
@@ -117,6 +128,7 @@ const fake = vi.hoisted(() => {
 vi.mock('electron', () => ({
   BrowserWindow: fake.FakeWindow,
   Tray: fake.FakeTray,
+  Notification: fake.FakeNotification,
   ipcMain: fake.ipcMain,
   Menu: fake.Menu,
   nativeImage: fake.nativeImage,
@@ -309,6 +321,35 @@ describe('tray icon and menu', () => {
     expect(fake.shell.openPath).toHaveBeenCalledWith('/var/log/kyso');
     menuItem('quit')?.click?.();
     expect(fake.app.quit).toHaveBeenCalledOnce();
+  });
+
+  it('names a plugged-in token without software and what to install', () => {
+    fake.FakeNotification.shown = [];
+    const device = {
+      usb: { vid: '0529', pid: '0620' },
+      device: {
+        id: 'x',
+        vendor: 'Thales (SafeNet)',
+        model: 'SafeNet eToken 5110',
+        kind: 'token' as const,
+        usb: [],
+        atr: [],
+        modules: [],
+      },
+      install: {
+        moduleId: 'safenet-etoken',
+        product: 'SAC',
+        vi: 'Cài SafeNet Authentication Client.',
+        en: 'Install SafeNet Authentication Client.',
+      },
+    };
+    app.notifyModuleMissing(device);
+    expect(fake.FakeNotification.shown).toEqual([
+      {
+        title: 'Chưa cài phần mềm cho thiết bị ký số',
+        body: 'Thales (SafeNet) SafeNet eToken 5110: Cài SafeNet Authentication Client.',
+      },
+    ]);
   });
 
   it('switches language: menu, tooltip and every open window follow', async () => {

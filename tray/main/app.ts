@@ -10,12 +10,14 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  Notification,
   shell,
   Tray,
   type IpcMainInvokeEvent,
   type MenuItemConstructorOptions,
 } from 'electron';
 import type { ConsentProvider } from '../../agent/consent/types.ts';
+import type { RecognisedDevice } from '../../agent/devices/types.ts';
 import type { DoctorReport } from '../../agent/doctor/types.ts';
 import type { TokenService } from '../../agent/tokens/api.ts';
 import {
@@ -243,6 +245,18 @@ export class TrayApp {
         return r?.kind === 'pin' ? r.pin : null;
       },
     };
+  }
+
+  /** A known token was plugged in but its software is missing: say which and what to install. */
+  notifyModuleMissing(device: RecognisedDevice): void {
+    if (!Notification.isSupported()) return;
+    new Notification({
+      title: this.text('notify.moduleMissing.title'),
+      body: this.text('notify.moduleMissing.body', {
+        device: `${device.device.vendor} ${device.device.model}`,
+        install: device.install?.[this.locale] ?? '',
+      }),
+    }).show();
   }
 
   setLocale(locale: unknown): void {

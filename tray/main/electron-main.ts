@@ -81,6 +81,12 @@ async function main(): Promise<void> {
     log,
   });
   tray.start();
+  hotplug.onEvent((event) => {
+    if (event.type === 'device.module-missing') tray.notifyModuleMissing(event.device);
+    if (event.type === 'rescan.failed') log(`rescan failed: ${event.error}`);
+  });
+  for (const device of hotplug.devices())
+    if (!device.installedModule) tray.notifyModuleMissing(device);
   try {
     await server.listen(config.port);
     running = true;

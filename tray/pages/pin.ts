@@ -79,7 +79,7 @@ void boot('window.pin', async ({ bridge, root }) => {
     ...alerts,
     h(
       'form',
-      { on: { submit }, attrs: { id: 'pin-form' } },
+      { on: { submit }, attrs: { id: 'pin-form', novalidate: '' } },
       h('label', { i18n: 'pin.label', attrs: { for: 'pin' } }),
       input,
       h('label', { class: 'check' }, show, h('span', { i18n: 'pin.show' })),

@@ -23,11 +23,15 @@ void boot('window.signing', async ({ bridge, root }) => {
         h(
           'li',
           {},
-          h('span', { class: 'doc-name', text: d.name }),
           h(
-            'span',
-            { class: 'digest', attrs: { title: d.digestHex } },
-            `${d.hashAlgorithm} ${d.digestHex.slice(0, 8)}…${d.digestHex.slice(-8)}`,
+            'div',
+            { class: 'doc' },
+            h('span', { class: 'doc-name', text: d.name }),
+            h(
+              'span',
+              { class: 'digest', attrs: { title: d.digestHex } },
+              `${d.hashAlgorithm} ${d.digestHex.slice(0, 8)}…${d.digestHex.slice(-8)}`,
+            ),
           ),
         ),
       ),
