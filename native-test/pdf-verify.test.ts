@@ -1,0 +1,251 @@
+/**
+ * Verification edge cases on SoftHSM2-made signatures: changes after signing, certification
+ * (DocMDP), untrusted and expired signers, ECDSA, batch signing, buffers in and out, and the
+ * stable error codes for bad input.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TokenSigner } from '../agent/cms/index.ts';
+import { isKysoError } from '../agent/errors/index.ts';
+import { IncrementBuilder } from '../agent/pdf/increment.ts';
+import { signPdf, signPdfs, verifyPdf } from '../agent/pdf/index.ts';
+import { PdfRef, dict, name, ref } from '../agent/pdf/objects.ts';
+import { PdfReader } from '../agent/pdf/reader.ts';
+import { BufferSource } from '../agent/pdf/source.ts';
+import type { TokenService } from '../agent/tokens/index.ts';
+import { opensslVerifyAll, pdfsig, qpdfCheck, startTestTokens, testSigner } from './pdf-judges.ts';
+import { loadTestPki, type TestPki } from './pki.ts';
+
+const run = promisify(execFile);
+const corpus = join(import.meta.dirname, 'fixtures/corpus');
+const libreoffice = readFileSync(
+  join(corpus, '002-trivial-libre-office-writer_002-trivial-libre-office-writer.pdf'),
+);
+const xrefStream = readFileSync(join(corpus, '001-trivial_minimal-document.pdf'));
+
+let pki: TestPki;
+let service: TokenService;
+let leader: TokenSigner;
+let dir: string;
+let anchors: Buffer[];
+
+beforeAll(async () => {
+  pki = loadTestPki();
+  service = await startTestTokens(pki);
+  leader = await testSigner(service, pki, 'leader');
+  dir = mkdtempSync(join(tmpdir(), 'kyso-pdf-verify-'));
+  anchors = [readFileSync(pki.rootCaPem)];
+});
+
+afterAll(async () => {
+  await service.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return isKysoError(error) ? error.code : `not a KysoError: ${String(error)}`;
+  }
+  return 'no error';
+}
+
+/** Appends an increment that changes the first page (a new content stream). */
+async function modifyPage(pdf: Buffer): Promise<Buffer> {
+  const reader = await PdfReader.open(new BufferSource(pdf));
+  const page = (await reader.pages())[0];
+  if (!page) throw new Error('no page');
+  const builder = new IncrementBuilder(reader);
+  const contentId = builder.allocate();
+  const text = 'BT /F1 30 Tf 100 400 Td (FORGED) Tj ET';
+  builder.add(contentId, Buffer.from(`<< /Length ${text.length} >>\nstream\n${text}\nendstream`));
+  builder.add(page.ref.num, page.dict.clone().set('Contents', ref(contentId)), page.ref.gen);
+  return Buffer.concat([pdf, await builder.build()]);
+}
+
+/** Appends an increment with a new text annotation on page 1. */
+async function addNote(pdf: Buffer): Promise<Buffer> {
+  const reader = await PdfReader.open(new BufferSource(pdf));
+  const page = (await reader.pages())[0];
+  if (!page) throw new Error('no page');
+  const builder = new IncrementBuilder(reader);
+  const noteId = builder.allocate();
+  builder.add(noteId, dict({ Type: name('Annot'), Subtype: name('Text'), Rect: [0, 0, 10, 10] }));
+  const annots = page.dict.get('Annots');
+  const list = Array.isArray(annots) ? annots : [];
+  builder.add(page.ref.num, page.dict.clone().set('Annots', [...list, new PdfRef(noteId, 0)]));
+  return Buffer.concat([pdf, await builder.build()]);
+}
+
+describe('what changed after signing', () => {
+  it('a later page change is "other"; a later signature is "signatures-only"', async () => {
+    const once = (await signPdf(xrefStream, { signer: leader })).bytes as Buffer;
+    const modified = await modifyPage(once);
+    const report = await verifyPdf(modified, { trustAnchors: anchors });
+    expect(report.signatures[0]?.integrity.digestMatches).toBe(true);
+    expect(report.signatures[0]?.changes).toBe('other');
+    expect(report.signatures[0]?.valid).toBe(false);
+    expect(report.totalDocumentSigned).toBe(false);
+
+    const twice = (await signPdf(once, { signer: leader })).bytes as Buffer;
+    const ok = await verifyPdf(twice, { trustAnchors: anchors });
+    expect(ok.signatures.map((s) => s.changes)).toEqual(['signatures-only', 'none']);
+    expect(ok.valid).toBe(true);
+  });
+
+  it('a new non-signature annotation is "other", even under a later signature', async () => {
+    const once = (await signPdf(libreoffice, { signer: leader })).bytes as Buffer;
+    const noted = await addNote(once);
+    const again = (await signPdf(noted, { signer: leader })).bytes as Buffer;
+    const report = await verifyPdf(again, { trustAnchors: anchors });
+    expect(report.signatures.map((s) => s.changes)).toEqual(['other', 'none']);
+    expect(report.signatures.map((s) => s.valid)).toEqual([false, true]);
+  });
+
+  it('garbage appended after the last signature: not whole-file signed, "other"', async () => {
+    const once = (await signPdf(libreoffice, { signer: leader })).bytes as Buffer;
+    const report = await verifyPdf(Buffer.concat([once, Buffer.from('\n% trailing junk\n')]), {
+      trustAnchors: anchors,
+    });
+    expect(report.totalDocumentSigned).toBe(false);
+    expect(report.signatures[0]?.changes).toBe('other');
+  });
+});
+
+describe('certification (DocMDP)', () => {
+  it('P=1 certifies and refuses any further signature with PDF_CERTIFIED_NO_CHANGES', async () => {
+    const file = join(dir, 'certified-p1.pdf');
+    await signPdf(libreoffice, { signer: leader, certify: 1, output: file });
+    expect((await pdfsig(file))[0]?.valid).toBe(true);
+    expect((await qpdfCheck(file)).ok).toBe(true);
+    expect(await codeOf(signPdf(file, { signer: leader }))).toBe('PDF_CERTIFIED_NO_CHANGES');
+  });
+
+  it('P=2 allows further signatures; only the first signature may certify', async () => {
+    const certified = (await signPdf(libreoffice, { signer: leader, certify: 2 })).bytes as Buffer;
+    const second = (await signPdf(certified, { signer: leader })).bytes as Buffer;
+    const file = join(dir, 'certified-p2.pdf');
+    writeFileSync(file, second);
+    const sigs = await pdfsig(file);
+    expect(sigs.map((s) => s.valid)).toEqual([true, true]);
+    expect(await codeOf(signPdf(second, { signer: leader, certify: 2 }))).toBe('INVALID_INPUT');
+  });
+});
+
+describe('signers', () => {
+  it('ECDSA P-256 on SoftHSM2: pdfsig, openssl and verifyPdf agree', async () => {
+    const signer = await testSigner(service, pki, 'ecdsa');
+    const file = join(dir, 'ecdsa.pdf');
+    await signPdf(xrefStream, { signer, output: file, hash: 'SHA-512' });
+    expect((await pdfsig(file))[0]?.valid).toBe(true);
+    expect(await opensslVerifyAll(file, pki.rootCaPem)).toEqual([true]);
+    const report = await verifyPdf(file, { trustAnchors: anchors });
+    expect(report.valid).toBe(true);
+    expect(report.signatures[0]?.hashAlgorithm).toBe('SHA-512');
+  });
+
+  it('an expired certificate signs, but verification says not valid at signing time', async () => {
+    const signer = await testSigner(service, pki, 'expired');
+    const bytes = (await signPdf(libreoffice, { signer })).bytes as Buffer;
+    const report = await verifyPdf(bytes, { trustAnchors: anchors });
+    expect(report.signatures[0]?.integrity.signatureValid).toBe(true);
+    expect(report.signatures[0]?.certificateValidAtSigningTime).toBe(false);
+    expect(report.valid).toBe(false);
+  });
+
+  it('an unknown root is untrusted; no anchors is untrusted', async () => {
+    const bytes = (await signPdf(libreoffice, { signer: leader })).bytes as Buffer;
+    const other = await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      '/dev/null',
+      '-subj',
+      '/CN=Other Root',
+      '-days',
+      '1',
+    ]);
+    const wrong = await verifyPdf(bytes, { trustAnchors: [Buffer.from(other.stdout)] });
+    expect(wrong.signatures[0]?.chain).toMatchObject({
+      trusted: false,
+      reason: 'issuer-not-found',
+    });
+    const none = await verifyPdf(bytes);
+    expect(none.signatures[0]?.chain).toMatchObject({ trusted: false, reason: 'no-trust-anchors' });
+  });
+});
+
+describe('batch signing', () => {
+  it('signs several documents with one signMany call; a bad item fails alone', async () => {
+    const outputs = [0, 1, 2].map((i) => join(dir, `batch-${i}.pdf`));
+    const results = await signPdfs(
+      [
+        { input: libreoffice, options: { output: outputs[0] } },
+        { input: join(corpus, '005-libreoffice-writer-password_libreoffice-writer-password.pdf') },
+        { input: xrefStream, options: { output: outputs[2] } },
+        { input: join(corpus, '004-pdflatex-4-pages_pdflatex-4-pages.pdf') },
+      ],
+      { signer: leader, preset: 'plain' },
+    );
+    expect(results.map((r) => r.ok)).toEqual([true, false, true, true]);
+    const failed = results[1];
+    expect(failed && !failed.ok ? failed.error.code : '').toBe('PDF_ENCRYPTED');
+    for (const file of [outputs[0], outputs[2]]) {
+      expect((await pdfsig(file as string))[0]?.valid).toBe(true);
+    }
+    const last = results[3];
+    expect(last?.ok && last.result.bytes ? last.result.bytes.length : 0).toBeGreaterThan(0);
+  });
+});
+
+describe('bad input has stable codes', () => {
+  it('not a PDF, truncated, bad startxref, encrypted', async () => {
+    expect(await codeOf(signPdf(Buffer.from('hello'), { signer: leader }))).toBe('PDF_MALFORMED');
+    expect(await codeOf(signPdf(libreoffice.subarray(0, 4000), { signer: leader }))).toBe(
+      'PDF_MALFORMED',
+    );
+    const badStart = Buffer.from(libreoffice);
+    const at = badStart.lastIndexOf('startxref');
+    badStart.write('startxref\n12      ', at, 'latin1');
+    expect(await codeOf(signPdf(badStart, { signer: leader }))).toBe('PDF_MALFORMED');
+    expect(await codeOf(verifyPdf(Buffer.from('%PDF-1.4\n')))).toBe('PDF_MALFORMED');
+    expect(
+      await codeOf(
+        verifyPdf(join(corpus, '005-libreoffice-writer-password_libreoffice-writer-password.pdf')),
+      ),
+    ).toBe('PDF_ENCRYPTED');
+  });
+
+  it('a duplicate field name is INVALID_INPUT; a page out of range is refused', async () => {
+    const once = (await signPdf(libreoffice, { signer: leader, fieldName: 'Ký duyệt' })).bytes;
+    expect(await codeOf(signPdf(once as Buffer, { signer: leader, fieldName: 'Ký duyệt' }))).toBe(
+      'INVALID_INPUT',
+    );
+    const code = await codeOf(
+      signPdf(libreoffice, {
+        signer: leader,
+        preset: 'custom',
+        appearance: { placement: { page: 7, rect: [0, 0, 10, 10] }, textLines: ['x'] },
+      }),
+    );
+    expect(code).toMatch(/^(INVALID_INPUT|PDF_PLACEMENT_INVALID)$/);
+  });
+
+  it('a corrupted signature value is reported, not thrown', async () => {
+    const bytes = Buffer.from((await signPdf(libreoffice, { signer: leader })).bytes as Buffer);
+    const report0 = await verifyPdf(bytes, { trustAnchors: anchors });
+    const start = (report0.signatures[0]?.byteRange[1] ?? 0) + 1;
+    bytes.write('00', start + 40, 'latin1'); // inside the CMS hex
+    const report = await verifyPdf(bytes, { trustAnchors: anchors });
+    expect(report.valid).toBe(false);
+    expect(report.signatures).toHaveLength(1);
+  });
+});
