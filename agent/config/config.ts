@@ -38,6 +38,11 @@ export interface JournalPolicy {
   maxBytes: number;
   /** Rotated files kept besides the current one. */
   keepFiles: number;
+  /**
+   * Wait for fdatasync before answering the web app (default true). false answers once the
+   * record is written (safe against an agent crash; a power cut may lose the last few ms).
+   */
+  syncBeforeReply: boolean;
 }
 
 export interface AgentConfig {
@@ -64,7 +69,7 @@ export const defaultConfig: AgentConfig = {
     idleTimeoutMs: 10 * 60 * 1000,
     maxBatchItems: 500,
   },
-  journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5 },
+  journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
 };
 
 /** Directory for the config file, approved origins and the journal. KYSO_CONFIG_DIR overrides. */
@@ -200,6 +205,11 @@ export function parseConfig(json: unknown): AgentConfig {
     journal: {
       maxBytes: int(journal.maxBytes, 'journal.maxBytes', 1024, 2 ** 40, d.journal.maxBytes),
       keepFiles: int(journal.keepFiles, 'journal.keepFiles', 0, 1000, d.journal.keepFiles),
+      syncBeforeReply: bool(
+        journal.syncBeforeReply,
+        'journal.syncBeforeReply',
+        d.journal.syncBeforeReply,
+      ),
     },
   };
 }

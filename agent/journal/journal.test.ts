@@ -85,6 +85,18 @@ describe('Journal', () => {
     expect(records.map((r) => r.requestId)).toEqual(['c1:2']);
   });
 
+  it('non-durable appends resolve after write() and are on disk after close', async () => {
+    const file = tempFile();
+    const journal = new Journal(file, { maxBytes: 1 << 20, keepFiles: 1 });
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => journal.append(record(i), { durable: i % 2 === 0 })),
+    );
+    // Written (readable by another process) before any sync finished.
+    expect((await readJournal(file)).records).toHaveLength(50);
+    await journal.close();
+    expect((await readJournal(file)).records).toHaveLength(50);
+  });
+
   it('treats non-record JSON lines as skipped', async () => {
     const file = tempFile();
     const journal = new Journal(file, { maxBytes: 1 << 20, keepFiles: 1 });

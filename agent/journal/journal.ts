@@ -50,6 +50,8 @@ export interface JournalOptions {
 
 interface Pending {
   line: string;
+  /** Resolve after fdatasync (true) or as soon as write() returned (false). */
+  durable: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -68,13 +70,17 @@ export class Journal {
     this.options = options;
   }
 
-  /** Appends one record; resolves once it is on disk. */
-  append(record: NewJournalRecord): Promise<void> {
+  /**
+   * Appends one record. By default resolves once it is on disk (fdatasync). With
+   * `durable: false` it resolves when write() returned: the record then survives an agent
+   * crash at once, and a power cut only after the sync that follows within milliseconds.
+   */
+  append(record: NewJournalRecord, options: { durable?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal closed'));
     const full: JournalRecord = { v: 1, ...record, time: record.time ?? new Date().toISOString() };
     const line = JSON.stringify(full) + '\n';
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
+      this.queue.push({ line, durable: options.durable ?? true, resolve, reject });
       this.flushing ??= this.flushLoop();
     });
   }
@@ -91,11 +97,15 @@ export class Journal {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
+        let written = false;
         try {
-          await this.writeBatch(batch.map((p) => p.line).join(''));
-          for (const p of batch) p.resolve();
+          await this.writeBatch(batch.map((p) => p.line).join(''), () => {
+            written = true;
+            for (const p of batch) if (!p.durable) p.resolve();
+          });
+          for (const p of batch) if (p.durable) p.resolve();
         } catch (error) {
-          for (const p of batch) p.reject(error);
+          for (const p of batch) if (p.durable || !written) p.reject(error);
         }
       }
     } finally {
@@ -103,14 +113,15 @@ export class Journal {
     }
   }
 
-  private async writeBatch(text: string): Promise<void> {
+  private async writeBatch(text: string, onWritten: () => void): Promise<void> {
     const bytes = Buffer.from(text, 'utf8');
     const handle = await this.ensureOpen();
     if (this.size > 0 && this.size + bytes.length > this.options.maxBytes) {
       await this.rotate();
-      return this.writeBatch(text);
+      return this.writeBatch(text, onWritten);
     }
     await handle.write(bytes, 0, bytes.length, null);
+    onWritten();
     await handle.datasync();
     this.size += bytes.length;
   }

@@ -110,6 +110,7 @@ export class AgentServer {
       queue,
       journal: options.journal,
       pinCache: this.pinCache,
+      syncJournal: options.config.journal.syncBeforeReply,
     });
     // ws refuses frames above maxPayload from the header alone (close 1009), before buffering.
     this.wss = new WebSocketServer({

@@ -68,6 +68,7 @@ export class SigningService {
   private readonly queue: ConsentQueue;
   private readonly journal: Journal;
   private readonly pinCache: PinCache;
+  private readonly syncJournal: boolean;
 
   constructor(deps: {
     tokens: TokenService;
@@ -75,7 +76,10 @@ export class SigningService {
     queue: ConsentQueue;
     journal: Journal;
     pinCache: PinCache;
+    /** Answer only after the journal record is fsync'd (config journal.syncBeforeReply). */
+    syncJournal?: boolean;
   }) {
+    this.syncJournal = deps.syncJournal ?? true;
     this.tokens = deps.tokens;
     this.consent = deps.consent;
     this.queue = deps.queue;
@@ -100,7 +104,9 @@ export class SigningService {
       token = await this.tokens.getToken(certificate.tokenId);
       const cert = certificate;
       const tok = token;
-      const results = await this.queue.run(caller.signal, async () => {
+      // The dialogs (approval, PIN tries) run one request at a time; signing without a
+      // prompt (cached login, PIN pad) happens after the lock so other requests proceed.
+      const signedInLock = await this.queue.run(caller.signal, async () => {
         const approved = await this.consent.approveSigning(
           {
             origin: caller.origin,
@@ -112,8 +118,10 @@ export class SigningService {
           caller.signal,
         );
         if (!approved) throw new KysoError('USER_CANCELLED', { step: 'approval' });
+        if (this.needsNoPrompt(tok)) return null;
         return this.signWithPin(caller, job, cert, tok);
       });
+      const results = signedInLock ?? (await this.signWithoutPrompt(caller, job, cert, tok));
       await this.record(caller, job, documents, certificate, token, 'signed', null);
       return { certificate, results };
     } catch (error) {
@@ -133,17 +141,20 @@ export class SigningService {
     result: 'signed' | 'refused' | 'failed',
     errorCode: string | null,
   ): Promise<void> {
-    await this.journal.append({
-      requestId: caller.requestId,
-      origin: caller.origin,
-      method: job.method,
-      certificateId: certificate?.id ?? job.certificateId,
-      certificateSubject: certificate?.subject.text ?? null,
-      tokenLabel: token?.label ?? null,
-      documents,
-      result,
-      errorCode,
-    });
+    await this.journal.append(
+      {
+        requestId: caller.requestId,
+        origin: caller.origin,
+        method: job.method,
+        certificateId: certificate?.id ?? job.certificateId,
+        certificateSubject: certificate?.subject.text ?? null,
+        tokenLabel: token?.label ?? null,
+        documents,
+        result,
+        errorCode,
+      },
+      { durable: this.syncJournal },
+    );
   }
 
   private callToken(job: SignJob, credentials: Credentials): Promise<SignResult[]> {
@@ -172,6 +183,31 @@ export class SigningService {
     );
   }
 
+  /** PIN pad, a token without login, or a cached login: nothing to ask. */
+  private needsNoPrompt(token: TokenInfo): boolean {
+    return token.protectedAuthenticationPath || !token.loginRequired || this.pinCache.has(token.id);
+  }
+
+  private async signWithoutPrompt(
+    caller: SigningCaller,
+    job: SignJob,
+    certificate: CertificateInfo,
+    token: TokenInfo,
+  ): Promise<SignResult[]> {
+    const stayLoggedIn = this.pinCache.enabled;
+    if (token.protectedAuthenticationPath || !token.loginRequired) {
+      return this.callToken(job, { stayLoggedIn });
+    }
+    try {
+      return await this.callToken(job, { stayLoggedIn: true });
+    } catch (error) {
+      if (!isKysoError(error, 'PIN_REQUIRED')) throw error;
+      // The cached session is gone (token replugged, logged out elsewhere): ask again.
+      this.pinCache.forget(token.id);
+      return this.queue.run(caller.signal, () => this.signWithPin(caller, job, certificate, token));
+    }
+  }
+
   private async signWithPin(
     caller: SigningCaller,
     job: SignJob,
@@ -179,18 +215,6 @@ export class SigningService {
     token: TokenInfo,
   ): Promise<SignResult[]> {
     const stayLoggedIn = this.pinCache.enabled;
-    // No PIN to ask: PIN pad, a token without login, or a still-valid cached login.
-    if (token.protectedAuthenticationPath || !token.loginRequired) {
-      return this.callToken(job, { stayLoggedIn });
-    }
-    if (this.pinCache.has(token.id)) {
-      try {
-        return await this.callToken(job, { stayLoggedIn: true });
-      } catch (error) {
-        if (!isKysoError(error, 'PIN_REQUIRED')) throw error;
-        this.pinCache.forget(token.id); // session gone (token replugged): ask again
-      }
-    }
     let current = token;
     let previousAttempt: 'incorrect' | undefined;
     for (let prompt = 0; prompt < MAX_PIN_PROMPTS; prompt++) {

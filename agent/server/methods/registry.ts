@@ -21,6 +21,7 @@ import { agentMethods } from './agent.ts';
 import { certificateMethods } from './certificates.ts';
 import { signMethods } from './sign.ts';
 import { tokenMethods } from './tokens.ts';
+import { pdfMethods } from './pdf.ts';
 
 export interface MethodContext {
   /** The approved web origin making the request. */
@@ -45,6 +46,7 @@ export const methodGroups: MethodTable[] = [
   tokenMethods,
   certificateMethods,
   signMethods,
+  pdfMethods,
 ];
 
 /** Merges groups into one lookup; a duplicate name is a programming error. */
