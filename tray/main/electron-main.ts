@@ -14,11 +14,15 @@ import {
   OriginStore,
 } from '../../agent/config/index.ts';
 import { ConsentQueue, type ConsentProvider } from '../../agent/consent/index.ts';
-import { startHotplug } from '../../agent/devices/index.ts';
-import { runDoctor } from '../../agent/doctor/index.ts';
+import {
+  installedModulePaths,
+  loadDeviceDatabase,
+  startHotplug,
+} from '../../agent/devices/index.ts';
+import { checkPort, runDoctor } from '../../agent/doctor/index.ts';
 import { Journal } from '../../agent/journal/index.ts';
 import { AgentServer } from '../../agent/server/index.ts';
-import { startTokenService } from '../../agent/tokens/index.ts';
+import { findInstalledModules, startTokenService } from '../../agent/tokens/index.ts';
 import { TrayApp } from './app.ts';
 import { TraySettings } from './settings.ts';
 
@@ -51,7 +55,12 @@ async function main(): Promise<void> {
 
   const settings = new TraySettings(configDir);
   const config = loadConfig(paths.config);
-  const tokens = await startTokenService({ modules: config.modules, pollIntervalMs: 1000 });
+  // Known vendor modules from the device database join the token service's own known paths.
+  const modules =
+    config.modules.length > 0
+      ? config.modules
+      : [...new Set([...findInstalledModules(), ...installedModulePaths(loadDeviceDatabase())])];
+  const tokens = await startTokenService({ modules, pollIntervalMs: 1000 });
   const hotplug = startHotplug({ tokens });
   log(`hot-plug: ${hotplug.mode}${hotplug.reason ? ` (${hotplug.reason})` : ''}`);
   let running = false;
@@ -61,10 +70,14 @@ async function main(): Promise<void> {
     runDoctor: () =>
       runDoctor({
         configDir,
-        portState: async () => ({
-          state: 'in-use',
-          owner: { pid: process.pid, command: 'kyso tray' },
-        }),
+        // The port is ours while the server listens; otherwise probe who holds it.
+        portState: (port) =>
+          running
+            ? Promise.resolve({
+                state: 'in-use',
+                owner: { pid: process.pid, command: 'kyso tray' },
+              })
+            : checkPort(port),
       }),
     agent: () => ({ running, port: config.port }),
     logDir,
