@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTokenService } from '../agent/tokens/index.ts';
 import type { ModuleStatus, TokenEvent, TokenService } from '../agent/tokens/index.ts';
 import { buildName, issueCertificate, KeyUsageFlags, spkiOf } from '../softhsm/certificates.ts';
-import { loadTestPki, type TestPki, type TestToken } from './pki.ts';
+import { copyTestPki, type TestPki, type TestToken } from './pki.ts';
 
 let dir: string;
 let crashingModule: string;
@@ -59,7 +59,8 @@ beforeAll(async () => {
   });
   writeFileSync(join(dir, 'crash-cert.der'), certificate);
   crashCertificateId = createHash('sha256').update(certificate).digest('hex');
-  pki = loadTestPki();
+  // A private copy: hundreds of logins here must not race other test files reading the store.
+  pki = copyTestPki();
   service = await startTokenService({
     modules: [pki.modulePath, crashingModule],
     env: {
@@ -81,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service.close();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(pki.dir, { recursive: true, force: true });
 });
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number) {

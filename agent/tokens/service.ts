@@ -206,8 +206,14 @@ class Pkcs11TokenService implements TokenService {
     const entries = [...this.tokens.values()].filter(
       (entry) => filter.tokenId === undefined || entry.info.id === filter.tokenId,
     );
+    // One retry: a token can fail a read transiently (SoftHSM2 while another process logs in
+    // rewrites its file; a busy card). A token that still fails is left out, not fatal.
     const lists = await Promise.all(
-      entries.map((entry) => this.certificatesOf(entry).catch(() => [] as CertificateInfo[])),
+      entries.map((entry) =>
+        this.certificatesOf(entry)
+          .catch(() => this.certificatesOf(entry))
+          .catch(() => [] as CertificateInfo[]),
+      ),
     );
     const withKey = filter.withPrivateKey ?? true;
     return lists.flat().filter((c) => !withKey || c.hasPrivateKey);
