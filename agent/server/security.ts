@@ -18,8 +18,7 @@ export function isLoopbackHost(host: string | undefined): boolean {
   } catch {
     return false;
   }
-  // URL parsing only accepts a host[:port] here if nothing else (path, userinfo) was smuggled in.
-  if (`http://${host}`.toLowerCase() !== `http://${host.toLowerCase()}`) return false;
+  // Userinfo or fragments cannot smuggle a loopback name: URL puts the real host in hostname.
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
 }
 
