@@ -1,0 +1,169 @@
+/** CMS SignedData: structure, sizes, and acceptance by openssl cms for each hash and RSA scheme. */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import { buildChain, loadCertificates } from './chain.ts';
+import {
+  createSignedData,
+  estimateSignedDataSize,
+  parseSignedData,
+  signingCertificateMatches,
+  softwareSigner,
+  verifySignatureValue,
+  type Signer,
+} from './index.ts';
+
+let dir: string;
+let root: Buffer;
+const signerFor = (scheme?: SignatureScheme): Signer =>
+  softwareSigner({
+    privateKey: readFileSync(join(dir, 'leaf.key')),
+    certificate: readFileSync(join(dir, 'leaf.der')),
+    chain: [root],
+    ...(scheme ? { scheme } : {}),
+  });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kyso-cms-'));
+  const o = (args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  };
+  o([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'root.key',
+    '-out',
+    'root.pem',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=CMS Test Root',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  ]);
+  o([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'leaf.key',
+    '-out',
+    'leaf.csr',
+    '-subj',
+    '/CN=Nguyễn Thị Thử/O=Sở Test',
+    '-utf8',
+  ]);
+  writeFileSync(join(dir, 'ext.cnf'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
+  o([
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'root.pem',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-out',
+    'leaf.pem',
+    '-days',
+    '10',
+    '-extfile',
+    'ext.cnf',
+  ]);
+  o(['x509', '-in', 'leaf.pem', '-outform', 'DER', '-out', 'leaf.der']);
+  root = loadCertificates(readFileSync(join(dir, 'root.pem')))[0] as Buffer;
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cases: [SignatureScheme, HashAlgorithm][] = [
+  ['RSASSA-PKCS1-v1_5', 'SHA-256'],
+  ['RSASSA-PKCS1-v1_5', 'SHA-384'],
+  ['RSASSA-PKCS1-v1_5', 'SHA-512'],
+  ['RSA-PSS', 'SHA-256'],
+  ['RSA-PSS', 'SHA-512'],
+];
+
+describe('SignedData', () => {
+  for (const [scheme, hash] of cases) {
+    it(`${scheme} ${hash}: openssl cms -verify accepts it; our parser agrees`, async () => {
+      const content = Buffer.from('nội dung được ký');
+      const digest = createHash(hash.replace('-', '').toLowerCase()).update(content).digest();
+      const signer = signerFor(scheme);
+      const der = await createSignedData(signer, digest, hash);
+      expect(der.length).toBe(estimateSignedDataSize(signer, hash));
+      writeFileSync(join(dir, 'sig.der'), der);
+      writeFileSync(join(dir, 'content.bin'), content);
+      execFileSync(
+        'openssl',
+        [
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          'sig.der',
+          '-content',
+          'content.bin',
+          '-CAfile',
+          'root.pem',
+          '-purpose',
+          'any',
+          '-out',
+          '/dev/null',
+        ],
+        { cwd: dir, stdio: 'pipe' },
+      );
+      const parsed = parseSignedData(der);
+      expect(parsed).toMatchObject({ hash, scheme, hasSigningCertificateV2: true });
+      expect(parsed.messageDigest?.equals(digest)).toBe(true);
+      expect(parsed.certificates).toHaveLength(2);
+      expect(verifySignatureValue(parsed)).toBe(true);
+      expect(signingCertificateMatches(parsed)).toBe(true);
+    });
+  }
+
+  it('carries no signingTime attribute (PAdES puts the time in /M)', async () => {
+    const der = await createSignedData(signerFor(), Buffer.alloc(32), 'SHA-256');
+    const text = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER'], {
+      input: der,
+    }).toString();
+    expect(text).toContain('id-smime-aa-signingCertificateV2');
+    expect(text).toContain('messageDigest');
+    expect(text).not.toContain('signingTime');
+  });
+
+  it('a changed signature value no longer verifies; garbage is PDF_MALFORMED', async () => {
+    const der = Buffer.from(await createSignedData(signerFor(), Buffer.alloc(32), 'SHA-256'));
+    der[der.length - 5] = (der[der.length - 5] ?? 0) ^ 1;
+    expect(verifySignatureValue(parseSignedData(der))).toBe(false);
+    expect(() => parseSignedData(Buffer.from('3003020101', 'hex'))).toThrow(/PDF_MALFORMED/);
+  });
+});
+
+describe('chain', () => {
+  it('chains to the root at a time inside the validity; not before; not to another root', () => {
+    const leaf = readFileSync(join(dir, 'leaf.der'));
+    const ok = buildChain(leaf, [], [root], new Date());
+    expect(ok).toMatchObject({ trusted: true, validAtTime: true });
+    expect(ok.path).toHaveLength(2);
+    expect(buildChain(leaf, [], [root], new Date(Date.now() + 40 * 86400_000)).validAtTime).toBe(
+      false,
+    );
+    expect(buildChain(leaf, [], [leaf], new Date()).trusted).toBe(true);
+    expect(buildChain(leaf, [], [], new Date()).reason).toBe('no-trust-anchors');
+  });
+});
