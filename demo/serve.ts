@@ -30,12 +30,14 @@ export async function startDemoServer(options: {
         'Content-Type': type,
         'Cache-Control': 'no-store',
         'Content-Security-Policy':
-          "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:* http://127.0.0.1:* http://localhost:*",
+          "default-src 'self'; style-src 'self' 'unsafe-inline'; " +
+          'connect-src ws://127.0.0.1:* ws://localhost:* ws://[::1]:* http://127.0.0.1:* http://localhost:* http://[::1]:*',
       });
       res.end(body);
     };
     if (path === '/kyso-client.js') return send(200, 'text/javascript; charset=utf-8', client);
     if (path === '/config.js') return send(200, 'text/javascript; charset=utf-8', config);
+    if (path === '/favicon.ico') return send(204, 'image/x-icon', '');
     const entry = FILES[path];
     if (!entry) return send(404, 'text/plain', 'not found');
     readFile(new URL(entry.file, import.meta.url), 'utf8').then(

@@ -101,3 +101,51 @@ describe('demo page in Chromium', () => {
     await page.close();
   });
 });
+
+describe('Chrome local network access (the page looks public to Chromium)', () => {
+  it('blocked: the SDK says LOCAL_NETWORK_ACCESS_BLOCKED; once allowed, the page signs', async () => {
+    // --ip-address-space-overrides makes the demo origin a "public" site, so Chromium applies
+    // its local network access checks to the page's connection to 127.0.0.1.
+    const publicDemo = await startDemoServer({ port: 0, agentUrl: agent.url });
+    agent.server.allowOrigin(new URL(publicDemo.url).origin);
+    const port = new URL(publicDemo.url).port;
+    const context = await chromium.launchPersistentContext('', {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        `--ip-address-space-overrides=127.0.0.1:${port}=public`,
+      ],
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(publicDemo.url);
+      await page.waitForSelector('#error:not([hidden])', { timeout: 20_000 });
+      expect(await page.getAttribute('#error', 'data-code')).toBe('LOCAL_NETWORK_ACCESS_BLOCKED');
+      expect(await page.textContent('#error')).toMatch(/LocalNetworkAccessAllowedForUrls/);
+      // What the user's "Allow" (or the administrator's policy) does:
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Browser.grantPermissions', {
+        permissions: ['localNetworkAccess', 'localNetwork', 'loopbackNetwork'],
+        origin: new URL(publicDemo.url).origin,
+      });
+      await page.reload();
+      const leader = agent.pki.token('leader');
+      await page.waitForSelector(`#certs tr[data-id="${leader.certificateId}"]`, {
+        timeout: 20_000,
+      });
+      await page.check(`#certs tr[data-id="${leader.certificateId}"] input`);
+      await page.click('#sign');
+      await page.waitForSelector('#result:not([hidden])', { timeout: 20_000 });
+      const content = (await page.inputValue('#content')) ?? '';
+      const signature = (await page.textContent('#signature')) ?? '';
+      const certificate = (await page.getAttribute('#signature', 'data-certificate')) ?? '';
+      expect(verifies(certificate, Buffer.from(content, 'utf8'), signature)).toBe(true);
+    } finally {
+      await context.close();
+      await publicDemo.close();
+    }
+  });
+});
