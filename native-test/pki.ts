@@ -1,6 +1,6 @@
 /** Reads the TEST PKI made by softhsm/setup-test-pki.sh, and makes private copies of it. */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -51,8 +51,23 @@ function parse(file: string): TestPki {
   };
 }
 
-export function loadTestPki(): TestPki {
+function loadSharedTestPki(): TestPki {
   return parse(pkiFile());
+}
+
+let ownCopy: TestPki | undefined;
+
+/**
+ * The test PKI for this test file: a private copy per process, made on first use, and
+ * SOFTHSM2_CONF pointed at it. SoftHSM2 rewrites a token's files at every login, so two
+ * processes signing on one token store can read each other's half-written files.
+ */
+export function loadTestPki(): TestPki {
+  if (!ownCopy) {
+    ownCopy = copyTestPki();
+    process.env.SOFTHSM2_CONF = ownCopy.softhsm2Conf;
+  }
+  return ownCopy;
 }
 
 /**
@@ -60,8 +75,9 @@ export function loadTestPki(): TestPki {
  * (PIN counters, removal). Its softhsm2.conf points at the copy.
  */
 export function copyTestPki(): TestPki {
-  const source = loadTestPki();
+  const source = loadSharedTestPki();
   const dir = mkdtempSync(join(tmpdir(), 'kyso-pki-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(source.dir, dir, { recursive: true });
   const conf = join(dir, 'softhsm2.conf');
   writeFileSync(
