@@ -1,7 +1,8 @@
 /**
  * Electron entry of the tray app: starts the token service, hot-plug, the signing endpoint
  * with the tray as its consent provider, and the tray icon. The headless agent (`kyso start`)
- * is the same server without this file. Built by tray/build.ts into tray/dist/main.mjs.
+ * is the same server without this file. tray/build.ts writes the pages, the preload and a
+ * tray/dist/main.mjs that loads this file through tsx.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,7 +27,9 @@ import { findInstalledModules, startTokenService } from '../../agent/tokens/inde
 import { TrayApp } from './app.ts';
 import { TraySettings } from './settings.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** Built pages and preload: next to main.mjs (tray/build.ts sets this), else tray/dist. */
+const dist =
+  process.env.KYSO_TRAY_DIST ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
 /** One consent dialog at a time, in request order (several tokens, several tabs). */
 function serialised(inner: ConsentProvider): ConsentProvider {
@@ -81,8 +84,8 @@ async function main(): Promise<void> {
       }),
     agent: () => ({ running, port: config.port }),
     logDir,
-    pagesDir: join(here, 'pages'),
-    preloadPath: join(here, 'preload.cjs'),
+    pagesDir: join(dist, 'pages'),
+    preloadPath: join(dist, 'preload.cjs'),
   });
   const journal = new Journal(paths.journal, config.journal);
   const server = new AgentServer({
