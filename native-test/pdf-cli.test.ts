@@ -6,16 +6,19 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_SIGNATURE_PATH } from '../agent/pdf/appearance/demo-images.ts';
 import { pdfsig } from './pdf-judges.ts';
-import { loadTestPki } from './pki.ts';
+import { copyTestPki } from './pki.ts';
 
-const pki = loadTestPki();
+const pki = copyTestPki();
 const dir = mkdtempSync(join(tmpdir(), 'kyso-pdf-cli-'));
 const input = join(
   import.meta.dirname,
   'fixtures/corpus/002-trivial-libre-office-writer_002-trivial-libre-office-writer.pdf',
 );
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(pki.dir, { recursive: true, force: true });
+});
 
 function kyso(args: string[], stdin = '') {
   const result = spawnSync('node', ['bin/kyso.js', ...args], {

@@ -11,7 +11,7 @@ import { signPdf, verifyPdf } from '../agent/pdf/index.ts';
 import type { TokenService } from '../agent/tokens/index.ts';
 import type { TokenSigner } from '../agent/cms/index.ts';
 import { opensslVerifyAll, pdfsig, qpdfCheck, startTestTokens, testSigner } from './pdf-judges.ts';
-import { loadTestPki, type TestPki } from './pki.ts';
+import { copyTestPki, type TestPki } from './pki.ts';
 
 const corpus = join(import.meta.dirname, 'fixtures/corpus');
 const files = readdirSync(corpus).filter((f) => f.endsWith('.pdf'));
@@ -31,7 +31,7 @@ let signer: TokenSigner;
 let out: string;
 
 beforeAll(async () => {
-  pki = loadTestPki();
+  pki = copyTestPki();
   service = await startTestTokens(pki);
   signer = await testSigner(service, pki, 'leader');
   out = mkdtempSync(join(tmpdir(), 'kyso-pdf-corpus-'));
@@ -39,6 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service.close();
+  rmSync(pki.dir, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
 });
 

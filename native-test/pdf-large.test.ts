@@ -8,9 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pdfsig } from './pdf-judges.ts';
+import { copyTestPki } from './pki.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kyso-pdf-large-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A private copy of the tokens: SoftHSM2 rewrites the token store on every login.
+const pki = copyTestPki();
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(pki.dir, { recursive: true, force: true });
+});
 
 /** Writes a PDF of `pages` pages, each drawing its own 1 MiB uncompressed grey image. */
 function writeBigPdf(path: string, pages: number): void {
@@ -67,7 +73,11 @@ describe('large files', () => {
     const run = spawnSync(
       process.execPath,
       ['--import', 'tsx', join(import.meta.dirname, 'pdf-large-worker.ts'), input, output],
-      { encoding: 'utf8', env: process.env },
+      // A private copy of the tokens: SoftHSM2 rewrites the token store on every login.
+      {
+        encoding: 'utf8',
+        env: { ...process.env, KYSO_TEST_PKI: join(copyTestPki().dir, 'pki.json') },
+      },
     );
     expect(run.stderr).not.toMatch(/Error/);
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as {

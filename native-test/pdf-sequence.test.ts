@@ -14,7 +14,7 @@ import { demoSealPng, demoSignaturePng } from '../agent/pdf/appearance/demo-imag
 import { signPdf, verifyPdf, type SignPdfOptions } from '../agent/pdf/index.ts';
 import type { TokenService } from '../agent/tokens/index.ts';
 import { opensslVerifyAll, pdfsig, qpdfCheck, startTestTokens, testSigner } from './pdf-judges.ts';
-import { loadTestPki, type TestPki, type TestRole } from './pki.ts';
+import { copyTestPki, type TestPki, type TestRole } from './pki.ts';
 
 const run = promisify(execFile);
 const corpus = join(import.meta.dirname, 'fixtures/corpus');
@@ -28,13 +28,14 @@ let service: TokenService;
 let dir: string;
 
 beforeAll(async () => {
-  pki = loadTestPki();
+  pki = copyTestPki();
   service = await startTestTokens(pki);
   dir = mkdtempSync(join(tmpdir(), 'kyso-pdf-seq-'));
 });
 
 afterAll(async () => {
   await service.close();
+  rmSync(pki.dir, { recursive: true, force: true });
   if (!process.env.KYSO_KEEP_TEST_OUTPUT) rmSync(dir, { recursive: true, force: true });
 });
 

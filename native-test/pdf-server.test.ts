@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSignaturePng } from '../agent/pdf/appearance/demo-images.ts';
 import { pdfsig } from './pdf-judges.ts';
+import { copyTestPki } from './pki.ts';
 import { startTestAgent, TEST_ORIGIN, TestClient, type TestAgent } from './server-harness.ts';
 
 const corpus = join(import.meta.dirname, 'fixtures/corpus');
@@ -21,7 +22,7 @@ let client: TestClient;
 let dir: string;
 
 beforeAll(async () => {
-  agent = await startTestAgent();
+  agent = await startTestAgent({ pki: copyTestPki() });
   client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
   dir = mkdtempSync(join(tmpdir(), 'kyso-pdf-server-'));
 });
@@ -29,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client.socket.close();
   await agent.close();
+  rmSync(agent.pki.dir, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -18,7 +18,7 @@ import { PdfReader } from '../agent/pdf/reader.ts';
 import { BufferSource } from '../agent/pdf/source.ts';
 import type { TokenService } from '../agent/tokens/index.ts';
 import { opensslVerifyAll, pdfsig, qpdfCheck, startTestTokens, testSigner } from './pdf-judges.ts';
-import { loadTestPki, type TestPki } from './pki.ts';
+import { copyTestPki, type TestPki } from './pki.ts';
 
 const run = promisify(execFile);
 const corpus = join(import.meta.dirname, 'fixtures/corpus');
@@ -34,7 +34,7 @@ let dir: string;
 let anchors: Buffer[];
 
 beforeAll(async () => {
-  pki = loadTestPki();
+  pki = copyTestPki();
   service = await startTestTokens(pki);
   leader = await testSigner(service, pki, 'leader');
   dir = mkdtempSync(join(tmpdir(), 'kyso-pdf-verify-'));
@@ -43,6 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service.close();
+  rmSync(pki.dir, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 
