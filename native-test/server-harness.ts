@@ -108,7 +108,14 @@ export async function startTestAgent(
     originStore,
     hosts: ['127.0.0.1'],
   });
-  const { port } = await server.listen(0);
+  let port: number;
+  try {
+    ({ port } = await server.listen(config.port));
+  } catch (error) {
+    await journal.close();
+    if (!options.tokens) await service.close();
+    throw error;
+  }
   return {
     url: `ws://127.0.0.1:${port}`,
     port,

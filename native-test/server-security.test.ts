@@ -80,6 +80,15 @@ describe('Host header (DNS rebinding)', () => {
   });
 });
 
+describe('listening', () => {
+  it('a second agent on the same port fails with PORT_IN_USE', async () => {
+    const agent = await agentWith();
+    await expect(startTestAgent({ config: { port: agent.port } })).rejects.toMatchObject({
+      code: 'PORT_IN_USE',
+    });
+  });
+});
+
 describe('Origin', () => {
   it('refuses a missing or non-web Origin before the upgrade', async () => {
     const agent = await agentWith();

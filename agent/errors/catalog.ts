@@ -172,6 +172,10 @@ export const catalog = {
     vi: 'Tệp cấu hình Kyso không hợp lệ. Sửa mục được nêu trong chi tiết lỗi hoặc xóa tệp để dùng mặc định.',
     en: 'The Kyso configuration file is invalid. Fix the setting named in the error details, or delete the file to use defaults.',
   },
+  PORT_IN_USE: {
+    vi: 'Cổng của Kyso Agent đang bị chương trình khác dùng (có thể Kyso đã chạy rồi). Chạy "kyso doctor" để biết chương trình nào, đóng nó hoặc đặt cổng khác trong cấu hình.',
+    en: 'The Kyso Agent port is used by another program (Kyso may already be running). Run "kyso doctor" to see which, close it, or set another port in the configuration.',
+  },
   AGENT_NOT_RUNNING: {
     vi: 'Kyso Agent chưa chạy. Mở ứng dụng Kyso hoặc cài đặt Kyso Agent.',
     en: 'Kyso Agent is not running. Open the Kyso app or install Kyso Agent.',

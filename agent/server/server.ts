@@ -147,10 +147,15 @@ export class AgentServer {
         });
       } catch (error) {
         // The first address must work; ::1 may be missing on hosts without IPv6.
-        if (index === 0)
-          throw new KysoError('INTERNAL_ERROR', {
-            cause: `cannot listen on ${host}:${boundPort}: ${String(error)}`,
+        if (index === 0) {
+          await this.close();
+          const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+          throw new KysoError(inUse ? 'PORT_IN_USE' : 'INTERNAL_ERROR', {
+            host,
+            port: boundPort,
+            cause: String(error),
           });
+        }
         this.log(`not listening on ${host}: ${String(error)}`);
         continue;
       }
