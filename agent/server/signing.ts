@@ -102,6 +102,10 @@ export class SigningService {
       certificate = await this.tokens.getCertificate(job.certificateId);
       checkCertificate(certificate, new Date());
       token = await this.tokens.getToken(certificate.tokenId);
+      // No point asking the user to approve what a locked token cannot sign.
+      if (token.pin.locked && token.loginRequired && !token.protectedAuthenticationPath) {
+        throw new KysoError('PIN_LOCKED', { token: token.label });
+      }
       const cert = certificate;
       const tok = token;
       // The dialogs (approval, PIN tries) run one request at a time; signing without a
@@ -183,6 +187,28 @@ export class SigningService {
     );
   }
 
+  private async refreshPinState(
+    token: TokenInfo,
+    details: Record<string, unknown>,
+  ): Promise<TokenInfo> {
+    const flag = (name: 'countLow' | 'finalTry' | 'locked') =>
+      typeof details[name] === 'boolean' ? (details[name] as boolean) : undefined;
+    const [countLow, finalTry, locked] = [flag('countLow'), flag('finalTry'), flag('locked')];
+    if (countLow !== undefined || finalTry !== undefined || locked !== undefined) {
+      return {
+        ...token,
+        pin: {
+          ...token.pin,
+          countLow: countLow ?? token.pin.countLow,
+          finalTry: finalTry ?? token.pin.finalTry,
+          locked: locked ?? token.pin.locked,
+        },
+      };
+    }
+    const fresh = (await this.tokens.listTokens()).find((t) => t.id === token.id);
+    return fresh ?? token;
+  }
+
   /** PIN pad, a token without login, or a cached login: nothing to ask. */
   private needsNoPrompt(token: TokenInfo): boolean {
     return token.protectedAuthenticationPath || !token.loginRequired || this.pinCache.has(token.id);
@@ -236,8 +262,9 @@ export class SigningService {
       } catch (error) {
         if (!isKysoError(error, 'PIN_INCORRECT')) throw error;
         previousAttempt = 'incorrect';
-        // Fresh flags so the dialog can warn about the final try, and we stop when locked.
-        current = await this.tokens.getToken(token.id);
+        // Fresh tries-left flags for the next dialog ("last try before the token locks"):
+        // from the error when the token service reports them, else re-read the token.
+        current = await this.refreshPinState(current, error.details);
         if (current.pin.locked) throw new KysoError('PIN_LOCKED', { token: current.label });
       }
     }
