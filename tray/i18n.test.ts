@@ -33,12 +33,14 @@ describe('tray locale files', () => {
     const used = new Set<string>();
     for (const file of sources(new URL('.', import.meta.url).pathname)) {
       const code = readFileSync(file, 'utf8');
-      for (const m of code.matchAll(/(?:i18n: |t\([^,]+, |text\()'([a-z]+\.[A-Za-z.]+)'/g))
+      // i18n: 'key' in pages, t(locale, 'key') / this.text('key') in the main process.
+      for (const m of code.matchAll(/(?:i18n: |\bt\([^,\n]+, |text\()'([a-z]+\.[A-Za-z.]+)'/g)) {
         used.add(m[1] ?? '');
+      }
       for (const m of code.matchAll(
         /'((?:menu|tray|pin|origin|signing|status|settings|doctor|window|common|lang)\.[A-Za-z.]+)'/g,
       )) {
-        if (m[1]?.endsWith('.json')) continue;
+        if (/\.(json|mjs|cjs|js|ts|html|css|png)$/.test(m[1] ?? '')) continue;
         used.add(m[1] ?? '');
       }
     }

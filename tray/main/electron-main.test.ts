@@ -45,6 +45,7 @@ const invoke = (channel: string, sender: unknown, ...args: unknown[]) => {
 function connect(origin: string): {
   socket: WebSocket;
   messages: unknown[];
+  opened: Promise<void>;
   closed: Promise<number>;
 } {
   const socket = new WebSocket(`ws://127.0.0.1:${port}`, { headers: { Origin: origin } });
