@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle, runDoctor, type DoctorReport } from '../agent/doctor/index.ts';
 import { startTokenService } from '../agent/tokens/index.ts';
-import { loadTestPki, type TestPki } from './pki.ts';
+import { isKysoError } from '../agent/errors/index.ts';
+import { createHash } from 'node:crypto';
+import { copyTestPki, loadTestPki, type TestPki } from './pki.ts';
 
 const run = promisify(execFile);
 let pki: TestPki;
@@ -111,6 +113,37 @@ describe('kyso doctor on SoftHSM2', () => {
     expect(bundle).toContain('Nguyễn Văn Ánh');
     expect(bundle).toContain('https://vanban.example.gov.vn');
     expect(bundle).toContain('~/kyso.log');
+  });
+});
+
+describe('kyso doctor after a wrong PIN', () => {
+  it('warns that a wrong PIN was entered on that token', async () => {
+    const own = copyTestPki();
+    const clerk = own.token('clerk');
+    const env = { SOFTHSM2_CONF: own.softhsm2Conf };
+    const service = await startTokenService({ modules: [own.modulePath], env, pollIntervalMs: 0 });
+    const wrong = await service
+      .sign(
+        {
+          certificateId: clerk.certificateId,
+          hashAlgorithm: 'SHA-256',
+          digest: createHash('sha256').update('x').digest(),
+        },
+        { pin: '000000' },
+      )
+      .catch((error: unknown) => error);
+    await service.close();
+    expect(isKysoError(wrong, 'PIN_INCORRECT')).toBe(true);
+    const after = await runDoctor({
+      configDir: mkdtempSync(join(tmpdir(), 'kyso-doctor-pin-')),
+      usb: null,
+      openTokens: (modules) => startTokenService({ modules, env, pollIntervalMs: 0 }),
+      platform: { os: 'linux', arch: 'x64', env: {}, exists: (p) => p === own.modulePath },
+      portState: async () => ({ state: 'free' }),
+    });
+    const finding = after.findings.find((f) => f.facts?.['label'] === clerk.label);
+    expect(finding).toMatchObject({ id: 'token.pin-count-low', severity: 'warning' });
+    expect(finding?.message.vi).toContain('đã có lần nhập sai PIN');
   });
 });
 
