@@ -5,7 +5,8 @@
  * (embed the CMS, write the output atomically).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, open, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, link, open, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   estimateSignedDataSize,
@@ -112,7 +113,7 @@ export async function assertOutputFree(input: string | Buffer, output: string): 
   if (exists) throw new KysoError('FILE_EXISTS', { path: output });
 }
 
-/** Parses, plans the increment and hashes. The input stays open until finish/abort. */
+/** Parses, plans the increment and hashes; the output's temp file waits for finish/abort. */
 export async function prepareSignPdf(
   input: string | Buffer,
   options: SignPdfOptions,
@@ -120,6 +121,7 @@ export async function prepareSignPdf(
   if (options.output !== undefined) await assertOutputFree(input, options.output);
   const source = await openSource(input);
   let temp: { path: string; handle: FileHandle } | undefined;
+  let tempPath: string | undefined;
   try {
     const hash = options.hash ?? 'SHA-256';
     const reader = await PdfReader.open(source);
@@ -147,23 +149,36 @@ export async function prepareSignPdf(
     }
     increment.write(brText, brAt + '/ByteRange '.length, 'latin1');
 
-    // One streaming pass: hash the input (and copy it to the temp output when writing a file).
+    // One streaming pass hashes the input. A file-to-file signature copies the input with
+    // copyFile (in-kernel copy_file_range, or a reflink) at the same time; a buffer input is
+    // written from the bytes that were hashed.
     const digest = createHash(HASH_NODE[hash]);
+    let copying: Promise<void> = Promise.resolve();
     if (options.output !== undefined) {
       const path = join(
         dirname(options.output),
         `.${basename(options.output)}.${randomBytes(6).toString('hex')}.tmp`,
       );
-      temp = { path, handle: await open(path, 'wx') };
-    }
-    let written = 0;
-    await source.forEachChunk(0, source.size, async (chunk) => {
-      digest.update(chunk);
-      if (temp) {
-        await temp.handle.write(chunk, 0, chunk.length, written);
-        written += chunk.length;
+      if (typeof input === 'string') {
+        copying = copyFile(input, path, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+        tempPath = path;
+      } else {
+        temp = { path, handle: await open(path, 'wx') };
+        await temp.handle.write(input, 0, input.length, 0);
       }
-    });
+    }
+    // allSettled: never leave a copy running behind an error (it would outlive the cleanup).
+    const settled = await Promise.allSettled([
+      copying,
+      source.forEachChunk(0, source.size, (chunk) => {
+        digest.update(chunk);
+      }),
+    ]);
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    if (tempPath !== undefined) temp = { path: tempPath, handle: await open(tempPath, 'r+') };
+    if (temp && (await temp.handle.stat()).size !== source.size) {
+      throw new KysoError('PDF_MALFORMED', { reason: 'the input changed while it was signed' });
+    }
     digest.update(increment.subarray(0, hexStart));
     digest.update(increment.subarray(hexEnd));
     const cms: PreparedSignedData = prepareSignedData(options.signer, digest.digest(), hash);
@@ -226,10 +241,9 @@ export async function prepareSignPdf(
     };
   } catch (error) {
     await source.close().catch(() => undefined);
-    if (temp) {
-      await temp.handle.close().catch(() => undefined);
-      await unlink(temp.path).catch(() => undefined);
-    }
+    await temp?.handle.close().catch(() => undefined);
+    const leftover = temp?.path ?? tempPath;
+    if (leftover !== undefined) await unlink(leftover).catch(() => undefined);
     throw error;
   }
 }
