@@ -89,6 +89,42 @@ function xrefStreamPdf(): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * Hybrid file: the table marks object 3 (the page, inside object stream 4) free; the trailer's
+ * /XRefStm section says where it really is, for readers that understand xref streams.
+ */
+function hybridPdf(): Buffer {
+  const page = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 400] >>';
+  const objstm = Buffer.from(`3 0 ${page}`, 'latin1');
+  const parts: Buffer[] = [];
+  let length = 0;
+  const push = (b: Buffer | string): number => {
+    const at = length;
+    const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : b;
+    parts.push(buf);
+    length += buf.length;
+    return at;
+  };
+  push('%PDF-1.5\n');
+  const o1 = push('1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n');
+  const o2 = push('2 0 obj\n<< /Type /Pages /Count 1 /Kids [3 0 R] >>\nendobj\n');
+  const o4 = push(`4 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Length ${objstm.length} >>\nstream\n`);
+  push(objstm);
+  push('\nendstream\nendobj\n');
+  const rows = Buffer.from([2, 0, 4, 0]); // object 3: type 2, stream 4, index 0 (W [1 2 1])
+  const o5 = push(
+    `5 0 obj\n<< /Type /XRef /Size 6 /W [1 2 1] /Index [3 1] /Length ${rows.length} >>\nstream\n`,
+  );
+  push(rows);
+  push('\nendstream\nendobj\n');
+  const entry = (o: number): string => `${String(o).padStart(10, '0')} 00000 n\r\n`;
+  const xref = push(
+    `xref\n0 6\n0000000000 65535 f\r\n${entry(o1)}${entry(o2)}0000000000 00001 f\r\n${entry(o4)}${entry(o5)}`,
+  );
+  push(`trailer\n<< /Size 6 /Root 1 0 R /XRefStm ${o5} >>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.concat(parts);
+}
+
 async function open(bytes: Buffer): Promise<PdfReader> {
   return PdfReader.open(new BufferSource(bytes));
 }
@@ -145,6 +181,21 @@ describe('reader', () => {
     const pages = await r.pages();
     expect(pages[0]?.ref.num).toBe(3);
     expect((pages[0]?.dict.get('Type') as PdfName).name).toBe('Page');
+  });
+
+  it('hybrid file: the /XRefStm entries find the page the table marks free', async () => {
+    const r = await open(hybridPdf());
+    const pages = await r.pages();
+    expect(pages[0]).toMatchObject({ mediaBox: [0, 0, 300, 400] });
+    expect(r.sections[0]?.objects.sort()).toEqual([1, 2, 3, 4, 5]);
+    const b = new IncrementBuilder(r);
+    const page = pages[0];
+    if (!page) throw new Error('no page');
+    b.add(page.ref.num, page.dict.clone().set('Rotate', 90));
+    const updated = Buffer.concat([hybridPdf(), await b.build()]);
+    const r2 = await open(updated);
+    expect(r2.sections.map((s) => s.kind)).toEqual(['table', 'table']);
+    expect((await r2.pages())[0]?.rotate).toBe(90);
   });
 
   it('an increment keeps the xref kind and chains /Prev; the new revision reads back', async () => {
