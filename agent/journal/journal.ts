@@ -6,11 +6,22 @@
  * Crash safety: records are whole lines written with one write(); a crash can only leave a
  * torn last line. On open we end such a line with "\n" so the next record starts clean, and
  * readers skip lines that do not parse. Appends that arrive while a flush runs are grouped
- * into the next write + fdatasync (group commit), so 1,000 concurrent signatures cost a
- * handful of syncs, not 1,000.
+ * into the next fdatasync (group commit), so 1,000 concurrent signatures cost a handful of
+ * syncs, not 1,000. The write() itself is synchronous (a small append to the page cache takes
+ * microseconds; a thread-pool hop costs more); only fdatasync runs off-thread.
  */
-import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { HashAlgorithm } from '../tokens/types.ts';
 
@@ -48,10 +59,7 @@ export interface JournalOptions {
   keepFiles: number;
 }
 
-interface Pending {
-  line: string;
-  /** Resolve after fdatasync (true) or as soon as write() returned (false). */
-  durable: boolean;
+interface Waiting {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -59,10 +67,13 @@ interface Pending {
 export class Journal {
   readonly file: string;
   private readonly options: JournalOptions;
-  private handle: FileHandle | null = null;
+  private fd: number | null = null;
   private size = 0;
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
+  /** Appends written but not yet covered by a finished fdatasync. */
+  private waiting: Waiting[] = [];
+  private syncing: Promise<void> | null = null;
+  /** A rotated-out descriptor whose close waits for the sync running on it. */
+  private retired: number[] = [];
   private closed = false;
 
   constructor(file: string, options: JournalOptions) {
@@ -71,98 +82,107 @@ export class Journal {
   }
 
   /**
-   * Appends one record. By default resolves once it is on disk (fdatasync). With
-   * `durable: false` it resolves when write() returned: the record then survives an agent
-   * crash at once, and a power cut only after the sync that follows within milliseconds.
+   * Appends one record. The line is written at once (synchronously: a small append to the page
+   * cache takes microseconds), so it survives an agent crash as soon as this returns. By
+   * default the promise resolves after fdatasync (power cut safe); with `durable: false` it
+   * resolves right away and the group sync follows within milliseconds.
    */
   append(record: NewJournalRecord, options: { durable?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal closed'));
     const full: JournalRecord = { v: 1, ...record, time: record.time ?? new Date().toISOString() };
-    const line = JSON.stringify(full) + '\n';
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, durable: options.durable ?? true, resolve, reject });
-      this.flushing ??= this.flushLoop();
+    try {
+      this.write(Buffer.from(JSON.stringify(full) + '\n', 'utf8'));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const durable = options.durable ?? true;
+    const synced = new Promise<void>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.syncing ??= this.syncLoop();
     });
+    if (durable) return synced;
+    synced.catch(() => undefined); // reported by later durable appends / close
+    return Promise.resolve();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.flushing;
-    await this.handle?.close();
-    this.handle = null;
+    await this.syncing;
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        let written = false;
-        try {
-          await this.writeBatch(batch.map((p) => p.line).join(''), () => {
-            written = true;
-            for (const p of batch) if (!p.durable) p.resolve();
-          });
-          for (const p of batch) if (p.durable) p.resolve();
-        } catch (error) {
-          for (const p of batch) if (p.durable || !written) p.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = null;
-    }
-  }
-
-  private async writeBatch(text: string, onWritten: () => void): Promise<void> {
-    const bytes = Buffer.from(text, 'utf8');
-    const handle = await this.ensureOpen();
-    if (this.size > 0 && this.size + bytes.length > this.options.maxBytes) {
-      await this.rotate();
-      return this.writeBatch(text, onWritten);
-    }
-    await handle.write(bytes, 0, bytes.length, null);
-    onWritten();
-    await handle.datasync();
+  private write(bytes: Buffer): void {
+    if (this.size > 0 && this.size + bytes.length > this.options.maxBytes) this.rotate();
+    const fd = this.ensureOpen();
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     this.size += bytes.length;
   }
 
-  private async ensureOpen(): Promise<FileHandle> {
-    if (this.handle) return this.handle;
+  /** Group commit: one fdatasync covers every line written before it started. */
+  private async syncLoop(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting;
+        this.waiting = [];
+        const fd = this.fd;
+        try {
+          if (fd !== null) {
+            await new Promise<void>((resolve, reject) =>
+              fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+            );
+          }
+          for (const w of batch) w.resolve();
+        } catch (error) {
+          for (const w of batch) w.reject(error);
+        }
+        for (const old of this.retired.splice(0)) closeSync(old);
+      }
+    } finally {
+      this.syncing = null;
+    }
+  }
+
+  private ensureOpen(): number {
+    if (this.fd !== null) return this.fd;
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const handle = await open(this.file, 'a+', 0o600);
-    const { size } = await handle.stat();
+    const fd = openSync(this.file, 'a+', 0o600);
+    const { size } = fstatSync(fd);
     this.size = size;
     if (size > 0) {
       // A crash mid-write leaves a torn last line: close it so it stays one bad line.
       const last = Buffer.alloc(1);
-      await handle.read(last, 0, 1, size - 1);
+      readSync(fd, last, 0, 1, size - 1);
       if (last[0] !== 0x0a) {
-        await handle.write('\n', null, 'utf8');
-        await handle.datasync();
+        writeSync(fd, '\n');
         this.size += 1;
       }
     }
-    this.handle = handle;
-    return handle;
+    this.fd = fd;
+    return fd;
   }
 
-  private async rotate(): Promise<void> {
-    await this.handle?.close();
-    this.handle = null;
+  private rotate(): void {
+    if (this.fd !== null) {
+      // Lines already written to the old file are synced before it is renamed away; it is
+      // closed once any fdatasync running on it has finished.
+      fdatasyncSync(this.fd);
+      if (this.syncing) this.retired.push(this.fd);
+      else closeSync(this.fd);
+    }
+    this.fd = null;
     const { keepFiles } = this.options;
     for (let i = keepFiles; i >= 1; i--) {
       const from = i === 1 ? this.file : `${this.file}.${i - 1}`;
       try {
-        await rename(from, `${this.file}.${i}`);
+        renameSync(from, `${this.file}.${i}`);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
     }
-    if (keepFiles === 0) {
-      // Nothing kept: start over by truncating.
-      const h = await open(this.file, 'w', 0o600);
-      await h.close();
-    }
+    // Nothing kept: start over by truncating.
+    if (keepFiles === 0) closeSync(openSync(this.file, 'w', 0o600));
     this.size = 0;
   }
 }
