@@ -18,7 +18,7 @@ import type { TokenService } from '../agent/tokens/api.ts';
 import { loadTestPki } from '../native-test/pki.ts';
 import { measure, ms, printTable, ratio, type RunFigures } from './stats.ts';
 
-const TOTAL = Number(process.env.KYSO_BENCH_SERVER_N ?? 400);
+const TOTAL = Number(process.env.KYSO_BENCH_SERVER_N ?? 1000);
 const ORIGIN = 'http://127.0.0.1:8080';
 const pki = loadTestPki();
 const token = pki.token('leader');

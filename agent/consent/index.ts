@@ -6,7 +6,7 @@ export type {
   PinRequest,
   SigningApprovalRequest,
 } from './types.ts';
-export { TerminalConsent, type TerminalConsentOptions } from './terminal.ts';
+export { hasTerminal, TerminalConsent, type TerminalConsentOptions } from './terminal.ts';
 export {
   ScriptedConsent,
   parseConsentScript,

@@ -3,7 +3,7 @@
  * stdin/stdout, so it works while the agent's output is piped to a log. The PIN is read with
  * echo off. Vietnamese first, English second.
  */
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { ReadStream, WriteStream } from 'node:tty';
@@ -24,6 +24,16 @@ export interface TerminalConsentOptions {
 /** Short form of a hex digest: first and last 8 characters. */
 function shortDigest(hex: string): string {
   return hex.length <= 20 ? hex : `${hex.slice(0, 8)}…${hex.slice(-8)}`;
+}
+
+/** True when this process has a controlling terminal to ask on. */
+export function hasTerminal(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'r+'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class TerminalConsent implements ConsentProvider {

@@ -5,7 +5,12 @@
  */
 import { dirname } from 'node:path';
 import { loadConfig, configPaths, defaultConfigDir, OriginStore } from '../../config/index.ts';
-import { ScriptedConsent, TerminalConsent, type ConsentProvider } from '../../consent/index.ts';
+import {
+  hasTerminal,
+  ScriptedConsent,
+  TerminalConsent,
+  type ConsentProvider,
+} from '../../consent/index.ts';
 import { KysoError } from '../../errors/index.ts';
 import { Journal } from '../../journal/index.ts';
 import { AgentServer, AGENT_VERSION, PROTOCOL_VERSION } from '../../server/index.ts';
@@ -56,6 +61,12 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
     const consent: ConsentProvider = scriptFile
       ? ScriptedConsent.fromFile(scriptFile)
       : new TerminalConsent();
+    if (!scriptFile && !hasTerminal()) {
+      log(
+        'CẢNH BÁO / WARNING: không có cửa sổ dòng lệnh để hỏi người dùng; mọi yêu cầu ký sẽ bị từ chối. ' +
+          '/ no terminal to ask the user on: every signing request will be refused (use the tray app).',
+      );
+    }
     const tokens = await startTokenService({ modules, pollIntervalMs: 1000 });
     const journal = new Journal(paths.journal, config.journal);
     const server = new AgentServer({
