@@ -2,6 +2,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import { NULL, oid, seq, smallInt, tlv } from './der.ts';
 
 export const HASH_OID: Record<HashAlgorithm, string> = {
   'SHA-256': '2.16.840.1.101.3.4.2.1',
@@ -62,18 +63,6 @@ export function digestAlgorithmId(hash: HashAlgorithm): AlgorithmIdentifier {
   return new AlgorithmIdentifier({ algorithm: HASH_OID[hash] });
 }
 
-/** Minimal DER TLV builder for the PSS parameters (no schema package for RFC 4055 here). */
-function tlv(tag: number, content: Buffer): Buffer {
-  const len = content.length;
-  const header =
-    len < 0x80
-      ? Buffer.from([tag, len])
-      : len < 0x100
-        ? Buffer.from([tag, 0x81, len])
-        : Buffer.from([tag, 0x82, len >> 8, len & 0xff]);
-  return Buffer.concat([header, content]);
-}
-
 function pssParams(hash: HashAlgorithm): ArrayBuffer {
   const hashAlg = Buffer.from(AsnConvert.serialize(digestAlgorithmId(hash)));
   const mgf = Buffer.from(
@@ -99,4 +88,41 @@ export function signatureAlgorithmId(
     case 'ECDSA':
       return new AlgorithmIdentifier({ algorithm: ECDSA_OID[hash] });
   }
+}
+
+/** AlgorithmIdentifier DER for the digest or a signature scheme, built once per pair. */
+const algorithmCache = new Map<string, Buffer>();
+export function algorithmIdentifierDer(
+  kind: 'digest' | SignatureScheme,
+  hash: HashAlgorithm,
+): Buffer {
+  const key = `${kind}/${hash}`;
+  let der = algorithmCache.get(key);
+  if (!der) {
+    const digestAlg = seq(oid(HASH_OID[hash]));
+    switch (kind) {
+      case 'digest':
+        der = digestAlg;
+        break;
+      case 'RSASSA-PKCS1-v1_5':
+        der = seq(oid(RSA_PKCS1_OID[hash]), NULL);
+        break;
+      case 'ECDSA':
+        der = seq(oid(ECDSA_OID[hash]));
+        break;
+      case 'RSA-PSS':
+        // RSASSA-PSS-params (RFC 4055): hash, MGF1 with the same hash, salt = hash length.
+        der = seq(
+          oid(RSA_PSS_OID),
+          seq(
+            tlv(0xa0, digestAlg),
+            tlv(0xa1, seq(oid(MGF1_OID), digestAlg)),
+            tlv(0xa2, smallInt(HASH_LENGTH[hash])),
+          ),
+        );
+        break;
+    }
+    algorithmCache.set(key, der);
+  }
+  return der;
 }

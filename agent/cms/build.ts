@@ -5,19 +5,11 @@
  * The private key never comes here: a Signer signs the digest of the signed attributes.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { Certificate, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
-import { HASH_LENGTH, HASH_NODE, digestAlgorithmId, signatureAlgorithmId } from './algorithms.ts';
+import { HASH_LENGTH, HASH_NODE, algorithmIdentifierDer } from './algorithms.ts';
 import { issuerAndSerialOf, octets, oid, seq, set, smallInt, tlv } from './der.ts';
-import {
-  EssCertIdV2,
-  EssCertIdV2s,
-  IssuerSerial,
-  SigningCertificateV2,
-  id_aa_signingCertificateV2,
-} from './ess.ts';
+import { encodeSigningCertificateV2, id_aa_signingCertificateV2 } from './ess.ts';
 
 /** Signs with a key that stays on the token. */
 export interface Signer {
@@ -30,9 +22,6 @@ export interface Signer {
   /** Signs a digest computed here; ECDSA signatures come back DER-encoded. */
   sign(digest: Buffer, hash: HashAlgorithm): Promise<Buffer>;
 }
-
-const ab = (b: Buffer | Uint8Array): ArrayBuffer =>
-  b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 export function keySchemeOf(certificate: Buffer, requested?: SignatureScheme): SignatureScheme {
   const type = new X509Certificate(certificate).publicKey.asymmetricKeyType;
@@ -77,27 +66,12 @@ function partsOf(certificate: Buffer): CertificateParts {
     const { issuer, serial } = issuerAndSerialOf(certificate);
     parts = {
       issuerAndSerial: seq(issuer, serial),
-      signingCertificateV2: signingCertificateV2(certificate),
+      signingCertificateV2: encodeSigningCertificateV2(certificate),
     };
     if (certificateParts.size > 256) certificateParts.clear();
     certificateParts.set(key, parts);
   }
   return parts;
-}
-
-/** ESS signing-certificate-v2 value, built with the schema in ess.ts (once per certificate). */
-function signingCertificateV2(certificate: Buffer): Buffer {
-  const cert = AsnConvert.parse(certificate, Certificate);
-  const essId = new EssCertIdV2({
-    certHash: new OctetString(ab(createHash('sha256').update(certificate).digest())),
-    issuerSerial: new IssuerSerial({
-      issuer: new GeneralNames([new GeneralName({ directoryName: cert.tbsCertificate.issuer })]),
-      serialNumber: cert.tbsCertificate.serialNumber,
-    }),
-  });
-  return Buffer.from(
-    AsnConvert.serialize(new SigningCertificateV2({ certs: new EssCertIdV2s([essId]) })),
-  );
 }
 
 const ID_DATA = '1.2.840.113549.1.7.1';
@@ -124,20 +98,7 @@ export function buildSignedAttributes(
   return { der: set(...attributes) };
 }
 
-const algorithmCache = new Map<string, Buffer>();
-function algorithm(kind: 'digest' | SignatureScheme, hash: HashAlgorithm): Buffer {
-  const key = `${kind}/${hash}`;
-  let der = algorithmCache.get(key);
-  if (!der) {
-    der = Buffer.from(
-      AsnConvert.serialize(
-        kind === 'digest' ? digestAlgorithmId(hash) : signatureAlgorithmId(kind, hash),
-      ),
-    );
-    algorithmCache.set(key, der);
-  }
-  return der;
-}
+const algorithm = algorithmIdentifierDer;
 
 export function assembleSignedData(input: {
   signedAttributes: SignedAttributes;

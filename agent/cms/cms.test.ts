@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { algorithmIdentifierDer, signatureAlgorithmId, digestAlgorithmId } from './algorithms.ts';
 import { buildChain, loadCertificates } from './chain.ts';
+import { encodeSigningCertificateV2, signingCertificateV2BySchema } from './ess.ts';
 import {
   createSignedData,
   estimateSignedDataSize,
@@ -151,6 +154,28 @@ describe('SignedData', () => {
     der[der.length - 5] = (der[der.length - 5] ?? 0) ^ 1;
     expect(verifySignatureValue(parseSignedData(der))).toBe(false);
     expect(() => parseSignedData(Buffer.from('3003020101', 'hex'))).toThrow(/PDF_MALFORMED/);
+  });
+});
+
+describe('fast DER encoders match the schema definitions', () => {
+  it('signing-certificate-v2 and every algorithm identifier', () => {
+    const leaf = readFileSync(join(dir, 'leaf.der'));
+    expect(encodeSigningCertificateV2(leaf).equals(signingCertificateV2BySchema(leaf))).toBe(true);
+    for (const hash of ['SHA-256', 'SHA-384', 'SHA-512'] as const) {
+      expect(
+        algorithmIdentifierDer('digest', hash).equals(
+          Buffer.from(AsnConvert.serialize(digestAlgorithmId(hash))),
+        ),
+      ).toBe(true);
+      for (const scheme of ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA'] as const) {
+        expect(
+          algorithmIdentifierDer(scheme, hash).equals(
+            Buffer.from(AsnConvert.serialize(signatureAlgorithmId(scheme, hash))),
+          ),
+          `${scheme} ${hash}`,
+        ).toBe(true);
+      }
+    }
   });
 });
 

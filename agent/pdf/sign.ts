@@ -304,17 +304,21 @@ async function planIncrement(
     pdf: typeof input === 'string' ? { path: input } : { bytes: input },
     ...(previousApprovalRect ? { previousApprovalRect } : {}),
   };
-  const signerInfo = certificateInfo(options.signer.certificate);
-  const placed = await buildAppearance(
-    {
-      ...options.appearance,
-      preset,
-      signerName: options.signerName ?? signerInfo.commonName,
-      signerCertificate: signerInfo,
-      signingTime,
-    },
-    ctx,
-  );
+  // Invisible signatures skip the appearance (and parsing the certificate for it).
+  let placed: PlacedAppearance | null = null;
+  if (preset !== 'plain') {
+    const signerInfo = certificateInfo(options.signer.certificate);
+    placed = await buildAppearance(
+      {
+        ...options.appearance,
+        preset,
+        signerName: options.signerName ?? signerInfo.commonName,
+        signerCertificate: signerInfo,
+        signingTime,
+      },
+      ctx,
+    );
+  }
   const main: PlacedAppearance = placed ?? invisibleAppearance(builder);
   const placements = [main, ...(placed?.extra ?? [])];
 
