@@ -39,6 +39,7 @@ export function hasTerminal(): boolean {
 export class TerminalConsent implements ConsentProvider {
   private input: NodeJS.ReadableStream | undefined;
   private output: NodeJS.WritableStream | undefined;
+  private opened: { input: ReadStream; output: WriteStream } | undefined;
 
   constructor(options: TerminalConsentOptions = {}) {
     this.input = options.input;
@@ -53,10 +54,23 @@ export class TerminalConsent implements ConsentProvider {
       } catch {
         throw new KysoError('USER_CANCELLED', { reason: 'no terminal to ask the user on' });
       }
-      this.input ??= new ReadStream(fd);
-      this.output ??= new WriteStream(fd);
+      const input = new ReadStream(fd);
+      const output = new WriteStream(fd);
+      // The terminal must never keep the agent alive after it stopped.
+      input.unref();
+      output.unref();
+      this.opened = { input, output };
+      this.input ??= input;
+      this.output ??= output;
     }
     return { input: this.input, output: this.output };
+  }
+
+  /** Releases /dev/tty (agent stopping). */
+  close(): void {
+    this.opened?.input.destroy();
+    this.opened?.output.destroy();
+    this.opened = undefined;
   }
 
   private write(text: string): void {
@@ -79,6 +93,8 @@ export class TerminalConsent implements ConsentProvider {
     });
     const terminal = (input as Partial<ReadStream>).isTTY === true;
     const rl = createInterface({ input, output: echo, terminal });
+    // Raw mode turns Ctrl+C into a readline event: keep its usual meaning (stop the agent).
+    rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
     try {
       const answer = rl.question(prompt, { signal });
       muted = hidden;

@@ -123,6 +123,7 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
     await server.close();
     await journal.close();
     await tokens.close();
+    if (consent instanceof TerminalConsent) consent.close();
     log('đã dừng / stopped');
     return 0;
   },
