@@ -240,6 +240,19 @@ describe('bad input has stable codes', () => {
     expect(code).toMatch(/^(INVALID_INPUT|PDF_PLACEMENT_INVALID)$/);
   });
 
+  it('a byte range whose gap is not this /Contents is reported invalid', async () => {
+    const bytes = Buffer.from((await signPdf(libreoffice, { signer: leader })).bytes as Buffer);
+    const text = bytes.toString('latin1');
+    const m = /\/ByteRange \[0 (\d+) (\d+) (\d+)\]/.exec(text);
+    if (!m?.[1] || !m[2] || !m[3]) throw new Error('no ByteRange');
+    // Shrink the gap by two hex digits on each side: same length text, wrong gap.
+    const forged = `/ByteRange [0 ${Number(m[1]) + 2} ${Number(m[2]) - 2} ${Number(m[3]) + 2}]`;
+    bytes.write(forged.padEnd(m[0].length, ' '), m.index, 'latin1');
+    const report = await verifyPdf(bytes, { trustAnchors: anchors });
+    expect(report.signatures[0]?.integrity.byteRangeValid).toBe(false);
+    expect(report.valid).toBe(false);
+  });
+
   it('a corrupted signature value is reported, not thrown', async () => {
     const bytes = Buffer.from((await signPdf(libreoffice, { signer: leader })).bytes as Buffer);
     const report0 = await verifyPdf(bytes, { trustAnchors: anchors });

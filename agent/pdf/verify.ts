@@ -135,7 +135,6 @@ async function verifySource(source: ByteSource, options: VerifyOptions): Promise
     if (!sig) continue;
     const br = await reader.resolve(sig.get('ByteRange'));
     const byteRange = Array.isArray(br) ? br.map((x) => asNumber(x) ?? -1) : [];
-    // /Contents bytes are read from the file at the gap, so a lying dictionary cannot hide them.
     const c: Candidate = { field, byteRange, contents: Buffer.alloc(0) };
     const contents = sig.get('Contents');
     if (contents instanceof PdfString) c.contents = trimDer(contents.bytes);
@@ -289,10 +288,16 @@ async function report(
   const signedEnd = cStart + d;
   let byteRangeValid = rangesOk(c.byteRange, source.size);
   if (byteRangeValid) {
-    // The gap must be exactly the hex string "<...>".
-    const lt = await source.read(b, 1);
-    const gt = await source.read(cStart - 1, 1);
-    byteRangeValid = lt[0] === 0x3c && gt[0] === 0x3e;
+    // The gap must be exactly the hex string "<...>" holding this dictionary's /Contents:
+    // otherwise the signed ranges could describe some other part of the file.
+    const gap = cStart - b <= 1 << 20 ? await source.read(b, cStart - b) : Buffer.alloc(0);
+    byteRangeValid =
+      gap[0] === 0x3c &&
+      gap[gap.length - 1] === 0x3e &&
+      /^[0-9a-fA-F\s]*$/.test(gap.toString('latin1', 1, gap.length - 1)) &&
+      trimDer(
+        Buffer.from(gap.toString('latin1', 1, gap.length - 1).replace(/\s/g, ''), 'hex'),
+      ).equals(c.contents);
   }
   const parsed = c.parsed;
   const digestMatches = Boolean(parsed?.messageDigest && c.digest?.equals(parsed.messageDigest));
