@@ -277,6 +277,20 @@ describe('rate, in-flight and idle limits', () => {
     client.close();
   });
 
+  it('refuses connections beyond maxConnections with 503, and accepts again when one closes', async () => {
+    const agent = await agentWith({ config: { limits: { maxConnections: 2 } } });
+    const a = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
+    const b = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
+    await expect(TestClient.connect(agent.url, { origin: TEST_ORIGIN })).rejects.toThrow(/503/);
+    a.close();
+    await a.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    const c = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
+    expect((await c.call('agent.info')).result).toBeDefined();
+    b.close();
+    c.close();
+  });
+
   it('closes an idle connection with 4001', async () => {
     const agent = await agentWith({ config: { limits: { idleTimeoutMs: 1000 } } });
     const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });

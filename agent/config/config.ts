@@ -31,6 +31,8 @@ export interface ServerLimits {
   idleTimeoutMs: number;
   /** Items allowed in one sign.hashes batch. */
   maxBatchItems: number;
+  /** WebSocket connections open at once (all origins); more are refused with HTTP 503. */
+  maxConnections: number;
 }
 
 export interface JournalPolicy {
@@ -68,6 +70,7 @@ export const defaultConfig: AgentConfig = {
     rateBurst: 200,
     idleTimeoutMs: 10 * 60 * 1000,
     maxBatchItems: 500,
+    maxConnections: 128,
   },
   journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
 };
@@ -201,6 +204,13 @@ export function parseConfig(json: unknown): AgentConfig {
         l.idleTimeoutMs,
       ),
       maxBatchItems: int(limits.maxBatchItems, 'limits.maxBatchItems', 1, 10_000, l.maxBatchItems),
+      maxConnections: int(
+        limits.maxConnections,
+        'limits.maxConnections',
+        1,
+        10_000,
+        l.maxConnections,
+      ),
     },
     journal: {
       maxBytes: int(journal.maxBytes, 'journal.maxBytes', 1024, 2 ** 40, d.journal.maxBytes),

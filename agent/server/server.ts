@@ -254,11 +254,15 @@ export class AgentServer {
     const reject = (status: number, reason: string) => {
       const body = JSON.stringify({ reason });
       socket.end(
-        `HTTP/1.1 ${status} Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
     };
     if (this.closing) return reject(503, 'INTERNAL_ERROR');
+    if (this.connections.size >= this.options.config.limits.maxConnections) {
+      this.log('refused connection: too many open connections');
+      return reject(503, 'RATE_LIMITED');
+    }
     if (!isLoopbackHost(req.headers.host)) {
       this.log(`refused connection: Host ${JSON.stringify(req.headers.host)} is not loopback`);
       return reject(403, 'HOST_NOT_ALLOWED');
