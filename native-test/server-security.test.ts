@@ -463,3 +463,27 @@ describe('PIN cache and tokens.changed', () => {
 function sign2(client: TestClient, certificateId: string) {
   return client.call('sign.hash', { certificateId, hashAlgorithm: 'SHA-256', hash: hash() });
 }
+
+describe('stopping', () => {
+  it('journals requests that were waiting for the user when the agent stops', async () => {
+    const agent = await startTestAgent({
+      script: (pki) => ({ ...defaultScript(pki), delayMs: 10_000 }),
+    });
+    const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
+    const pending = client.call('sign.hash', {
+      certificateId: agent.pki.token('leader').certificateId,
+      hashAlgorithm: 'SHA-256',
+      hash: hash(),
+      documentName: 'đang chờ.pdf',
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await agent.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await pending).closeCode).toBe(1001);
+    const { records } = await readJournal(agent.journalFile);
+    expect(records).toMatchObject([
+      { result: 'refused', errorCode: 'USER_CANCELLED', documents: [{ name: 'đang chờ.pdf' }] },
+    ]);
+  });
+});

@@ -87,6 +87,8 @@ export class AgentServer {
   private readonly pinCache: PinCache;
   private readonly unsubscribe: () => void;
   private readonly log: (line: string) => void;
+  /** Requests being handled, so close() lets them journal their outcome first. */
+  private readonly running = new Set<Promise<void>>();
   private nextConnectionId = 1;
   private ready = false;
   private closing = false;
@@ -187,6 +189,13 @@ export class AgentServer {
       ),
     );
     for (const connection of this.connections) connection.socket.terminate();
+    // Aborted requests finish quickly (dialogs cancelled); wait so their journal records are
+    // written before the caller closes the journal. A token call stuck in a vendor module is
+    // bounded by the token service's own timeout; we stop waiting after 5 s.
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+    ]);
     await this.pinCache.clear();
   }
 
@@ -377,11 +386,15 @@ export class AgentServer {
       return;
     }
     connection.inFlight++;
-    void this.handle(connection, request.id, request.method, request.params).then((frame) => {
-      connection.inFlight--;
-      this.touch(connection);
-      if (request.hasId) this.send(connection, frame);
-    });
+    const done = this.handle(connection, request.id, request.method, request.params).then(
+      (frame) => {
+        connection.inFlight--;
+        this.touch(connection);
+        if (request.hasId) this.send(connection, frame);
+      },
+    );
+    this.running.add(done);
+    void done.finally(() => this.running.delete(done));
   }
 
   /** Runs one request; always resolves to the reply frame. */
