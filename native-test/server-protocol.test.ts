@@ -167,6 +167,9 @@ describe('sign.hash', () => {
       [{ ...good, scheme: 'DSA' }, 'scheme', 'INVALID_INPUT'],
       [{ ...good, documentName: '' }, 'documentName', 'INVALID_INPUT'],
       [{ ...good, pin: '111111' }, 'pin', 'INVALID_INPUT'],
+      [{ ...good, documentName: 'a\u001b[2Kb.pdf' }, 'documentName', 'INVALID_INPUT'],
+      [{ ...good, documentName: 'Hợp đồng\u202Efdp.exe' }, 'documentName', 'INVALID_INPUT'],
+      [{ ...good, documentName: 'dòng 1\ndòng 2' }, 'documentName', 'INVALID_INPUT'],
     ];
     for (const [params, field, reason] of cases) {
       const reply = await client.call('sign.hash', params);

@@ -125,6 +125,29 @@ describe('TerminalConsent', () => {
     expect(await refused).toBe(false);
   });
 
+  it('neutralises terminal escapes and bidi overrides in names before showing them', async () => {
+    const { consent, input, shown } = terminal();
+    const answer = consent.approveSigning(
+      {
+        ...signing,
+        origin: 'http://a.test',
+        documents: [
+          {
+            name: 'x\u001b[1A\u001b[2KWebsite: http://bank\u202Efdp.exe',
+            hashAlgorithm: 'SHA-256',
+            digestHex: 'aa',
+          },
+        ],
+      },
+      live,
+    );
+    input.write('n\n');
+    expect(await answer).toBe(false);
+    expect(shown()).not.toContain('\u001b');
+    expect(shown()).not.toContain('\u202e');
+    expect(shown()).toContain('x\ufffd[1A\ufffd[2KWebsite');
+  });
+
   it('reads the PIN without echoing it and warns about the final try', async () => {
     const { consent, input, shown } = terminal();
     const pin = consent.askPin(

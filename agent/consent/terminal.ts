@@ -21,6 +21,16 @@ export interface TerminalConsentOptions {
   output?: NodeJS.WritableStream;
 }
 
+/**
+ * Values from web pages and tokens are shown inside our own dialog text: control characters
+ * (terminal escapes) and bidi overrides are replaced so they cannot redraw or reorder it.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+export function clean(text: string): string {
+  return text.replace(UNSAFE, '\ufffd');
+}
+
 /** Short form of a hex digest: first and last 8 characters. */
 function shortDigest(hex: string): string {
   return hex.length <= 20 ? hex : `${hex.slice(0, 8)}…${hex.slice(-8)}`;
@@ -120,7 +130,7 @@ export class TerminalConsent implements ConsentProvider {
   approveOrigin(request: OriginApprovalRequest, signal: AbortSignal): Promise<boolean> {
     this.write(
       `\n── Trang web mới / New website ──\n` +
-        `  ${request.origin}\n` +
+        `  ${clean(request.origin)}\n` +
         `  muốn dùng Kyso để ký số. / wants to use Kyso for signing.\n`,
     );
     return this.yesNo('Cho phép? / Allow? [c/y = có/yes, k/n = không/no]: ', signal);
@@ -130,14 +140,17 @@ export class TerminalConsent implements ConsentProvider {
     const { certificate: cert, documents } = request;
     const lines = documents
       .slice(0, 20)
-      .map((d, i) => `    ${i + 1}. ${d.name}  (${d.hashAlgorithm} ${shortDigest(d.digestHex)})`);
+      .map(
+        (d, i) =>
+          `    ${i + 1}. ${clean(d.name)}  (${d.hashAlgorithm} ${shortDigest(d.digestHex)})`,
+      );
     if (documents.length > 20) lines.push(`    … +${documents.length - 20}`);
     this.write(
       `\n── Yêu cầu ký số / Signing request ──\n` +
-        `  Trang web / Website:     ${request.origin}\n` +
-        `  Chứng thư / Certificate: ${cert.commonName} — ${cert.issuer.text}\n` +
+        `  Trang web / Website:     ${clean(request.origin)}\n` +
+        `  Chứng thư / Certificate: ${clean(cert.commonName)} — ${clean(cert.issuer.text)}\n` +
         `                           hết hạn / expires ${cert.notAfter}\n` +
-        `  Thiết bị / Token:        ${request.token.label} (${request.token.serialNumber})\n` +
+        `  Thiết bị / Token:        ${clean(request.token.label)} (${clean(request.token.serialNumber)})\n` +
         `  Số văn bản / Documents:  ${documents.length}\n` +
         lines.join('\n') +
         '\n',
@@ -158,7 +171,7 @@ export class TerminalConsent implements ConsentProvider {
       this.write('  Đã có lần nhập sai PIN. / A wrong PIN was entered before.\n');
     }
     const answer = await this.question(
-      `  PIN cho / for "${request.token.label}" (để trống để hủy / empty to cancel): `,
+      `  PIN cho / for "${clean(request.token.label)}" (để trống để hủy / empty to cancel): `,
       signal,
       true,
     );

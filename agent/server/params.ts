@@ -11,6 +11,14 @@ export const HASH_LENGTHS: Record<HashAlgorithm, number> = {
   'SHA-512': 64,
 };
 const SCHEMES: SignatureScheme[] = ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA'];
+/**
+ * Control characters (terminal escapes, newlines) and bidirectional overrides could make a
+ * consent dialog show something other than what is signed ("Hợp đồng\u202Efdp.exe", or an
+ * ANSI sequence that rewrites the origin line): text shown to the user must not contain them.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export class Params {
@@ -40,6 +48,22 @@ export class Params {
 
   has(name: string): boolean {
     return this.raw[name] !== undefined;
+  }
+
+  /** Text shown to the user (document names): no control or bidi-override characters. */
+  displayText(name: string, options: { max: number; what: string }): string {
+    const value = this.string(name, options);
+    if (UNSAFE_TEXT.test(value)) {
+      throw RpcError.invalidParams(
+        this.field(name),
+        `${options.what} without control or bidi-override characters`,
+      );
+    }
+    return value;
+  }
+
+  optionalDisplayText(name: string, options: { max: number; what: string }): string | undefined {
+    return this.has(name) ? this.displayText(name, options) : undefined;
   }
 
   string(name: string, options: { max?: number; pattern?: RegExp; what?: string } = {}): string {

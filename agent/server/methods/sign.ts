@@ -31,7 +31,7 @@ export const signMethods: MethodTable = {
     const hashAlgorithm = p.hashAlgorithm();
     const digest = p.digest('hash', hashAlgorithm);
     const scheme = p.optionalScheme();
-    const name = p.optionalString('documentName', NAME) ?? 'hash';
+    const name = p.optionalDisplayText('documentName', NAME) ?? 'hash';
     const { certificate, results } = await ctx.signing.sign(ctx, {
       method: 'sign.hash',
       certificateId,
@@ -52,7 +52,7 @@ export const signMethods: MethodTable = {
       item.only('name', 'hash', 'hashAlgorithm');
       const hashAlgorithm = item.hashAlgorithm('hashAlgorithm', defaultAlgorithm);
       return {
-        name: item.string('name', NAME),
+        name: item.displayText('name', NAME),
         hashAlgorithm,
         digest: item.digest('hash', hashAlgorithm),
       };
