@@ -61,6 +61,10 @@ describe('Host header (DNS rebinding)', () => {
       `GET /health HTTP/1.1\r\nHost: 1.2.3.4:${agent.port}\r\nConnection: close\r\n\r\n`,
     );
     expect(health).toMatch(/^HTTP\/1.1 403/);
+    expect(JSON.parse(health.slice(health.indexOf('{')))).toMatchObject({
+      reason: 'HOST_NOT_ALLOWED',
+      message: { en: expect.stringMatching(/loopback/) },
+    });
     await expect(
       TestClient.connect(agent.url, {
         origin: TEST_ORIGIN,

@@ -15,7 +15,7 @@ import type { AgentConfig, OriginStore } from '../config/index.ts';
 import { normaliseOrigin } from '../config/index.ts';
 import { ConsentQueue } from '../consent/queue.ts';
 import type { ConsentProvider } from '../consent/types.ts';
-import { KysoError } from '../errors/index.ts';
+import { catalog, KysoError, type ErrorCode } from '../errors/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { TokenService } from '../tokens/api.ts';
 import type { TokenEvent } from '../tokens/types.ts';
@@ -40,6 +40,11 @@ import { PinCache } from './pin-cache.ts';
 import { isLoopbackHost, OriginPolicy, RateLimiter } from './security.ts';
 import { SigningService } from './signing.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from './version.ts';
+
+/** Body of an HTTP refusal: the stable code and what to tell the user. */
+function refusalBody(reason: ErrorCode): string {
+  return JSON.stringify({ reason, message: catalog[reason] });
+}
 
 /** WebSocket close codes the SDK understands. */
 export const CLOSE_IDLE = 4001;
@@ -245,23 +250,19 @@ export class AgentServer {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  private refuseHttp(
-    res: ServerResponse,
-    status: number,
-    reason: 'HOST_NOT_ALLOWED' | 'INVALID_INPUT' | 'ORIGIN_NOT_ALLOWED',
-  ): void {
+  private refuseHttp(res: ServerResponse, status: number, reason: ErrorCode): void {
     res.writeHead(status, {
       'Content-Type': 'application/json; charset=utf-8',
       Connection: 'close',
     });
-    res.end(JSON.stringify({ error: new RpcError(0, reason).toJSON().data }));
+    res.end(refusalBody(reason));
   }
 
   // ---- WebSocket ----------------------------------------------------------------------------
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const reject = (status: number, reason: string) => {
-      const body = JSON.stringify({ reason });
+    const reject = (status: number, reason: ErrorCode) => {
+      const body = refusalBody(reason);
       socket.end(
         `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
