@@ -369,7 +369,9 @@ async function planIncrement(
       Subtype: name('Widget'),
       ...(merged
         ? { FT: name('Sig'), T: textString(fieldName), V: ref(sigId) }
-        : { Parent: ref(fieldId) }),
+        : // /FT and /V repeated on each kid: poppler reads the signature from the widget
+          // and otherwise reports the extra widgets as unsigned signature fields.
+          { Parent: ref(fieldId), FT: name('Sig'), V: ref(sigId) }),
       F: 132, // Print + Locked
       P: page.ref,
       Rect: [...p.rect],
