@@ -251,11 +251,13 @@ export class AgentServer {
   }
 
   private refuseHttp(res: ServerResponse, status: number, reason: ErrorCode): void {
+    const body = refusalBody(reason);
     res.writeHead(status, {
       'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
       Connection: 'close',
     });
-    res.end(refusalBody(reason));
+    res.end(body);
   }
 
   // ---- WebSocket ----------------------------------------------------------------------------
