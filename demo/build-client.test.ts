@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildClient } from './build-client.ts';
+import { buildClient, buildClientTypes } from './build-client.ts';
 
 describe('browser SDK bundle', () => {
   it('is one dependency-free ES module exporting the client and its error type', async () => {
@@ -10,5 +10,13 @@ describe('browser SDK bundle', () => {
     expect(code).toMatch(/KysoClientError/);
     expect(code).toContain('LocalNetworkAccessAllowedForUrls');
     expect(code.length).toBeLessThan(40_000);
+  });
+
+  it('has TypeScript declarations for the client, its options and errors', () => {
+    const types = buildClientTypes();
+    expect(types).toMatch(/export declare class KysoClient/);
+    expect(types).toMatch(/export declare class KysoClientError/);
+    expect(types).toMatch(/signHash\(params: SignHashParams\): Promise<SignHashResult>/);
+    expect(types).toMatch(/'LOCAL_NETWORK_ACCESS_BLOCKED'/);
   });
 });

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildClient } from './build-client.ts';
+import { buildClient, buildClientTypes } from './build-client.ts';
 
 export const DEFAULT_DEMO_PORT = 51988;
 
@@ -22,6 +22,8 @@ export async function startDemoServer(options: {
   agentUrl?: string;
 }): Promise<{ url: string; close(): Promise<void> }> {
   const client = await buildClient();
+  let types: string | undefined; // 2 s of TypeScript: only when someone asks
+
   const config = `export const agentUrl = ${JSON.stringify(options.agentUrl ?? 'ws://127.0.0.1:51987')};\n`;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -36,6 +38,10 @@ export async function startDemoServer(options: {
       res.end(body);
     };
     if (path === '/kyso-client.js') return send(200, 'text/javascript; charset=utf-8', client);
+    if (path === '/kyso-client.d.ts') {
+      types ??= buildClientTypes();
+      return send(200, 'text/plain; charset=utf-8', types);
+    }
     if (path === '/config.js') return send(200, 'text/javascript; charset=utf-8', config);
     if (path === '/favicon.ico') return send(204, 'image/x-icon', '');
     const entry = FILES[path];
