@@ -150,6 +150,7 @@ for (const [kind, file] of Object.entries(documents)) {
           signingCertificateValid: true,
         });
         expect(s.chain?.trusted).toBe(true);
+        expect(s.pades).toBe(true);
       }
       // Placeholders are sized to the CMS, not a fixed 16 KB block.
       for (const s of report.signatures) {

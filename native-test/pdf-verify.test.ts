@@ -207,6 +207,111 @@ describe('batch signing', () => {
   });
 });
 
+describe('signatures made by other tools', () => {
+  it('@signpdf and zgapdfsigner signatures verify (no signing-certificate-v2: not PAdES)', async () => {
+    const o = (args: string[]): Promise<unknown> => run('openssl', args, { cwd: dir });
+    await o([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'o-root.key',
+      '-out',
+      'o-root.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Other Tools Root',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+    ]);
+    await o([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'o-leaf.key',
+      '-out',
+      'o-leaf.csr',
+      '-subj',
+      '/CN=Other Tools Signer',
+    ]);
+    await o([
+      'x509',
+      '-req',
+      '-in',
+      'o-leaf.csr',
+      '-CA',
+      'o-root.pem',
+      '-CAkey',
+      'o-root.key',
+      '-CAcreateserial',
+      '-out',
+      'o-leaf.pem',
+      '-days',
+      '10',
+    ]);
+    await o([
+      'pkcs12',
+      '-export',
+      '-legacy',
+      '-inkey',
+      'o-leaf.key',
+      '-in',
+      'o-leaf.pem',
+      '-certfile',
+      'o-root.pem',
+      '-out',
+      'o.p12',
+      '-passout',
+      'pass:x',
+    ]);
+    const p12 = readFileSync(join(dir, 'o.p12'));
+    const otherAnchors = [readFileSync(join(dir, 'o-root.pem'))];
+
+    const { PDFDocument } = await import('pdf-lib');
+    const { pdflibAddPlaceholder } = await import('@signpdf/placeholder-pdf-lib');
+    const { SignPdf } = await import('@signpdf/signpdf');
+    const { P12Signer } = await import('@signpdf/signer-p12');
+    const doc = await PDFDocument.load(libreoffice);
+    pdflibAddPlaceholder({ pdfDoc: doc, reason: 'r', contactInfo: 'c', name: 'n', location: 'l' });
+    const withPlaceholder = Buffer.from(await doc.save({ useObjectStreams: false }));
+    const bySignpdf = await new SignPdf().sign(
+      withPlaceholder,
+      new P12Signer(p12, { passphrase: 'x' }),
+    );
+
+    const Zga = (await import('zgapdfsigner')).default as unknown as {
+      PdfSigner: new (o: Record<string, unknown>) => {
+        sign(pdf: ArrayBuffer): Promise<Uint8Array>;
+      };
+    };
+    const ab = (b: Buffer): ArrayBuffer =>
+      b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+    const byZga = Buffer.from(
+      await new Zga.PdfSigner({ p12cert: ab(p12), pwd: 'x' }).sign(ab(xrefStream)),
+    );
+
+    for (const bytes of [bySignpdf, byZga]) {
+      const report = await verifyPdf(bytes, { trustAnchors: otherAnchors });
+      expect(report.valid).toBe(true);
+      expect(report.signatures[0]).toMatchObject({ pades: false, signer: 'Other Tools Signer' });
+      // ...and a kyso signature on top keeps theirs valid.
+      const ours = (await signPdf(bytes, { signer: leader })).bytes as Buffer;
+      const both = await verifyPdf(ours, { trustAnchors: [...otherAnchors, ...anchors] });
+      expect(both.signatures.map((s) => [s.valid, s.changes])).toEqual([
+        [true, 'signatures-only'],
+        [true, 'none'],
+      ]);
+    }
+  });
+});
+
 describe('bad input has stable codes', () => {
   it('not a PDF, truncated, bad startxref, encrypted', async () => {
     expect(await codeOf(signPdf(Buffer.from('hello'), { signer: leader }))).toBe('PDF_MALFORMED');

@@ -44,6 +44,8 @@ export interface SignatureReport {
   /** /M of the signature dictionary (ISO 8601), when present. */
   signingTime: string | undefined;
   subFilter: string | undefined;
+  /** PAdES baseline B-B shape: ETSI.CAdES.detached with a matching signing-certificate-v2. */
+  pades: boolean;
   preset: string | undefined;
   byteRange: number[];
   /** Bytes signed end where this revision ends; true for the last one when the whole file is signed. */
@@ -53,6 +55,10 @@ export interface SignatureReport {
     byteRangeValid: boolean;
     digestMatches: boolean;
     signatureValid: boolean;
+    /**
+     * signing-certificate-v2 names the signer's certificate; true when the attribute is absent
+     * (signatures from other tools), see `pades` for baseline conformance.
+     */
     signingCertificateValid: boolean;
   };
   hashAlgorithm: HashAlgorithm | undefined;
@@ -302,7 +308,13 @@ async function report(
   const parsed = c.parsed;
   const digestMatches = Boolean(parsed?.messageDigest && c.digest?.equals(parsed.messageDigest));
   const signatureValid = parsed ? verifySignatureValue(parsed) : false;
-  const signingCertificateValid = parsed ? signingCertificateMatches(parsed) : false;
+  const signingCertificateValid = parsed
+    ? !parsed.hasSigningCertificateV2 || signingCertificateMatches(parsed)
+    : false;
+  const pades =
+    subFilter instanceof PdfName &&
+    subFilter.name === 'ETSI.CAdES.detached' &&
+    Boolean(parsed?.hasSigningCertificateV2 && signingCertificateValid);
   let signer: string | undefined;
   let signerSubject: string | undefined;
   let keyUsage: string[] = [];
@@ -336,6 +348,7 @@ async function report(
     signerSubject,
     signingTime: signingTime?.toISOString(),
     subFilter: subFilter instanceof PdfName ? subFilter.name : undefined,
+    pades,
     preset: preset instanceof PdfName ? preset.name : undefined,
     byteRange: c.byteRange,
     coversWholeFile: signedEnd === source.size,
