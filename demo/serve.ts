@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { KysoError } from '../agent/errors/index.ts';
 import { buildClient, buildClientTypes } from './build-client.ts';
 
 export const DEFAULT_DEMO_PORT = 51988;
@@ -51,14 +52,21 @@ export async function startDemoServer(options: {
       () => send(500, 'text/plain', 'error'),
     );
   });
+  const port = options.port ?? DEFAULT_DEMO_PORT;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: options.port ?? DEFAULT_DEMO_PORT }, () => resolve());
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new KysoError('PORT_IN_USE', { port, what: 'demo page (--demo-port)' })
+          : error,
+      ),
+    );
+    server.listen({ host: '127.0.0.1', port }, () => resolve());
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const bound = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${bound}/`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -20,3 +20,19 @@ describe('browser SDK bundle', () => {
     expect(types).toMatch(/'LOCAL_NETWORK_ACCESS_BLOCKED'/);
   });
 });
+
+describe('demo server', () => {
+  it('says PORT_IN_USE when its port is taken', async () => {
+    const { startDemoServer } = await import('./serve.ts');
+    const first = await startDemoServer({ port: 0 });
+    try {
+      const port = Number(new URL(first.url).port);
+      await expect(startDemoServer({ port })).rejects.toMatchObject({ code: 'PORT_IN_USE' });
+      const page = await fetch(first.url);
+      expect(await page.text()).toMatch(/Hệ thống quản lý văn bản/);
+      expect((await fetch(new URL('/kyso-client.js', first.url))).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+  });
+});
