@@ -260,10 +260,12 @@ export class TokenHost {
     this.closed = true;
     const child = this.child;
     this.failAll(new KysoError('MODULE_CRASHED', { reason: 'token service closed' }));
-    if (!child) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.disconnect();
+      // A host that failed to load may already be dying; then there is no channel to close.
+      if (child.connected) child.disconnect();
+      else child.kill('SIGKILL');
       setTimeout(() => child.kill('SIGKILL'), 2000).unref();
     });
   }
