@@ -125,6 +125,10 @@ describe('certification (DocMDP)', () => {
     expect((await pdfsig(file))[0]?.valid).toBe(true);
     expect((await qpdfCheck(file)).ok).toBe(true);
     expect(await codeOf(signPdf(file, { signer: leader }))).toBe('PDF_CERTIFIED_NO_CHANGES');
+    expect((await verifyPdf(file, { trustAnchors: anchors })).signatures[0]).toMatchObject({
+      certification: 1,
+      valid: true,
+    });
   });
 
   it('P=2 allows further signatures; only the first signature may certify', async () => {
@@ -296,6 +300,17 @@ describe('signatures made by other tools', () => {
     const byZga = Buffer.from(
       await new Zga.PdfSigner({ p12cert: ab(p12), pwd: 'x' }).sign(ab(xrefStream)),
     );
+
+    // Another tool signing over a P=1 certification breaks the certification.
+    const certified = (await signPdf(libreoffice, { signer: leader, certify: 1 })).bytes as Buffer;
+    const overP1 = Buffer.from(
+      await new Zga.PdfSigner({ p12cert: ab(p12), pwd: 'x' }).sign(ab(certified)),
+    );
+    const p1 = await verifyPdf(overP1, { trustAnchors: [...otherAnchors, ...anchors] });
+    expect(p1.signatures.map((s) => [s.certification, s.changes, s.valid])).toEqual([
+      [1, 'signatures-only', false],
+      [undefined, 'none', true],
+    ]);
 
     for (const bytes of [bySignpdf, byZga]) {
       const report = await verifyPdf(bytes, { trustAnchors: otherAnchors });

@@ -46,6 +46,8 @@ export interface SignatureReport {
   subFilter: string | undefined;
   /** PAdES baseline B-B shape: ETSI.CAdES.detached with a matching signing-certificate-v2. */
   pades: boolean;
+  /** DocMDP permission when this is a certification signature (1: no changes at all). */
+  certification?: 1 | 2 | 3;
   preset: string | undefined;
   byteRange: number[];
   /** Bytes signed end where this revision ends; true for the last one when the whole file is signed. */
@@ -168,6 +170,18 @@ async function verifySource(source: ByteSource, options: VerifyOptions): Promise
     totalDocumentSigned,
     valid: reports.length > 0 && reports.every((r) => r.valid),
   };
+}
+
+/** The DocMDP /P of a certification signature's /Reference (direct objects, as written). */
+function docMdpOf(sig: PdfDict | undefined): 1 | 2 | 3 | undefined {
+  const refs = sig?.get('Reference');
+  for (const r of Array.isArray(refs) ? refs : []) {
+    if (!(r instanceof PdfDict) || !isName(r.get('TransformMethod'), 'DocMDP')) continue;
+    const params = r.get('TransformParams');
+    const p = params instanceof PdfDict ? asNumber(params.get('P')) : undefined;
+    return p === 1 || p === 3 ? p : 2;
+  }
+  return undefined;
 }
 
 function rangesOk(br: number[], size: number): boolean {
@@ -334,6 +348,10 @@ async function report(
     keyUsage.includes('digitalSignature') ||
     keyUsage.includes('nonRepudiation');
   const changes = await classifier.after(signedEnd);
+  const certification = docMdpOf(sig);
+  // A certification with P=1 allows no change at all, not even further signatures.
+  const changesAllowed =
+    changes === 'none' || (changes === 'signatures-only' && certification !== 1);
   const integrityOk = byteRangeValid && digestMatches && signatureValid;
   const valid =
     integrityOk &&
@@ -341,7 +359,7 @@ async function report(
     (chain?.trusted ?? false) &&
     certificateValidAtSigningTime &&
     keyUsageValid &&
-    changes !== 'other';
+    changesAllowed;
   return {
     fieldName: c.field.name,
     signer,
@@ -349,6 +367,7 @@ async function report(
     signingTime: signingTime?.toISOString(),
     subFilter: subFilter instanceof PdfName ? subFilter.name : undefined,
     pades,
+    ...(certification !== undefined ? { certification } : {}),
     preset: preset instanceof PdfName ? preset.name : undefined,
     byteRange: c.byteRange,
     coversWholeFile: signedEnd === source.size,
