@@ -132,3 +132,40 @@ describe('filterCertificates', () => {
     expect(ids({ withPrivateKey: true, keyUsage: ['nonRepudiation'] })).toEqual([]);
   });
 });
+
+describe('SigningService', () => {
+  it('refuses document names that could spoof the dialog, for every method, before any token call', async () => {
+    const { SigningService } = await import('./signing.ts');
+    const { ConsentQueue } = await import('../consent/queue.ts');
+    const untouched = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('must not be called');
+        },
+      },
+    );
+    const service = new SigningService({
+      tokens: untouched as never,
+      consent: untouched as never,
+      queue: new ConsentQueue(),
+      journal: untouched as never,
+      pinCache: untouched as never,
+    });
+    await expect(
+      service.sign(
+        { origin: 'https://a.test', requestId: '1:1', signal: new AbortController().signal },
+        {
+          method: 'sign.pdfs',
+          certificateId: 'a'.repeat(64),
+          scheme: undefined,
+          kind: 'pdf',
+          documents: [
+            { name: 'ok.pdf', hashAlgorithm: 'SHA-256', digest: Buffer.alloc(32) },
+            { name: 'x\u202Efdp.exe', hashAlgorithm: 'SHA-256', digest: Buffer.alloc(32) },
+          ],
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', details: { field: 'documents[1].name' } });
+  });
+});

@@ -16,6 +16,7 @@ import type {
   SignResult,
   TokenInfo,
 } from '../tokens/types.ts';
+import { isSafeDisplayText } from './params.ts';
 import type { PinCache } from './pin-cache.ts';
 
 /** PIN dialogs shown for one request before giving up with PIN_INCORRECT. */
@@ -98,6 +99,14 @@ export class SigningService {
       hashAlgorithm: d.hashAlgorithm,
       digestHex: d.digest.toString('hex'),
     }));
+    // Every method's names reach the dialog through here: refuse the ones that could spoof it.
+    const unsafe = job.documents.findIndex((d) => !isSafeDisplayText(d.name));
+    if (unsafe >= 0) {
+      throw new KysoError('INVALID_INPUT', {
+        field: `documents[${unsafe}].name`,
+        problem: 'a name without control or bidi-override characters',
+      });
+    }
     try {
       certificate = await this.tokens.getCertificate(job.certificateId);
       checkCertificate(certificate, new Date());
