@@ -223,6 +223,17 @@ describe('reader', () => {
     }
   });
 
+  it('tolerates xref offsets a few bytes off and junk after %%EOF', async () => {
+    const text = classicPdf().toString('latin1');
+    // Shift every object 3 bytes later without fixing the table.
+    let shifted = text.replace(/\n(\d+) 0 obj/g, '\n   $1 0 obj');
+    const xrefAt = shifted.lastIndexOf('\nxref\n') + 1;
+    shifted = shifted.replace(/startxref\n\d+/, `startxref\n${xrefAt}`);
+    const junk = Buffer.from(shifted + '\n'.repeat(3) + 'x'.repeat(5000), 'latin1');
+    const r = await open(junk);
+    expect((await r.pages())[0]?.rotate).toBe(90);
+  });
+
   it('bad files have stable codes', async () => {
     expect(await code(open(Buffer.from('nothing')))).toBe('PDF_MALFORMED');
     const noXref = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\n', 'latin1');

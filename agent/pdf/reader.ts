@@ -91,7 +91,8 @@ export class PdfReader {
     const size = this.source.size;
     const head = await this.source.read(0, Math.min(1024, size));
     if (head.indexOf('%PDF-') < 0) throw malformed('no %PDF header');
-    const tail = await this.source.read(Math.max(0, size - 2048), 2048);
+    // Some files carry junk after %%EOF: look for the last startxref in the last 16 KB.
+    const tail = await this.source.read(Math.max(0, size - 16384), 16384);
     const at = tail.lastIndexOf('startxref');
     if (at < 0) throw malformed('startxref not found');
     const m = /^startxref\s+(\d+)/.exec(tail.toString('latin1', at, at + 40));
@@ -261,21 +262,42 @@ export class PdfReader {
       if (entry.offset <= 0 || entry.offset >= this.source.size) {
         throw malformed('object offset outside the file', { object: num });
       }
-      const obj = await this.withWindow(entry.offset, 4096, (p) =>
-        p.parseIndirect((d) => {
-          const length = d.get('Length');
-          return typeof length === 'number' ? length : undefined;
-        }),
-      );
-      if (obj.num !== num) {
-        throw malformed('xref points to the wrong object', { object: num, found: obj.num });
-      }
-      value = obj.value;
+      value = await this.readIndirectAt(num, entry.offset).catch(async (error: unknown) => {
+        // Some producers write offsets a few bytes off: look for "num gen obj" close by.
+        const near = await this.findNear(num, entry.gen, entry.offset);
+        if (near === undefined) throw error;
+        return this.readIndirectAt(num, near);
+      });
     } else if (entry?.type === 2) {
       value = await this.getFromObjectStream(entry.stream, entry.index, num);
     }
     this.cache.set(num, value);
     return value;
+  }
+
+  private async readIndirectAt(num: number, offset: number): Promise<PdfValue> {
+    const obj = await this.withWindow(offset, 4096, (p) =>
+      p.parseIndirect((d) => {
+        const length = d.get('Length');
+        return typeof length === 'number' ? length : undefined;
+      }),
+    );
+    if (obj.num !== num) {
+      throw malformed('xref points to the wrong object', { object: num, found: obj.num });
+    }
+    return obj.value;
+  }
+
+  private async findNear(num: number, gen: number, offset: number): Promise<number | undefined> {
+    const start = Math.max(0, offset - 1024);
+    const window = await this.source.read(start, 2048 + 1024);
+    const re = new RegExp(`(?:^|[^0-9])(${num}\\s+${gen}\\s+obj)\\b`, 'g');
+    let best: number | undefined;
+    for (let m = re.exec(window.toString('latin1')); m; m = re.exec(window.toString('latin1'))) {
+      const at = start + m.index + m[0].indexOf(m[1] ?? '');
+      if (best === undefined || Math.abs(at - offset) < Math.abs(best - offset)) best = at;
+    }
+    return best;
   }
 
   private async getFromObjectStream(
