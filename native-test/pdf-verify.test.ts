@@ -118,6 +118,17 @@ describe('what changed after signing', () => {
   });
 });
 
+describe('inputs and outputs', () => {
+  it('a path in without an output gives the whole signed file as bytes', async () => {
+    const input = join(corpus, '001-trivial_minimal-document.pdf');
+    const result = await signPdf(input, { signer: leader });
+    const bytes = result.bytes as Buffer;
+    expect(bytes.subarray(0, xrefStream.length).equals(xrefStream)).toBe(true);
+    expect(bytes.length).toBe(result.size);
+    expect((await verifyPdf(bytes, { trustAnchors: anchors })).valid).toBe(true);
+  });
+});
+
 describe('certification (DocMDP)', () => {
   it('P=1 certifies and refuses any further signature with PDF_CERTIFIED_NO_CHANGES', async () => {
     const file = join(dir, 'certified-p1.pdf');

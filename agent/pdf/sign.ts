@@ -154,6 +154,8 @@ export async function prepareSignPdf(
     // written from the bytes that were hashed.
     const digest = createHash(HASH_NODE[hash]);
     let copying: Promise<void> = Promise.resolve();
+    const kept: Buffer[] | undefined =
+      typeof input === 'string' && options.output === undefined ? [] : undefined;
     if (options.output !== undefined) {
       const path = join(
         dirname(options.output),
@@ -172,6 +174,8 @@ export async function prepareSignPdf(
       copying,
       source.forEachChunk(0, source.size, (chunk) => {
         digest.update(chunk);
+        // A path in, bytes out: keep exactly the bytes that were hashed.
+        if (kept) kept.push(Buffer.from(chunk));
       }),
     ]);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
@@ -182,7 +186,7 @@ export async function prepareSignPdf(
     digest.update(increment.subarray(0, hexStart));
     digest.update(increment.subarray(hexEnd));
     const cms: PreparedSignedData = prepareSignedData(options.signer, digest.digest(), hash);
-    const inputBytes = Buffer.isBuffer(input) ? input : undefined;
+    const inputBytes = Buffer.isBuffer(input) ? input : kept ? Buffer.concat(kept) : undefined;
     await source.close();
 
     const cleanup = async (): Promise<void> => {
