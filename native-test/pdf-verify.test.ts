@@ -4,7 +4,7 @@
  * stable error codes for bad input.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -119,6 +119,15 @@ describe('what changed after signing', () => {
 });
 
 describe('inputs and outputs', () => {
+  it('a read-only input gives a writable output (copyFile keeps modes)', async () => {
+    const input = join(dir, 'read-only.pdf');
+    writeFileSync(input, libreoffice, { mode: 0o444 });
+    const output = join(dir, 'from-read-only.pdf');
+    await signPdf(input, { signer: leader, output });
+    expect(statSync(output).mode & 0o600).toBe(0o600);
+    expect((await pdfsig(output))[0]?.valid).toBe(true);
+  });
+
   it('a path in without an output gives the whole signed file as bytes', async () => {
     const input = join(corpus, '001-trivial_minimal-document.pdf');
     const result = await signPdf(input, { signer: leader });

@@ -6,7 +6,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, link, open, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  link,
+  open,
+  realpath,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   estimateSignedDataSize,
@@ -179,7 +188,11 @@ export async function prepareSignPdf(
       }),
     ]);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
-    if (tempPath !== undefined) temp = { path: tempPath, handle: await open(tempPath, 'r+') };
+    if (tempPath !== undefined) {
+      // copyFile keeps the input's mode: a read-only input must still give a writable output.
+      await chmod(tempPath, ((await stat(tempPath)).mode | 0o600) & 0o777);
+      temp = { path: tempPath, handle: await open(tempPath, 'r+') };
+    }
     if (temp && (await temp.handle.stat()).size !== source.size) {
       throw new KysoError('PDF_MALFORMED', { reason: 'the input changed while it was signed' });
     }
