@@ -12,6 +12,7 @@ import {
   link,
   open,
   realpath,
+  rename,
   stat,
   unlink,
   type FileHandle,
@@ -242,7 +243,9 @@ export async function prepareSignPdf(
               if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
                 throw new KysoError('FILE_EXISTS', { path: options.output });
               }
-              throw error;
+              // File systems without hard links (FAT, some network shares): check, then rename.
+              await assertOutputFree(temp.path, options.output);
+              await rename(temp.path, options.output);
             } finally {
               await unlink(temp.path).catch(() => undefined);
               temp = undefined;
