@@ -6,6 +6,7 @@ import { readJournal } from '../agent/journal/index.ts';
 import { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED } from '../agent/server/index.ts';
 import type { TokenInfo } from '../agent/tokens/types.ts';
 import { copyTestPki } from './pki.ts';
+import { verifies } from './server-verify.ts';
 import {
   defaultScript,
   startTestAgent,
@@ -414,6 +415,24 @@ describe('consent and PIN', () => {
 });
 
 describe('PIN cache and tokens.changed', () => {
+  it('a SIM PKI key (PIN for every signature) signs with the default policy', async () => {
+    const agent = await agentWith();
+    const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
+    const sim = agent.pki.token('sim');
+    for (let i = 0; i < 2; i++) {
+      const message = randomBytes(40);
+      const reply = await client.call('sign.hash', {
+        certificateId: sim.certificateId,
+        hashAlgorithm: 'SHA-256',
+        hash: createHash('sha256').update(message).digest('base64'),
+      });
+      const result = reply.result as { certificate: string; signature: string };
+      expect(verifies(result.certificate, message, result.signature)).toBe(true);
+    }
+    expect(agent.consent.log.filter((e) => e.kind === 'pin')).toHaveLength(2);
+    client.close();
+  });
+
   it('is off by default: every signature asks the PIN', async () => {
     const agent = await agentWith();
     const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
@@ -425,6 +444,32 @@ describe('PIN cache and tokens.changed', () => {
       enabled: false,
       ttlSeconds: 300,
     });
+    client.close();
+  });
+
+  // Blocked by two token-host issues (agent/tokens/host/module.ts), reported to the lead:
+  // before login the listing cannot see CKA_ALWAYS_AUTHENTICATE (SoftHSM2 hides private keys),
+  // so a cached session signs without a PIN; the context-specific login then fails with
+  // SIGNING_FAILED instead of PIN_REQUIRED, and leaves C_SignInit active, so the retry with
+  // the PIN gets CKR_OPERATION_ACTIVE (TOKEN_BUSY). The server side (ask the PIN again and
+  // remember the certificate) is in SigningService.signWithoutPrompt.
+  it.skip('a key that needs the PIN for every signature (SIM PKI) is asked each time even with the cache on', async () => {
+    const pki = copyTestPki();
+    const agent = await agentWith({ pki, config: { pinCache: { enabled: true, ttlSeconds: 60 } } });
+    const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
+    const sim = pki.token('sim');
+    expect(sim.alwaysAuthenticate).toBe(true);
+    const message = randomBytes(40);
+    const reply = await client.call('sign.hash', {
+      certificateId: sim.certificateId,
+      hashAlgorithm: 'SHA-256',
+      hash: createHash('sha256').update(message).digest('base64'),
+    });
+    const result = reply.result as { certificate: string; signature: string };
+    expect(verifies(result.certificate, message, result.signature)).toBe(true);
+    expect((await sign2(client, sim.certificateId)).error).toBeUndefined();
+    expect((await sign2(client, sim.certificateId)).error).toBeUndefined();
+    expect(agent.consent.log.filter((e) => e.kind === 'pin')).toHaveLength(3);
     client.close();
   });
 

@@ -70,6 +70,8 @@ export class SigningService {
   private readonly journal: Journal;
   private readonly pinCache: PinCache;
   private readonly syncJournal: boolean;
+  /** Certificates found to need the PIN for every signature despite a cached login. */
+  private readonly pinEachTime = new Set<string>();
 
   constructor(deps: {
     tokens: TokenService;
@@ -131,7 +133,7 @@ export class SigningService {
           caller.signal,
         );
         if (!approved) throw new KysoError('USER_CANCELLED', { step: 'approval' });
-        if (this.needsNoPrompt(tok)) return null;
+        if (this.needsNoPrompt(tok, cert)) return null;
         return this.signWithPin(caller, job, cert, tok);
       });
       const results = signedInLock ?? (await this.signWithoutPrompt(caller, job, cert, tok));
@@ -218,9 +220,14 @@ export class SigningService {
     return fresh ?? token;
   }
 
-  /** PIN pad, a token without login, or a cached login: nothing to ask. */
-  private needsNoPrompt(token: TokenInfo): boolean {
-    return token.protectedAuthenticationPath || !token.loginRequired || this.pinCache.has(token.id);
+  /**
+   * PIN pad, a token without login, or a cached login: nothing to ask. A key that needs the
+   * PIN for every signature (CKA_ALWAYS_AUTHENTICATE, e.g. SIM PKI) never uses the cache.
+   */
+  private needsNoPrompt(token: TokenInfo, certificate: CertificateInfo): boolean {
+    if (token.protectedAuthenticationPath || !token.loginRequired) return true;
+    const pinEachTime = certificate.alwaysAuthenticate || this.pinEachTime.has(certificate.id);
+    return this.pinCache.has(token.id) && !pinEachTime;
   }
 
   private async signWithoutPrompt(
@@ -236,8 +243,14 @@ export class SigningService {
     try {
       return await this.callToken(job, { stayLoggedIn: true });
     } catch (error) {
-      if (!isKysoError(error, 'PIN_REQUIRED')) throw error;
-      // The cached session is gone (token replugged, logged out elsewhere): ask again.
+      const retryable = isKysoError(error, 'PIN_REQUIRED') || isKysoError(error, 'SIGNING_FAILED');
+      if (!retryable) throw error;
+      // PIN_REQUIRED: the cached session is gone (token replugged, logged out elsewhere).
+      // SIGNING_FAILED on a logged-in session: typically a key that wants the PIN for every
+      // signature but could not be seen as such before login (private key attributes are
+      // hidden until then). Either way: ask the PIN and sign with a fresh login; remember the
+      // second case so this certificate goes straight to the PIN next time.
+      if (isKysoError(error, 'SIGNING_FAILED')) this.pinEachTime.add(certificate.id);
       this.pinCache.forget(token.id);
       return this.queue.run(caller.signal, () => this.signWithPin(caller, job, certificate, token));
     }
