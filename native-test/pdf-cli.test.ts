@@ -88,6 +88,7 @@ describe('kyso sign / kyso verify', () => {
     });
     const text = kyso(['verify', signed, '--trust', pki.rootCaPem]);
     expect(text.stdout).toContain('HỢP LỆ / VALID');
+    expect(text.stdout).toContain('ETSI.CAdES.detached (PAdES B-B)');
   });
 
   it('never overwrites: an existing output or the input itself is FILE_EXISTS', () => {

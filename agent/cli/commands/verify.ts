@@ -13,6 +13,9 @@ function describe(s: SignatureReport, index: number): string {
     `Chữ ký / Signature #${index + 1}: ${s.fieldName}${s.preset ? ` (${s.preset})` : ''}`,
     `  Người ký / Signer: ${s.signer ?? '?'}${s.signerSubject ? ` [${s.signerSubject}]` : ''}`,
     `  Thời điểm ký / Signing time: ${s.signingTime ?? '?'}`,
+    `  Định dạng / Format: ${s.subFilter ?? '?'}${s.pades ? ' (PAdES B-B)' : ''}${
+      s.certification ? `; chứng thực / certification P=${s.certification}` : ''
+    }`,
     `  Toàn vẹn / Intact: ${yes(s.integrity.byteRangeValid && s.integrity.digestMatches && s.integrity.signatureValid)}` +
       ` (byte range ${s.integrity.byteRangeValid ? 'ok' : 'BAD'}, digest ${s.integrity.digestMatches ? 'ok' : 'BAD'}, signature ${s.integrity.signatureValid ? 'ok' : 'BAD'})`,
     `  Chuỗi tin cậy / Trusted chain: ${yes(s.chain?.trusted ?? false)}${s.chain?.reason ? ` (${s.chain.reason})` : ''}`,
