@@ -13,7 +13,9 @@ import type { TokenSigner } from '../agent/cms/index.ts';
 import { isKysoError } from '../agent/errors/index.ts';
 import { IncrementBuilder } from '../agent/pdf/increment.ts';
 import { signPdf, signPdfs, verifyPdf } from '../agent/pdf/index.ts';
-import { PdfRef, dict, name, ref } from '../agent/pdf/objects.ts';
+import { PdfRef, dict, name, ref, textString } from '../agent/pdf/objects.ts';
+import { readForm } from '../agent/pdf/fields.ts';
+import { demoSignaturePng } from '../agent/pdf/appearance/demo-images.ts';
 import { PdfReader } from '../agent/pdf/reader.ts';
 import { BufferSource } from '../agent/pdf/source.ts';
 import type { TokenService } from '../agent/tokens/index.ts';
@@ -136,6 +138,76 @@ describe('inputs and outputs', () => {
     expect(bytes.length).toBe(result.size);
     expect((await verifyPdf(bytes, { trustAnchors: anchors })).valid).toBe(true);
   });
+});
+
+/** Adds an empty signature field on page 1: merged with its widget, or with one kid widget. */
+async function addEmptySignatureField(
+  pdf: Buffer,
+  fieldName: string,
+  kid: boolean,
+): Promise<Buffer> {
+  const reader = await PdfReader.open(new BufferSource(pdf));
+  const page = (await reader.pages())[0];
+  if (!page) throw new Error('no page');
+  const catalog = await reader.catalog();
+  const b = new IncrementBuilder(reader);
+  const fieldId = b.allocate();
+  const widgetId = kid ? b.allocate() : fieldId;
+  const widget = dict({
+    Type: name('Annot'),
+    Subtype: name('Widget'),
+    Rect: [300, 100, 450, 180],
+    P: page.ref,
+    F: 4,
+  });
+  const field = dict({ FT: name('Sig'), T: textString(fieldName) });
+  if (kid) {
+    b.add(widgetId, widget.set('Parent', ref(fieldId)));
+    b.add(fieldId, field.set('Kids', [ref(widgetId)]));
+  } else {
+    for (const [k, v] of field.map) widget.set(k, v);
+    b.add(fieldId, widget);
+  }
+  b.add(page.ref.num, page.dict.clone().set('Annots', [ref(widgetId)]), page.ref.gen);
+  const acroId = b.allocate();
+  b.add(acroId, dict({ Fields: [ref(fieldId)] }));
+  b.add(catalog.ref.num, catalog.dict.clone().set('AcroForm', ref(acroId)), catalog.ref.gen);
+  return Buffer.concat([pdf, await b.build()]);
+}
+
+describe('empty signature fields in a template', () => {
+  for (const kid of [false, true]) {
+    it(`are filled in place (${kid ? 'field with a widget kid' : 'merged field and widget'})`, async () => {
+      const template = await addEmptySignatureField(libreoffice, 'Chữ ký lãnh đạo', kid);
+      const file = join(dir, `empty-field-${String(kid)}.pdf`);
+      await signPdf(template, {
+        signer: leader,
+        fieldName: 'Chữ ký lãnh đạo',
+        preset: 'approval',
+        appearance: { image: demoSignaturePng() },
+        output: file,
+      });
+      const sigs = await pdfsig(file);
+      expect(sigs.map((s) => s.valid)).toEqual([true]);
+      expect((await qpdfCheck(file)).ok).toBe(true);
+      const reader = await PdfReader.open(new BufferSource(readFileSync(file)));
+      const form = await readForm(reader, (await reader.catalog()).dict);
+      expect(form.signatures.map((s) => s.name)).toEqual(['Chữ ký lãnh đạo']);
+      expect(await reader.resolve(form.signatures[0]?.widgets[0]?.dict.get('Rect'))).toEqual([
+        300, 100, 450, 180,
+      ]);
+      // A second signature on top: the filled field is "signatures-only" changed.
+      const again = (await signPdf(readFileSync(file), { signer: leader })).bytes as Buffer;
+      const report = await verifyPdf(again, { trustAnchors: anchors });
+      expect(report.signatures.map((s) => [s.fieldName, s.valid, s.changes])).toEqual([
+        ['Chữ ký lãnh đạo', true, 'signatures-only'],
+        ['Signature2', true, 'none'],
+      ]);
+      expect(await codeOf(signPdf(again, { signer: leader, fieldName: 'Chữ ký lãnh đạo' }))).toBe(
+        'INVALID_INPUT',
+      );
+    });
+  }
 });
 
 describe('certification (DocMDP)', () => {

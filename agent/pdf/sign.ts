@@ -309,12 +309,15 @@ async function planIncrement(
         break;
       }
     }
-  } else if (form.names.has(fieldName)) {
+  }
+  // An empty signature field of that name (a template's signature box) is filled in place.
+  const target = await emptyFieldTarget(reader, form.signatures, pages, fieldName);
+  if (!target && form.names.has(fieldName)) {
     throw new KysoError('INVALID_INPUT', { reason: 'field name already used', field: fieldName });
   }
 
   const sigId = builder.allocate();
-  const fieldId = builder.allocate();
+  const fieldId = target?.fieldRef.num ?? builder.allocate();
   const signingTime = options.signingTime ?? new Date();
 
   const previousApprovalRect = await findPreviousApproval(reader, form.signatures, pages);
@@ -330,6 +333,9 @@ async function planIncrement(
     const signerInfo = certificateInfo(options.signer.certificate);
     placed = await buildAppearance(
       {
+        ...(target && target.pageRotate === 0
+          ? { placement: { page: target.pageIndex, rect: target.displayedRect } }
+          : {}),
         ...options.appearance,
         preset,
         signerName: options.signerName ?? signerInfo.commonName,
@@ -398,7 +404,31 @@ async function planIncrement(
       AP: dict({ N: ref(p.normalAppearanceId) }),
     });
   };
-  if (placements.length === 1) {
+  if (target) {
+    if (placements.length > 1 || (placed && placed.pageIndex !== target.pageIndex)) {
+      throw new KysoError('PDF_UNSUPPORTED', {
+        reason: 'the appearance does not fit the existing signature field',
+        field: fieldName,
+      });
+    }
+    for (const o of main.objects) builder.add(o.id, o.body);
+    // Only /V and /AP change: the widget keeps its /Rect (the appearance was built for it).
+    const widget = target.widget.clone();
+    widget.set('AP', dict({ N: ref(main.normalAppearanceId) }));
+    widget.set('V', ref(sigId));
+    if (target.widgetRef.num === target.fieldRef.num) {
+      builder.add(target.fieldRef.num, widget, target.fieldRef.gen);
+    } else {
+      // As for kids above: poppler reads the signature from the widget.
+      widget.set('FT', name('Sig'));
+      builder.add(target.widgetRef.num, widget, target.widgetRef.gen);
+      builder.add(
+        target.fieldRef.num,
+        target.field.clone().set('V', ref(sigId)),
+        target.fieldRef.gen,
+      );
+    }
+  } else if (placements.length === 1) {
     builder.add(fieldId, widgetFor(main, ref(fieldId), true));
   } else {
     const kids = placements.map((p) => {
@@ -420,7 +450,7 @@ async function planIncrement(
   let catalogChanged = false;
   const newCatalog = catalog.dict.clone();
   const acroForm = (form.acroForm ?? new PdfDict()).clone();
-  acroForm.set('Fields', [...form.fields, ref(fieldId)]);
+  if (!target) acroForm.set('Fields', [...form.fields, ref(fieldId)]);
   acroForm.set('SigFlags', 3);
   if (form.acroFormValue instanceof PdfRef && form.acroForm) {
     builder.add(form.acroFormValue.num, acroForm, form.acroFormValue.gen);
@@ -439,6 +469,78 @@ async function planIncrement(
   if (catalogChanged) builder.add(catalog.ref.num, newCatalog, catalog.ref.gen);
 
   return { builder, sigId, fieldName, placeholderBytes };
+}
+
+interface EmptyFieldTarget {
+  fieldRef: PdfRef;
+  field: PdfDict;
+  widgetRef: PdfRef;
+  widget: PdfDict;
+  pageIndex: number;
+  pageRotate: number;
+  /** The widget rectangle relative to the page's MediaBox origin (as the appearance wants it). */
+  displayedRect: Rect;
+}
+
+/** The unsigned signature field named `name`, with its single widget, page and rectangle. */
+async function emptyFieldTarget(
+  reader: PdfReader,
+  signatures: Awaited<ReturnType<typeof readForm>>['signatures'],
+  pages: PageInfo[],
+  name: string,
+): Promise<EmptyFieldTarget | undefined> {
+  const field = signatures.find((s) => s.name === name);
+  if (!field) return undefined;
+  if (field.value) {
+    throw new KysoError('INVALID_INPUT', { reason: 'field already signed', field: name });
+  }
+  const widget = field.widgets[0];
+  if (!field.ref || !widget?.ref || field.widgets.length !== 1) {
+    throw new KysoError('PDF_UNSUPPORTED', { reason: 'signature field layout', field: name });
+  }
+  const widgetRef = widget.ref;
+  const p = widget.dict.get('P');
+  let pageIndex = p instanceof PdfRef ? pages.findIndex((pg) => pg.ref.num === p.num) : -1;
+  if (pageIndex < 0) {
+    for (const page of pages) {
+      const annots = await reader.resolve(page.dict.get('Annots'));
+      if (
+        Array.isArray(annots) &&
+        annots.some((a) => a instanceof PdfRef && a.num === widgetRef.num)
+      ) {
+        pageIndex = page.index;
+        break;
+      }
+    }
+  }
+  const rectValue = await reader.resolve(widget.dict.get('Rect'));
+  const nums = Array.isArray(rectValue)
+    ? rectValue.map((v) => (typeof v === 'number' ? v : NaN))
+    : [];
+  const page = pages[pageIndex];
+  if (!page || nums.length !== 4 || nums.some((n) => Number.isNaN(n))) {
+    throw new KysoError('PDF_UNSUPPORTED', {
+      reason: 'signature field without page or rectangle',
+      field: name,
+    });
+  }
+  const [x1 = 0, y1 = 0, x2 = 0, y2 = 0] = nums;
+  const [ox, oy] = page.mediaBox;
+  const displayedRect: Rect = [
+    Math.min(x1, x2) - ox,
+    Math.min(y1, y2) - oy,
+    Math.max(x1, x2) - ox,
+    Math.max(y1, y2) - oy,
+  ];
+  return {
+    fieldRef: field.ref,
+    field: field.dict,
+    widgetRef,
+    widget: widget.dict,
+    pageIndex,
+    pageRotate: page.rotate,
+    displayedRect,
+  };
 }
 
 /** CertificateInfo for the appearance, from the certificate alone. */

@@ -433,13 +433,15 @@ class ChangeClassifier {
         }
         continue;
       }
-      if (!allowedChange(await old.getObject(num), value)) return 'other';
+      const before = await old.getObject(num);
+      if (!allowedChange(before, value, await isSignatureFieldPart(before, old))) return 'other';
     }
     return 'signatures-only';
   }
 }
 
 const ALLOWED_KEYS = new Set([
+  'FT',
   'Annots',
   'AcroForm',
   'Perms',
@@ -466,7 +468,16 @@ function same(a: PdfValue | undefined, b: PdfValue | undefined): boolean {
   return serialize(a) === serialize(b);
 }
 
-function allowedChange(before: PdfValue, now: PdfValue): boolean {
+/** A signature field, or a widget whose parent is one, as it was before the change. */
+async function isSignatureFieldPart(before: PdfValue, old: PdfReader): Promise<boolean> {
+  if (!(before instanceof PdfDict)) return false;
+  if (isName(before.get('FT'), 'Sig')) return true;
+  if (!isName(before.get('Subtype'), 'Widget')) return false;
+  const parent = await old.resolveDict(before.get('Parent'));
+  return isName(parent?.get('FT'), 'Sig');
+}
+
+function allowedChange(before: PdfValue, now: PdfValue, signatureField = false): boolean {
   if (same(before, now)) return true;
   if (Array.isArray(before) && Array.isArray(now)) {
     // /Annots or /Fields arrays may only grow.
@@ -484,8 +495,10 @@ function allowedChange(before: PdfValue, now: PdfValue): boolean {
     if ((k === 'Annots' || k === 'Fields') && Array.isArray(b) && Array.isArray(n)) {
       if (!allowedChange(b, n)) return false;
     }
-    // Filling an empty signature field (/V, /AP) is only allowed on signature fields.
-    if ((k === 'V' || k === 'AP') && !(now.get('FT') instanceof PdfName)) return false;
+    // Filling an empty signature field (/V, /AP, /FT /Sig on its widget) is allowed only on
+    // what was a signature field or its widget before.
+    if ((k === 'V' || k === 'AP' || k === 'FT') && !signatureField) return false;
+    if (k === 'FT' && !(b === undefined && isName(n, 'Sig'))) return false;
   }
   return true;
 }

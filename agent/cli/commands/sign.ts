@@ -101,7 +101,8 @@ export const signCommand: Command = {
   help: `kyso sign FILE --cert ID --preset approval|issuance|attachment|copy|plain|custom --out OUT
           [--doc-number TEXT] [--issued-date YYYY-MM-DD] [--copy-form TEXT] [--organisation TEXT]
           [--image PNG] [--page N --rect x1,y1,x2,y2 | --anchor TEXT [--page N]] [--text LINE]...
-          [--reason TEXT] [--location TEXT] [--certify 1|2|3] [--hash SHA-256|SHA-384|SHA-512]
+          [--reason TEXT] [--location TEXT] [--field NAME] [--certify 1|2|3]
+          [--hash SHA-256|SHA-384|SHA-512]
           [--scheme RSASSA-PKCS1-v1_5|RSA-PSS|ECDSA] [--chain PEM]... [--pin-stdin]
           [--module PATH]... [--config FILE] [--json]
 
@@ -109,7 +110,8 @@ Adds a signature to FILE as an incremental update and writes OUT (never the inpu
 existing file: FILE_EXISTS). Pages count from 1; --rect is in points from the bottom-left
 corner of the page as displayed. The PIN is asked on the terminal, or read from the first
 line of standard input with --pin-stdin. CA certificates for the signature come from --chain
-or from the token.`,
+or from the token. --field names the signature field: an empty signature field of that name
+in the document (a template's signature box) is filled in place.`,
   options: {
     ...tokenOptionSpec,
     values: [
@@ -127,6 +129,7 @@ or from the token.`,
       'anchor',
       'reason',
       'location',
+      'field',
       'certify',
       'hash',
       'scheme',
@@ -161,6 +164,7 @@ or from the token.`,
     const appearance = await appearanceFromArgs(args);
     await assertOutputFree(file, out);
     const reason = args.get('reason');
+    const fieldName = args.get('field');
     const location = args.get('location');
     await access(file, constants.R_OK).catch(() => {
       throw new KysoError('INVALID_INPUT', { field: 'FILE', problem: 'file not readable' });
@@ -192,6 +196,7 @@ or from the token.`,
         output: out,
         appearance,
         ...(reason !== undefined ? { reason } : {}),
+        ...(fieldName !== undefined ? { fieldName } : {}),
         ...(location !== undefined ? { location } : {}),
         ...(certify !== undefined ? { certify } : {}),
       });

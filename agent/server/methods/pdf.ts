@@ -206,6 +206,7 @@ export const pdfMethods: MethodTable = {
       'scheme',
       'chain',
       'certify',
+      'fieldName',
       ...APPEARANCE_MEMBERS,
     );
     const raw = (params ?? {}) as Raw;
@@ -218,12 +219,14 @@ export const pdfMethods: MethodTable = {
       throw RpcError.invalidParams(p.field('certify'), '1, 2 or 3');
     }
     const options = documentOptions(p, raw);
+    const fieldName = p.optionalString('fieldName', NAME);
     const certificate = await ctx.tokens.getCertificate(certificateId);
     const signer = await preparingSigner(ctx, certificate, p.optionalScheme(), chainParam(p, raw));
     const prepared = await prepareSignPdf(pdf, {
       signer,
       hash,
       ...options,
+      ...(fieldName !== undefined ? { fieldName } : {}),
       ...(certify !== undefined ? { certify: certify as 1 | 2 | 3 } : {}),
     });
     const [signature] = await signPrepared(ctx, 'sign.pdf', certificateId, signer.scheme, hash, [
