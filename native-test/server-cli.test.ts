@@ -1,7 +1,7 @@
 /** `kyso start`, `kyso journal` and `kyso origins` as real processes. */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +96,15 @@ describe('kyso start', () => {
     expect(text.stdout).toMatch(/Nguyễn Văn Ánh/);
     const future = kyso(['journal', '--json', '--config', config, '--since', '2099-01-01']);
     expect((JSON.parse(future.stdout) as { records: unknown[] }).records).toEqual([]);
+    const verified = kyso(['journal', '--verify', '--config', config]);
+    expect(verified.status).toBe(0);
+    expect(verified.stdout).toMatch(/hash chain intact \(1 /);
+    const journalFile = join(dir, 'journal', 'signing.jsonl');
+    const [firstLine, ...rest] = readFileSync(journalFile, 'utf8').split('\n');
+    writeFileSync(journalFile, [firstLine?.replace('qua ws', 'qua WS'), ...rest].join('\n'));
+    const tampered = kyso(['journal', '--verify', '--config', config]);
+    expect(tampered.status).toBe(1);
+    expect(tampered.stderr).toMatch(/hash chain broken: .*signing\.jsonl:2/);
     const bad = kyso(['journal', '--config', config, '--since', 'yesterday-ish']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/INVALID_INPUT/);

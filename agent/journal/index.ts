@@ -1,6 +1,7 @@
 /** Append-only signing journal: the evidence of who signed what, from which website. */
 export {
   Journal,
+  lineHash,
   readJournal,
   type JournalDocument,
   type JournalOptions,

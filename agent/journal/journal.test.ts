@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, readJournal, type NewJournalRecord } from './index.ts';
+import { Journal, lineHash, readJournal, type NewJournalRecord } from './index.ts';
 
 function record(n: number): NewJournalRecord {
   return {
@@ -58,7 +58,14 @@ describe('Journal', () => {
   it('rotates by size and reads rotated files oldest first; drops beyond keepFiles', async () => {
     const file = tempFile();
     const lineSize =
-      Buffer.byteLength(JSON.stringify({ v: 1, ...record(0), time: new Date().toISOString() })) + 1;
+      Buffer.byteLength(
+        JSON.stringify({
+          v: 1,
+          ...record(0),
+          time: new Date().toISOString(),
+          prev: 'f'.repeat(64),
+        }),
+      ) + 1;
     const journal = new Journal(file, { maxBytes: lineSize * 3 + 10, keepFiles: 2 });
     for (let i = 0; i < 10; i++) await journal.append(record(i));
     await journal.close();
@@ -110,6 +117,45 @@ describe('Journal', () => {
 
   it('reads an empty or missing journal as no records', async () => {
     const file = tempFile();
-    expect(await readJournal(file)).toEqual({ records: [], skipped: [] });
+    expect(await readJournal(file)).toEqual({
+      records: [],
+      skipped: [],
+      chain: { checked: 0, breaks: [] },
+    });
+  });
+
+  it('chains records by hash across restarts, torn lines and rotation', async () => {
+    const file = tempFile();
+    const first = new Journal(file, { maxBytes: 2000, keepFiles: 10 });
+    for (let i = 0; i < 5; i++) await first.append(record(i));
+    await first.close();
+    appendFileSync(file, '{"v":1,"torn');
+    const second = new Journal(file, { maxBytes: 2000, keepFiles: 10 });
+    for (let i = 5; i < 12; i++) await second.append(record(i));
+    await second.close();
+    const { records, chain } = await readJournal(file);
+    expect(records).toHaveLength(12);
+    expect(records[0]?.prev).toBeNull();
+    expect(chain).toEqual({ checked: 11, breaks: [] });
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"v":1,"r'));
+    const last = lines.at(-1) ?? '';
+    const beforeLast = lines.at(-2) ?? '';
+    expect((JSON.parse(last) as { prev: string }).prev).toBe(lineHash(beforeLast));
+  });
+
+  it('detects an edited or removed record in the middle', async () => {
+    const file = tempFile();
+    const journal = new Journal(file, { maxBytes: 1 << 20, keepFiles: 1 });
+    for (let i = 0; i < 4; i++) await journal.append(record(i));
+    await journal.close();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const edited = [...lines];
+    edited[1] = (edited[1] ?? '').replace('http://127.0.0.1:8080', 'https://other.example');
+    writeFileSync(file, edited.join('\n'));
+    expect((await readJournal(file)).chain.breaks).toEqual([{ file, line: 3 }]);
+    writeFileSync(file, lines.filter((_, i) => i !== 2).join('\n'));
+    expect((await readJournal(file)).chain.breaks).toEqual([{ file, line: 3 }]);
   });
 });

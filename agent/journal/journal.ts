@@ -17,11 +17,13 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readFileSync,
   readSync,
   renameSync,
   writeSync,
 } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { HashAlgorithm } from '../tokens/types.ts';
 
@@ -48,9 +50,19 @@ export interface JournalRecord {
   documents: JournalDocument[];
   result: JournalResult;
   errorCode: string | null;
+  /**
+   * SHA-256 (hex) of the previous record's line, null for the first record: a hash chain, so
+   * an edited or deleted record in the middle shows up when the journal is verified.
+   */
+  prev?: string | null;
 }
 
-export type NewJournalRecord = Omit<JournalRecord, 'v' | 'time'> & { time?: string };
+export type NewJournalRecord = Omit<JournalRecord, 'v' | 'time' | 'prev'> & { time?: string };
+
+/** Hash of one journal line as written (UTF-8, without its newline). */
+export function lineHash(line: string): string {
+  return createHash('sha256').update(line, 'utf8').digest('hex');
+}
 
 export interface JournalOptions {
   /** Rotate when the file would grow past this size (bytes). */
@@ -75,6 +87,8 @@ export class Journal {
   /** A rotated-out descriptor whose close waits for the sync running on it. */
   private retired: number[] = [];
   private closed = false;
+  /** Hash of the last record line; undefined until read from disk. */
+  private head: string | null | undefined;
 
   constructor(file: string, options: JournalOptions) {
     this.file = file;
@@ -89,9 +103,17 @@ export class Journal {
    */
   append(record: NewJournalRecord, options: { durable?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal closed'));
-    const full: JournalRecord = { v: 1, ...record, time: record.time ?? new Date().toISOString() };
     try {
-      this.write(Buffer.from(JSON.stringify(full) + '\n', 'utf8'));
+      this.head ??= lastRecordHash(this.file);
+      const full: JournalRecord = {
+        v: 1,
+        ...record,
+        time: record.time ?? new Date().toISOString(),
+        prev: this.head,
+      };
+      const line = JSON.stringify(full);
+      this.write(Buffer.from(line + '\n', 'utf8'));
+      this.head = lineHash(line);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -187,10 +209,38 @@ export class Journal {
   }
 }
 
+/** The last valid record line of the journal (current file, else the newest rotated one). */
+function lastRecordHash(file: string): string | null {
+  for (const name of [file, `${file}.1`]) {
+    let text: string;
+    try {
+      text = readFileSync(name, 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i] ?? '';
+      if (line.trim() === '') continue;
+      try {
+        if (isRecord(JSON.parse(line))) return lineHash(line);
+      } catch {
+        // torn line: look further up
+      }
+    }
+  }
+  return null;
+}
+
 export interface ReadResult {
   records: JournalRecord[];
   /** Lines that did not parse (torn writes), with file and line number. */
   skipped: { file: string; line: number }[];
+  /**
+   * Hash chain check over every record read (whatever `since` says): `breaks` lists records
+   * whose `prev` is not the hash of the record before them (one was edited or removed).
+   */
+  chain: { checked: number; breaks: { file: string; line: number }[] };
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -226,6 +276,10 @@ export async function readJournal(
   if (await exists(file)) files.push(file);
   const records: JournalRecord[] = [];
   const skipped: ReadResult['skipped'] = [];
+  const chain: ReadResult['chain'] = { checked: 0, breaks: [] };
+  // Hash of the previous record line; undefined before the first one (older files may have
+  // been rotated away, so the first record's prev cannot be checked).
+  let previous: string | undefined;
   const since = options.since?.getTime();
   for (const name of files) {
     const lines = (await readFile(name, 'utf8')).split('\n');
@@ -242,9 +296,14 @@ export async function readJournal(
         skipped.push({ file: name, line: index + 1 });
         return;
       }
+      if (parsed.prev !== undefined && previous !== undefined) {
+        chain.checked++;
+        if (parsed.prev !== previous) chain.breaks.push({ file: name, line: index + 1 });
+      }
+      previous = lineHash(line);
       if (since !== undefined && Date.parse(parsed.time) < since) return;
       records.push(parsed);
     });
   }
-  return { records, skipped };
+  return { records, skipped, chain };
 }

@@ -27,24 +27,29 @@ const RESULT = { signed: 'ĐÃ KÝ/signed', refused: 'TỪ CHỐI/refused', fail
 export const journalCommand: Command = {
   name: 'journal',
   summary: 'Show the signing journal (who signed what, from where)',
-  help: `kyso journal [--since 2026-11-01|7d|12h|30m] [--config FILE] [--json]
+  help: `kyso journal [--since 2026-11-01|7d|12h|30m] [--verify] [--config FILE] [--json]
 
 Prints every signing request the agent handled: time, website, certificate, documents
-(names and hashes), result and error code. Torn lines from a crash are skipped and counted.`,
-  options: { values: ['since', 'config'] },
+(names and hashes), result and error code. Torn lines from a crash are skipped and counted.
+Records are hash-chained: --verify checks the chain and exits with 1 when a record in the
+middle was edited or removed.`,
+  options: { values: ['since', 'config'], flags: ['verify'] },
   async run(args) {
     const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
     const config = loadConfig(configFile);
     const file = configPaths(dirname(configFile)).journal;
     const sinceText = args.get('since');
     const since = sinceText === undefined ? undefined : parseSince(sinceText);
-    const { records, skipped } = await readJournal(file, {
+    const { records, skipped, chain } = await readJournal(file, {
       ...(since ? { since } : {}),
       keepFiles: config.journal.keepFiles,
     });
+    const chainBroken = args.flags.has('verify') && chain.breaks.length > 0;
     if (args.flags.has('json')) {
-      process.stdout.write(JSON.stringify({ ok: true, file, records, skipped }, null, 2) + '\n');
-      return 0;
+      process.stdout.write(
+        JSON.stringify({ ok: !chainBroken, file, records, skipped, chain }, null, 2) + '\n',
+      );
+      return chainBroken ? 1 : 0;
     }
     if (records.length === 0) process.stdout.write('Nhật ký trống / The journal is empty.\n');
     for (const r of records) {
@@ -59,11 +64,24 @@ Prints every signing request the agent handled: time, website, certificate, docu
           `    ${r.documents.length} văn bản / documents: ${docs}${more}\n`,
       );
     }
+    if (args.flags.has('verify')) {
+      if (chainBroken) {
+        for (const b of chain.breaks) {
+          process.stderr.write(
+            `Chuỗi băm bị đứt / hash chain broken: ${b.file}:${b.line} — bản ghi trước đó đã bị sửa hoặc xóa / the record before it was edited or removed\n`,
+          );
+        }
+      } else {
+        process.stdout.write(
+          `Chuỗi băm nguyên vẹn / hash chain intact (${chain.checked} liên kết / links checked)\n`,
+        );
+      }
+    }
     if (skipped.length > 0) {
       process.stderr.write(
         `Bỏ qua ${skipped.length} dòng hỏng (ghi dở khi mất điện?) / skipped ${skipped.length} torn line(s)\n`,
       );
     }
-    return 0;
+    return chainBroken ? 1 : 0;
   },
 };
