@@ -16,6 +16,7 @@ import {
   parseSignedData,
   signingCertificateMatches,
   softwareSigner,
+  verifyDigestSignature,
   verifySignatureValue,
   type Signer,
 } from './index.ts';
@@ -154,6 +155,38 @@ describe('SignedData', () => {
     der[der.length - 5] = (der[der.length - 5] ?? 0) ^ 1;
     expect(verifySignatureValue(parseSignedData(der))).toBe(false);
     expect(() => parseSignedData(Buffer.from('3003020101', 'hex'))).toThrow(/PDF_MALFORMED/);
+  });
+});
+
+describe('CMS without signed attributes', () => {
+  it('an RSA signature over the content digest itself verifies (openssl -noattr)', () => {
+    const content = Buffer.from('ký không có thuộc tính');
+    writeFileSync(join(dir, 'plain.bin'), content);
+    const der = execFileSync(
+      'openssl',
+      [
+        'cms',
+        '-sign',
+        '-binary',
+        '-noattr',
+        '-md',
+        'sha256',
+        '-in',
+        'plain.bin',
+        '-signer',
+        'leaf.pem',
+        '-inkey',
+        'leaf.key',
+        '-outform',
+        'DER',
+      ],
+      { cwd: dir },
+    );
+    const parsed = parseSignedData(der);
+    expect(parsed.signedAttributesDer).toBeUndefined();
+    const digest = createHash('sha256').update(content).digest();
+    expect(verifyDigestSignature(parsed, digest)).toBe(true);
+    expect(verifyDigestSignature(parsed, createHash('sha256').update('x').digest())).toBe(false);
   });
 });
 

@@ -15,6 +15,7 @@ export {
   type ParsedSignedData,
   parseSignedData,
   signingCertificateMatches,
+  verifyDigestSignature,
   verifySignatureValue,
 } from './verify.ts';
 export { HASH_LENGTH, HASH_NODE, HASH_OID } from './algorithms.ts';

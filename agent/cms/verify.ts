@@ -1,5 +1,11 @@
 /** Parses a detached CMS SignedData and checks its signature over the signed attributes. */
-import { createHash, verify as cryptoVerify, constants, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  verify as cryptoVerify,
+  constants,
+  publicDecrypt,
+  X509Certificate,
+} from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
 import { HASH_NODE, hashFromOid, schemeFromOid } from './algorithms.ts';
@@ -191,6 +197,29 @@ export function verifySignatureValue(parsed: ParsedSignedData): boolean {
       );
     }
     return cryptoVerify(algorithm, parsed.signedAttributesDer, key, parsed.signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CMS without signed attributes (older adbe.pkcs7.detached producers): the RSA PKCS#1 v1.5
+ * signature is over the content digest itself. Other schemes are not accepted this way.
+ */
+export function verifyDigestSignature(parsed: ParsedSignedData, contentDigest: Buffer): boolean {
+  if (!parsed.signerCertificate || parsed.scheme !== 'RSASSA-PKCS1-v1_5') return false;
+  try {
+    const key = new X509Certificate(parsed.signerCertificate).publicKey;
+    const digestInfo = publicDecrypt(
+      { key, padding: constants.RSA_PKCS1_PADDING },
+      parsed.signature,
+    );
+    const [alg, digest] = children(digestInfo, readTlv(digestInfo, 0));
+    if (!alg || digest?.tag !== 0x04) return false;
+    return (
+      hashFromOid(algorithmOid(digestInfo, alg)) === parsed.hash &&
+      contentOf(digestInfo, digest).equals(contentDigest)
+    );
   } catch {
     return false;
   }

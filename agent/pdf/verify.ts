@@ -9,6 +9,7 @@ import {
   HASH_NODE,
   parseSignedData,
   signingCertificateMatches,
+  verifyDigestSignature,
   verifySignatureValue,
   type ParsedSignedData,
 } from '../cms/index.ts';
@@ -320,8 +321,12 @@ async function report(
       ).equals(c.contents);
   }
   const parsed = c.parsed;
-  const digestMatches = Boolean(parsed?.messageDigest && c.digest?.equals(parsed.messageDigest));
-  const signatureValid = parsed ? verifySignatureValue(parsed) : false;
+  let digestMatches = Boolean(parsed?.messageDigest && c.digest?.equals(parsed.messageDigest));
+  let signatureValid = parsed ? verifySignatureValue(parsed) : false;
+  if (parsed && !parsed.signedAttributesDer && c.digest) {
+    // No signed attributes: the signature itself covers the content digest.
+    digestMatches = signatureValid = verifyDigestSignature(parsed, c.digest);
+  }
   const signingCertificateValid = parsed
     ? !parsed.hasSigningCertificateV2 || signingCertificateMatches(parsed)
     : false;
