@@ -447,13 +447,7 @@ describe('PIN cache and tokens.changed', () => {
     client.close();
   });
 
-  // Blocked by two token-host issues (agent/tokens/host/module.ts), reported to the lead:
-  // before login the listing cannot see CKA_ALWAYS_AUTHENTICATE (SoftHSM2 hides private keys),
-  // so a cached session signs without a PIN; the context-specific login then fails with
-  // SIGNING_FAILED instead of PIN_REQUIRED, and leaves C_SignInit active, so the retry with
-  // the PIN gets CKR_OPERATION_ACTIVE (TOKEN_BUSY). The server side (ask the PIN again and
-  // remember the certificate) is in SigningService.signWithoutPrompt.
-  it.skip('a key that needs the PIN for every signature (SIM PKI) is asked each time even with the cache on', async () => {
+  it('a key that needs the PIN for every signature (SIM PKI) is asked each time even with the cache on', async () => {
     const pki = copyTestPki();
     const agent = await agentWith({ pki, config: { pinCache: { enabled: true, ttlSeconds: 60 } } });
     const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });

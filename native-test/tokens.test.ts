@@ -158,6 +158,23 @@ describe('signing', () => {
     for (const r of results) expect(verify('sha256', message, key, r.signature)).toBe(true);
   });
 
+  it('a key that needs the PIN each time asks for it even while logged in, and stays usable', async () => {
+    const token = pki.token('sim');
+    const digest = createHash('sha256').update(message).digest();
+    const request = {
+      certificateId: token.certificateId,
+      hashAlgorithm: 'SHA-256' as const,
+      digest,
+    };
+    await service.sign(request, { pin: token.pin, stayLoggedIn: true });
+    // Private keys are hidden until login; the service learns the flag at the first signature.
+    expect((await service.getCertificate(token.certificateId)).alwaysAuthenticate).toBe(true);
+    expect(await failureCode(service.sign(request, { stayLoggedIn: true }))).toBe('PIN_REQUIRED');
+    const again = await service.sign(request, { pin: token.pin });
+    const key = new X509Certificate(token.certificatePem).publicKey;
+    expect(verify('sha256', message, key, again.signature)).toBe(true);
+  });
+
   it('200 concurrent requests across two tokens all succeed and verify', async () => {
     const tokens = [pki.token('leader'), pki.token('ecdsa')];
     const requests = Array.from({ length: 200 }, (_, i) => {

@@ -279,7 +279,7 @@ class Pkcs11TokenService implements TokenService {
       }
     }
     try {
-      const signatures = await entry.host.call(
+      const { signatures, alwaysAuthenticate } = await entry.host.call(
         'sign',
         {
           slotId: entry.info.slotId,
@@ -293,6 +293,8 @@ class Pkcs11TokenService implements TokenService {
         },
         items.length,
       );
+      // Learnt at login: later listings and PIN-cache decisions see it.
+      certificate.alwaysAuthenticate = alwaysAuthenticate;
       return signatures.map((signature) => ({
         signature: Buffer.from(signature),
         scheme,

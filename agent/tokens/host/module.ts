@@ -6,7 +6,13 @@ import pkcs11js from 'pkcs11js';
 import { KysoError, ckrName, errorCodeForCkr } from '../../errors/index.ts';
 import { digestInfo, ecdsaRawToDer } from '../mechanisms.ts';
 import type { HashAlgorithm } from '../types.ts';
-import type { HostSignParams, ModuleInfo, RawCertificate, RawSlot } from './protocol.ts';
+import type {
+  HostSignParams,
+  HostSignResult,
+  ModuleInfo,
+  RawCertificate,
+  RawSlot,
+} from './protocol.ts';
 
 // Flags pkcs11js does not export.
 const CKF_TOKEN_PRESENT = 0x1;
@@ -333,7 +339,8 @@ export class Pkcs11Module {
 
   private login(slotId: string, session: Buffer, pin: string | undefined, userType: number) {
     try {
-      this.p11.C_Login(session, userType, pin);
+      // pkcs11js takes no NULL PIN: an empty one (length 0) is what PIN-pad readers get.
+      this.p11.C_Login(session, userType, pin ?? '');
       if (userType === pkcs11js.CKU_USER) this.loggedIn.add(slotId);
     } catch (error) {
       const ckr = ckrOf(error);
@@ -405,7 +412,7 @@ export class Pkcs11Module {
     });
   }
 
-  sign(params: HostSignParams): Promise<Buffer[]> {
+  sign(params: HostSignParams): Promise<HostSignResult> {
     const { slotId } = params;
     return this.runOnSlot(slotId, () =>
       this.guardAsync(slotId, params.serialNumber, async () => {
@@ -423,20 +430,30 @@ export class Pkcs11Module {
         }
         try {
           const { key, alwaysAuthenticate } = this.privateKey(slotId, slot, params.keyId);
+          // Such a key wants the PIN for every signature, even while the token is logged in.
+          if (alwaysAuthenticate && pin === undefined && !slot.protectedPath) {
+            throw new KysoError('PIN_REQUIRED', { slotId, reason: 'key needs the PIN each time' });
+          }
           const signatures: Buffer[] = [];
           for (const digest of params.digests) {
             const { mechanism, data } = this.mechanismFor(params, digest);
-            this.p11.C_SignInit(slot.handle, mechanism, key);
-            // Context-specific login: the key wants the PIN for this very operation.
-            if (alwaysAuthenticate) {
-              this.login(slotId, slot.handle, pin, pkcs11js.CKU_CONTEXT_SPECIFIC);
+            try {
+              this.p11.C_SignInit(slot.handle, mechanism, key);
+              if (alwaysAuthenticate) {
+                this.login(slotId, slot.handle, pin, pkcs11js.CKU_CONTEXT_SPECIFIC);
+              }
+              const signature = await this.signAsync(slot.handle, data);
+              signatures.push(
+                params.scheme === 'ECDSA' ? ecdsaRawToDer(signature) : Buffer.from(signature),
+              );
+            } catch (error) {
+              // A failed step can leave the signing operation open on the session; closing
+              // the session is the only portable way to end it.
+              this.dropSession(slotId);
+              throw error;
             }
-            const signature = await this.signAsync(slot.handle, data);
-            signatures.push(
-              params.scheme === 'ECDSA' ? ecdsaRawToDer(signature) : Buffer.from(signature),
-            );
           }
-          return signatures;
+          return { signatures, alwaysAuthenticate };
         } finally {
           if (!params.stayLoggedIn) this.logout(slotId);
         }

@@ -49,11 +49,17 @@ export interface HostSignParams {
   stayLoggedIn: boolean;
 }
 
+export interface HostSignResult {
+  signatures: Buffer[];
+  /** The key's CKA_ALWAYS_AUTHENTICATE, only readable after login on most tokens. */
+  alwaysAuthenticate: boolean;
+}
+
 export interface HostCalls {
   init: { params: { modulePath: string }; result: ModuleInfo };
   listSlots: { params: { refreshIfStale: boolean }; result: RawSlot[] };
   listCertificates: { params: { slotId: string }; result: RawCertificate[] };
-  sign: { params: HostSignParams; result: Buffer[] };
+  sign: { params: HostSignParams; result: HostSignResult };
   isLoggedIn: { params: { slotId: string }; result: boolean };
   logout: { params: { slotId: string }; result: null };
 }
