@@ -63,6 +63,8 @@ describe('kyso start', () => {
     });
     expect(ready.urls).toEqual([`ws://127.0.0.1:${ready.port}`, `ws://[::1]:${ready.port}`]);
     expect(stderr).toMatch(/WARNING: scripted consent is ON/);
+    // Hot-plug runs with the agent: USB events where the machine has them, polling otherwise.
+    expect(stderr).toMatch(/hot-plug: (usb|polling)/);
 
     for (const url of ready.urls) {
       const client = await TestClient.connect(url, { origin: TEST_ORIGIN });

@@ -4,6 +4,7 @@
  */
 import { TerminalConsent } from '../consent/index.ts';
 import { configPaths, defaultConfigDir, loadConfig } from '../config/index.ts';
+import { modulesToLoad } from '../devices/index.ts';
 import { KysoError } from '../errors/index.ts';
 import { startTokenService, type TokenService } from '../tokens/index.ts';
 import type { CertificateInfo, TokenInfo } from '../tokens/types.ts';
@@ -14,11 +15,12 @@ export const tokenOptionSpec = {
   values: ['config'],
 } as const satisfies OptionSpec;
 
+/** --module paths, else the config file's modules, else every installed known module. */
 export function modulePathsFrom(args: ParsedArgs): string[] {
   const fromFlags = args.all('module');
   if (fromFlags.length > 0) return fromFlags;
   const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
-  return loadConfig(configFile).modules;
+  return modulesToLoad(loadConfig(configFile).modules);
 }
 
 export async function openTokenService(args: ParsedArgs): Promise<TokenService> {

@@ -2,7 +2,8 @@
  * The device database: which USB ids and ATRs belong to which token or reader, and which
  * PKCS#11 module drives it on this OS and architecture. Data lives in devices.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { findInstalledModules } from '../tokens/known-modules.ts';
 import { validateDeviceDatabase } from './schema.ts';
 import type {
   Arch,
@@ -145,4 +146,28 @@ export function recognise(
     device,
     ...(first ? { install: { ...first.install, moduleId: first.id, product: first.product } } : {}),
   };
+}
+
+/**
+ * The PKCS#11 modules the agent loads: the configured ones when there are any, otherwise
+ * every installed module the device database knows plus the token service's known paths
+ * (SoftHSM2, OpenSC), one per library file.
+ */
+export function modulesToLoad(
+  configured: readonly string[],
+  db: DeviceDatabase = loadDeviceDatabase(),
+  platform: Platform = currentPlatform(),
+): string[] {
+  if (configured.length > 0) return [...new Set(configured)];
+  const byFile = new Map<string, string>();
+  for (const path of [...installedModulePaths(db, platform), ...findInstalledModules()]) {
+    let file = path;
+    try {
+      file = realpathSync(path);
+    } catch {
+      // Listed as installed but unreadable now: keep the path; loading will say why.
+    }
+    if (!byFile.has(file)) byFile.set(file, path);
+  }
+  return [...byFile.values()];
 }

@@ -22,6 +22,7 @@ export {
   loadDeviceDatabase,
   moduleCandidates,
   modulePaths,
+  modulesToLoad,
   normaliseUsbId,
   recognise,
   type Platform,

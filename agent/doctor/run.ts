@@ -13,7 +13,7 @@ import {
 } from '../config/index.ts';
 import {
   currentPlatform,
-  installedModulePaths,
+  modulesToLoad,
   loadDeviceDatabase,
   moduleCandidates,
   startHotplug,
@@ -145,8 +145,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     product: c.module.product,
     certainty: c.module.certainty,
   }));
-  const modules =
-    config && config.modules.length > 0 ? config.modules : installedModulePaths(db, platform);
+  const modules = modulesToLoad(config?.modules ?? [], db, platform);
   let statuses: ModuleStatus[] = [];
   let tokens: TokenInfo[] = [];
   let certificates: CertificateInfo[] = [];

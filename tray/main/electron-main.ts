@@ -15,15 +15,11 @@ import {
   OriginStore,
 } from '../../agent/config/index.ts';
 import { ConsentQueue, type ConsentProvider } from '../../agent/consent/index.ts';
-import {
-  installedModulePaths,
-  loadDeviceDatabase,
-  startHotplug,
-} from '../../agent/devices/index.ts';
+import { modulesToLoad, startHotplug } from '../../agent/devices/index.ts';
 import { checkPort, runDoctor } from '../../agent/doctor/index.ts';
 import { Journal } from '../../agent/journal/index.ts';
 import { AgentServer } from '../../agent/server/index.ts';
-import { findInstalledModules, startTokenService } from '../../agent/tokens/index.ts';
+import { startTokenService } from '../../agent/tokens/index.ts';
 import { TrayApp } from './app.ts';
 import { TraySettings } from './settings.ts';
 
@@ -58,11 +54,7 @@ async function main(): Promise<void> {
 
   const settings = new TraySettings(configDir);
   const config = loadConfig(paths.config);
-  // Known vendor modules from the device database join the token service's own known paths.
-  const modules =
-    config.modules.length > 0
-      ? config.modules
-      : [...new Set([...findInstalledModules(), ...installedModulePaths(loadDeviceDatabase())])];
+  const modules = modulesToLoad(config.modules);
   const tokens = await startTokenService({ modules, pollIntervalMs: 1000 });
   const hotplug = startHotplug({ tokens });
   log(`hot-plug: ${hotplug.mode}${hotplug.reason ? ` (${hotplug.reason})` : ''}`);

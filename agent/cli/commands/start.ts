@@ -11,6 +11,7 @@ import {
   TerminalConsent,
   type ConsentProvider,
 } from '../../consent/index.ts';
+import { modulesToLoad, startHotplug } from '../../devices/index.ts';
 import { KysoError } from '../../errors/index.ts';
 import { Journal } from '../../journal/index.ts';
 import { AgentServer, AGENT_VERSION, PROTOCOL_VERSION } from '../../server/index.ts';
@@ -54,7 +55,9 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
     const dir = dirname(configFile);
     const paths = configPaths(dir);
     const listenPort = port(args.get('port'), '--port') ?? config.port;
-    const modules = args.all('module').length > 0 ? args.all('module') : config.modules;
+    const modules = modulesToLoad(
+      args.all('module').length > 0 ? args.all('module') : config.modules,
+    );
     const log = (line: string) => process.stderr.write(`kyso: ${line}\n`);
 
     const scriptFile = args.get('consent-script');
@@ -68,6 +71,9 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
       );
     }
     const tokens = await startTokenService({ modules, pollIntervalMs: 1000 });
+    // USB attach/detach triggers a rescan at once; slot polling is the fallback.
+    const hotplug = startHotplug({ tokens });
+    log(`hot-plug: ${hotplug.mode}${hotplug.reason ? ` (${hotplug.reason})` : ''}`);
     const journal = new Journal(paths.journal, config.journal);
     const server = new AgentServer({
       config,
@@ -109,6 +115,7 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
         );
       }
     } catch (error) {
+      hotplug.close();
       await server.close();
       await journal.close();
       await tokens.close();
@@ -120,6 +127,7 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
     });
     log(`${signal}: đang dừng / stopping`);
     await demo?.close();
+    hotplug.close();
     await server.close();
     await journal.close();
     await tokens.close();
