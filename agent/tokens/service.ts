@@ -7,6 +7,12 @@ import { basename } from 'node:path';
 import { KysoError, toKysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
 import type { BatchSignItem, CertificateFilter, TokenService, TokenServiceOptions } from './api.ts';
+import {
+  CKF_LOGIN_REQUIRED,
+  CKF_PROTECTED_AUTHENTICATION_PATH,
+  CKF_TOKEN_INITIALIZED,
+  pinStateFromFlags,
+} from './flags.ts';
 import { TokenHost } from './host-process.ts';
 import type { RawSlot } from './host/protocol.ts';
 import { findInstalledModules } from './known-modules.ts';
@@ -20,16 +26,6 @@ import type {
   TokenEvent,
   TokenInfo,
 } from './types.ts';
-
-// Token flag bits (PKCS#11 CK_TOKEN_INFO.flags).
-const CKF_LOGIN_REQUIRED = 0x4;
-const CKF_TOKEN_INITIALIZED = 0x400;
-const CKF_USER_PIN_INITIALIZED = 0x8;
-const CKF_PROTECTED_AUTHENTICATION_PATH = 0x100;
-const CKF_USER_PIN_COUNT_LOW = 0x10000;
-const CKF_USER_PIN_FINAL_TRY = 0x20000;
-const CKF_USER_PIN_LOCKED = 0x40000;
-const CKF_USER_PIN_TO_BE_CHANGED = 0x80000;
 
 interface TokenEntry {
   info: TokenInfo;
@@ -60,13 +56,7 @@ function toTokenInfo(moduleId: string, slot: RawSlot): TokenInfo | undefined {
     protectedAuthenticationPath: has(CKF_PROTECTED_AUTHENTICATION_PATH),
     hardwareSlot: slot.hardwareSlot,
     removableDevice: slot.removableDevice,
-    pin: {
-      countLow: has(CKF_USER_PIN_COUNT_LOW),
-      finalTry: has(CKF_USER_PIN_FINAL_TRY),
-      locked: has(CKF_USER_PIN_LOCKED),
-      toBeChanged: has(CKF_USER_PIN_TO_BE_CHANGED),
-      initialized: has(CKF_USER_PIN_INITIALIZED),
-    },
+    pin: pinStateFromFlags(token.flags),
     minPinLength: token.minPinLength,
     maxPinLength: token.maxPinLength,
   };

@@ -4,6 +4,7 @@
  */
 import pkcs11js from 'pkcs11js';
 import { KysoError, ckrName, errorCodeForCkr } from '../../errors/index.ts';
+import { pinStateFromFlags } from '../flags.ts';
 import { digestInfo, ecdsaRawToDer } from '../mechanisms.ts';
 import type { HashAlgorithm } from '../types.ts';
 import type {
@@ -324,14 +325,12 @@ export class Pkcs11Module {
     }
   }
 
-  private pinFlags(slotId: string): Record<string, boolean> {
+  private pinFlags(slotId: string): Partial<Record<'countLow' | 'finalTry' | 'locked', boolean>> {
     try {
-      const flags = this.p11.C_GetTokenInfo(this.handle(slotId)).flags;
-      return {
-        countLow: (flags & pkcs11js.CKF_USER_PIN_COUNT_LOW) !== 0,
-        finalTry: (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY) !== 0,
-        locked: (flags & pkcs11js.CKF_USER_PIN_LOCKED) !== 0,
-      };
+      const { countLow, finalTry, locked } = pinStateFromFlags(
+        this.p11.C_GetTokenInfo(this.handle(slotId)).flags,
+      );
+      return { countLow, finalTry, locked };
     } catch {
       return {};
     }
