@@ -4,6 +4,7 @@
  * is not checked here; that needs the network.
  */
 import { X509Certificate } from 'node:crypto';
+import { issuedBy as issues } from '../pki/index.ts';
 
 export function splitPem(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -17,14 +18,6 @@ export type ChainResult =
       missingIssuer?: string;
     };
 
-function issues(issuer: X509Certificate, subject: X509Certificate): boolean {
-  try {
-    return subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-}
-
 export function checkChain(
   leafDerBase64: string,
   anchors: readonly X509Certificate[],
@@ -33,11 +26,11 @@ export function checkChain(
   if (anchors.length === 0) return { trusted: false, reason: 'no-anchors' };
   let current = new X509Certificate(Buffer.from(leafDerBase64, 'base64'));
   for (let depth = 1; depth <= 8; depth++) {
-    const anchor = anchors.find((a) => issues(a, current));
+    const anchor = anchors.find((a) => issues(current, a));
     if (anchor)
       return { trusted: true, anchor: anchor.subject.replace(/\n/g, ', '), length: depth + 1 };
     const next = intermediates.find(
-      (c) => c.fingerprint256 !== current.fingerprint256 && issues(c, current),
+      (c) => c.fingerprint256 !== current.fingerprint256 && issues(current, c),
     );
     if (!next) {
       return {

@@ -1,1 +1,10 @@
 export { parseCertificate, parseName, isValidAt, type ParsedCertificate } from './certificate.ts';
+export {
+  buildChain,
+  isSelfSigned,
+  issuedBy,
+  loadCertificates,
+  mergeCertificates,
+  signingChain,
+  type ChainResult,
+} from './chain.ts';
