@@ -5,6 +5,7 @@
 import pkcs11js from 'pkcs11js';
 import { KysoError, ckrName, errorCodeForCkr } from '../../errors/index.ts';
 import { pinStateFromFlags } from '../flags.ts';
+import { SlotLock } from './slot-lock.ts';
 import { digestInfo, ecdsaRawToDer } from '../mechanisms.ts';
 import type { HashAlgorithm } from '../types.ts';
 import type {
@@ -63,7 +64,12 @@ interface SlotSession {
   protectedPath: boolean;
   /** Private key handle and CKA_ALWAYS_AUTHENTICATE by CKA_ID; valid while logged in. */
   keys: Map<string, { key: Buffer; alwaysAuthenticate: boolean }>;
+  /** Idle extra sessions for signatures that run side by side (the login is token-wide). */
+  spare: Buffer[];
 }
+
+/** Signatures one logged-in slot may run at once, each on its own session. */
+const MAX_PARALLEL_SIGNATURES = 4;
 
 function hex(value: unknown): string {
   return Buffer.isBuffer(value) ? value.toString('hex') : '';
@@ -74,7 +80,7 @@ export class Pkcs11Module {
   private readonly slots = new Map<string, Buffer>();
   private readonly sessions = new Map<string, SlotSession>();
   private readonly loggedIn = new Set<string>();
-  private readonly slotQueues = new Map<string, Promise<unknown>>();
+  private readonly locks = new Map<string, SlotLock>();
   /** Slot operations queued or running; the module is only re-initialised when none are. */
   private inFlight = 0;
   /** A token became unreadable: some modules (SoftHSM2) only see it again after re-initialising. */
@@ -216,6 +222,7 @@ export class Pkcs11Module {
       serialNumber: token.serialNumber.trim(),
       protectedPath: (token.flags & pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0,
       keys: new Map(),
+      spare: [],
     };
     this.sessions.set(slotId, created);
     return created;
@@ -230,8 +237,12 @@ export class Pkcs11Module {
     this.sessions.delete(slotId);
     this.loggedIn.delete(slotId);
     if (!session) return;
+    for (const handle of [session.handle, ...session.spare]) this.closeSession(handle);
+  }
+
+  private closeSession(handle: Buffer): void {
     try {
-      this.p11.C_CloseSession(session.handle);
+      this.p11.C_CloseSession(handle);
     } catch {
       // The session may already be gone with the token.
     }
@@ -384,26 +395,27 @@ export class Pkcs11Module {
   }
 
   /**
-   * Runs slot operations one after another (the per-slot queue): a session never has two
-   * operations at once, so callers never see CKR_OPERATION_ACTIVE, while different slots
-   * sign in parallel on libuv's threads.
+   * Runs an operation in the slot's queue: exclusive ones alone (so a session never has two
+   * operations at once and callers never see CKR_OPERATION_ACTIVE), shared signatures side by
+   * side on their own sessions. Different slots run in parallel on libuv's threads.
    */
-  runOnSlot<T>(slotId: string, operation: () => T | Promise<T>): Promise<T> {
-    const previous = this.slotQueues.get(slotId) ?? Promise.resolve();
+  runOnSlot<T>(slotId: string, operation: () => T | Promise<T>, exclusive = true): Promise<T> {
+    let lock = this.locks.get(slotId);
+    if (!lock) {
+      lock = new SlotLock(MAX_PARALLEL_SIGNATURES);
+      this.locks.set(slotId, lock);
+    }
     this.inFlight++;
-    const run = previous.then(operation).finally(() => {
-      this.inFlight--;
-      if (this.slotQueues.get(slotId) === settled) this.slotQueues.delete(slotId);
-    });
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.slotQueues.set(slotId, settled);
-    return run;
+    return lock.run(exclusive, operation).finally(() => this.inFlight--);
   }
 
+  /**
+   * C_Sign on a libuv thread when other operations are waiting (so they overlap), inline when
+   * it is the only one (a thread hop would only add latency).
+   */
   private signAsync(session: Buffer, data: Buffer): Promise<Buffer> {
+    if (this.inFlight <= 1)
+      return Promise.resolve(this.p11.C_Sign(session, data, Buffer.alloc(1024)));
     return new Promise((resolve, reject) => {
       this.p11.C_Sign(session, data, Buffer.alloc(1024), (error, signature) =>
         error ? reject(error) : resolve(signature),
@@ -411,53 +423,110 @@ export class Pkcs11Module {
     });
   }
 
-  sign(params: HostSignParams): Promise<HostSignResult> {
-    const { slotId } = params;
-    return this.runOnSlot(slotId, () =>
-      this.guardAsync(slotId, params.serialNumber, async () => {
-        const slot = this.slotSession(slotId);
-        if (slot.serialNumber !== params.serialNumber) {
-          this.dropSession(slotId);
-          throw new KysoError('TOKEN_REMOVED', { slotId, reason: 'another token is in the slot' });
-        }
-        const pin = slot.protectedPath ? undefined : params.pin;
-        if (!this.isLoggedIn(slotId)) {
-          if (pin === undefined && !slot.protectedPath) {
-            throw new KysoError('PIN_REQUIRED', { slotId });
-          }
-          this.login(slotId, slot.handle, pin, pkcs11js.CKU_USER);
-        }
-        try {
-          const { key, alwaysAuthenticate } = this.privateKey(slotId, slot, params.keyId);
-          // Such a key wants the PIN for every signature, even while the token is logged in.
-          if (alwaysAuthenticate && pin === undefined && !slot.protectedPath) {
-            throw new KysoError('PIN_REQUIRED', { slotId, reason: 'key needs the PIN each time' });
-          }
-          const signatures: Buffer[] = [];
-          for (const digest of params.digests) {
-            const { mechanism, data } = this.mechanismFor(params, digest);
-            try {
-              this.p11.C_SignInit(slot.handle, mechanism, key);
-              if (alwaysAuthenticate) {
-                this.login(slotId, slot.handle, pin, pkcs11js.CKU_CONTEXT_SPECIFIC);
-              }
-              const signature = await this.signAsync(slot.handle, data);
-              signatures.push(
-                params.scheme === 'ECDSA' ? ecdsaRawToDer(signature) : Buffer.from(signature),
-              );
-            } catch (error) {
-              // A failed step can leave the signing operation open on the session; closing
-              // the session is the only portable way to end it.
-              this.dropSession(slotId);
-              throw error;
-            }
-          }
-          return { signatures, alwaysAuthenticate };
-        } finally {
-          if (!params.stayLoggedIn) this.logout(slotId);
-        }
-      }),
+  /**
+   * A signature that may run beside others: the token is logged in and stays so, and the
+   * key is known not to want the PIN each time.
+   */
+  private canSignShared(params: HostSignParams): boolean {
+    const slot = this.sessions.get(params.slotId);
+    const key = slot?.keys.get(params.keyId);
+    return (
+      params.stayLoggedIn &&
+      this.loggedIn.has(params.slotId) &&
+      slot?.serialNumber === params.serialNumber &&
+      key !== undefined &&
+      !key.alwaysAuthenticate
     );
+  }
+
+  async sign(params: HostSignParams): Promise<HostSignResult> {
+    const { slotId } = params;
+    // Alone, the slot's own session is quickest; side by side only pays off under load.
+    if (this.locks.get(slotId)?.busy === true && this.canSignShared(params)) {
+      const result = await this.runOnSlot(slotId, () => this.signShared(params), false);
+      // Undefined: the login went away while it waited; sign the careful way below.
+      if (result) return result;
+    }
+    return this.runOnSlot(slotId, () => this.signExclusive(params), true);
+  }
+
+  private signShared(params: HostSignParams): Promise<HostSignResult | undefined> {
+    const { slotId } = params;
+    return this.guardAsync(slotId, params.serialNumber, async () => {
+      const slot = this.sessions.get(slotId);
+      const key = slot?.keys.get(params.keyId);
+      if (!slot || !key || !this.canSignShared(params)) return undefined;
+      const session =
+        slot.spare.pop() ??
+        this.p11.C_OpenSession(this.handle(slotId), pkcs11js.CKF_SERIAL_SESSION);
+      try {
+        const signatures = await this.signDigests(session, key.key, params);
+        if (this.sessions.get(slotId) === slot) slot.spare.push(session);
+        else this.closeSession(session);
+        return { signatures, alwaysAuthenticate: false };
+      } catch (error) {
+        this.closeSession(session);
+        throw error;
+      }
+    });
+  }
+
+  private async signDigests(
+    session: Buffer,
+    key: Buffer,
+    params: HostSignParams,
+    contextLogin?: () => void,
+  ): Promise<Buffer[]> {
+    const signatures: Buffer[] = [];
+    for (const digest of params.digests) {
+      const { mechanism, data } = this.mechanismFor(params, digest);
+      this.p11.C_SignInit(session, mechanism, key);
+      contextLogin?.();
+      const signature = await this.signAsync(session, data);
+      signatures.push(
+        params.scheme === 'ECDSA' ? ecdsaRawToDer(signature) : Buffer.from(signature),
+      );
+    }
+    return signatures;
+  }
+
+  private signExclusive(params: HostSignParams): Promise<HostSignResult> {
+    const { slotId } = params;
+    return this.guardAsync(slotId, params.serialNumber, async () => {
+      const slot = this.slotSession(slotId);
+      if (slot.serialNumber !== params.serialNumber) {
+        this.dropSession(slotId);
+        throw new KysoError('TOKEN_REMOVED', { slotId, reason: 'another token is in the slot' });
+      }
+      const pin = slot.protectedPath ? undefined : params.pin;
+      if (!this.isLoggedIn(slotId)) {
+        if (pin === undefined && !slot.protectedPath) {
+          throw new KysoError('PIN_REQUIRED', { slotId });
+        }
+        this.login(slotId, slot.handle, pin, pkcs11js.CKU_USER);
+      }
+      try {
+        const { key, alwaysAuthenticate } = this.privateKey(slotId, slot, params.keyId);
+        // Such a key wants the PIN for every signature, even while the token is logged in.
+        if (alwaysAuthenticate && pin === undefined && !slot.protectedPath) {
+          throw new KysoError('PIN_REQUIRED', { slotId, reason: 'key needs the PIN each time' });
+        }
+        const contextLogin = alwaysAuthenticate
+          ? () => this.login(slotId, slot.handle, pin, pkcs11js.CKU_CONTEXT_SPECIFIC)
+          : undefined;
+        try {
+          const signatures = await this.signDigests(slot.handle, key, params, contextLogin);
+          return { signatures, alwaysAuthenticate };
+        } catch (error) {
+          // A failed step can leave the signing operation open on the session; closing
+          // the session is the only portable way to end it.
+          this.dropSession(slotId);
+          throw error;
+        }
+      } finally {
+        if (!params.stayLoggedIn) this.logout(slotId);
+      }
+    });
   }
 
   private mechanismFor(
