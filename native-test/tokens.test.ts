@@ -195,6 +195,35 @@ describe('signing', () => {
     expect(verified.filter(Boolean)).toHaveLength(200);
   });
 
+  it('signatures on a logged-in token run side by side and all verify; logout still ends them', async () => {
+    const token = pki.token('leader');
+    const certificate = await service.getCertificate(token.certificateId);
+    const key = new X509Certificate(token.certificatePem).publicKey;
+    await service.sign(
+      { certificateId: token.certificateId, hashAlgorithm: 'SHA-256', digest: Buffer.alloc(32) },
+      { pin: token.pin, stayLoggedIn: true },
+    );
+    const results = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const data = Buffer.from(`văn bản ${i}`);
+        const digest = createHash('sha256').update(data).digest();
+        const r = await service.sign(
+          { certificateId: token.certificateId, hashAlgorithm: 'SHA-256', digest },
+          { stayLoggedIn: true },
+        );
+        return verify('sha256', data, key, r.signature);
+      }),
+    );
+    expect(results.every(Boolean)).toBe(true);
+    await service.logout(certificate.tokenId);
+    const digest = createHash('sha256').update('x').digest();
+    expect(
+      await failureCode(
+        service.sign({ certificateId: token.certificateId, hashAlgorithm: 'SHA-256', digest }, {}),
+      ),
+    ).toBe('PIN_REQUIRED');
+  });
+
   it('keeps the token logged in only when asked (PIN cache), and logs out on demand', async () => {
     const token = pki.token('clerk');
     const certificate = await service.getCertificate(token.certificateId);
