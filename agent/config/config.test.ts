@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import {
   configPaths,
   DEFAULT_PORT,
   loadConfig,
+  loadTrust,
   normaliseOrigin,
   OriginStore,
   parseConfig,
@@ -98,6 +100,100 @@ describe('config', () => {
     expect(normaliseOrigin('chrome-extension://abc')).toBeNull();
     expect(normaliseOrigin('https://a.vn/path')).toBeNull();
     expect(normaliseOrigin('https://user:pw@a.vn')).toBeNull();
+  });
+});
+
+describe('config: trust', () => {
+  const pki = (): { rootCaPem: string; issuingCaPem: string } =>
+    JSON.parse(readFileSync(process.env.KYSO_TEST_PKI ?? '', 'utf8')) as {
+      rootCaPem: string;
+      issuingCaPem: string;
+    };
+  const write = (json: unknown): string => {
+    const file = join(dir(), 'config.json');
+    writeFileSync(file, JSON.stringify(json));
+    return file;
+  };
+  const details = (fn: () => unknown): Record<string, unknown> => {
+    try {
+      fn();
+    } catch (error) {
+      if (isKysoError(error)) return { code: error.code, ...error.details };
+      throw error;
+    }
+    throw new Error('did not throw');
+  };
+
+  it('defaults to no anchors and no intermediates', () => {
+    expect(parseConfig({}).trust).toEqual({ anchors: [], intermediates: [] });
+    expect(loadTrust(parseConfig({}).trust)).toEqual({ anchors: [], intermediates: [] });
+  });
+
+  it('loads the PEM files, relative paths from the config folder', () => {
+    const { rootCaPem, issuingCaPem } = pki();
+    const folder = dir();
+    copyFileSync(rootCaPem, join(folder, 'root.pem'));
+    const file = join(folder, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ trust: { anchors: ['root.pem'], intermediates: [issuingCaPem] } }),
+    );
+    const config = loadConfig(file);
+    expect(config.trust).toEqual({
+      anchors: [join(folder, 'root.pem')],
+      intermediates: [issuingCaPem],
+    });
+    const material = loadTrust(config.trust);
+    expect(material.anchors).toHaveLength(1);
+    expect(new X509Certificate(material.anchors[0] as Buffer).subject).toContain('TEST Root CA');
+    expect(new X509Certificate(material.intermediates[0] as Buffer).subject).toContain('G2');
+  });
+
+  it('names the field for bad types and unknown keys', () => {
+    expect(failure(() => parseConfig({ trust: [] }))).toEqual({
+      code: 'CONFIG_INVALID',
+      field: 'trust',
+    });
+    expect(failure(() => parseConfig({ trust: { anchor: [] } }))).toEqual({
+      code: 'CONFIG_INVALID',
+      field: 'trust.anchor',
+    });
+    expect(failure(() => parseConfig({ trust: { anchors: 'root.pem' } }))).toEqual({
+      code: 'CONFIG_INVALID',
+      field: 'trust.anchors',
+    });
+    expect(failure(() => parseConfig({ trust: { intermediates: ['a.pem', ' '] } }))).toEqual({
+      code: 'CONFIG_INVALID',
+      field: 'trust.intermediates[1]',
+    });
+  });
+
+  it('fails with CONFIG_INVALID, the field and the path for a missing or broken PEM', () => {
+    const missing = join(dir(), 'nowhere.pem');
+    expect(details(() => loadConfig(write({ trust: { anchors: [missing] } })))).toMatchObject({
+      code: 'CONFIG_INVALID',
+      field: 'trust.anchors[0]',
+      path: missing,
+      problem: 'unreadable (ENOENT)',
+    });
+    const broken = join(dir(), 'broken.pem');
+    writeFileSync(
+      broken,
+      '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n',
+    );
+    const { rootCaPem } = pki();
+    expect(
+      details(() =>
+        loadConfig(write({ trust: { anchors: [rootCaPem], intermediates: [broken] } })),
+      ),
+    ).toMatchObject({ code: 'CONFIG_INVALID', field: 'trust.intermediates[0]', path: broken });
+    const key = join(dir(), 'key.pem');
+    writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    expect(details(() => loadTrust({ anchors: [key], intermediates: [] }))).toMatchObject({
+      code: 'CONFIG_INVALID',
+      field: 'trust.anchors[0]',
+      problem: 'not a PEM or DER X.509 certificate',
+    });
   });
 });
 

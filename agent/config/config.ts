@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { X509Certificate } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
+import { loadCertificates } from '../pki/index.ts';
 
 /** Default port of the signing endpoint (ws://127.0.0.1:51987). No peer plugin uses it. */
 export const DEFAULT_PORT = 51987;
@@ -47,6 +49,13 @@ export interface JournalPolicy {
   syncBeforeReply: boolean;
 }
 
+export interface TrustSettings {
+  /** PEM (or DER) files of the roots the agency trusts: verification and doctor default to them. */
+  anchors: string[];
+  /** PEM files of CA certificates that complete paths (embedded when signing, used to verify). */
+  intermediates: string[];
+}
+
 export interface AgentConfig {
   port: number;
   /** Origins allowed without asking, e.g. "https://vanban.example.gov.vn". */
@@ -56,6 +65,7 @@ export interface AgentConfig {
   pinCache: PinCachePolicy;
   limits: ServerLimits;
   journal: JournalPolicy;
+  trust: TrustSettings;
 }
 
 export const defaultConfig: AgentConfig = {
@@ -73,6 +83,7 @@ export const defaultConfig: AgentConfig = {
     maxConnections: 128,
   },
   journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
+  trust: { anchors: [], intermediates: [] },
 };
 
 /** Directory for the config file, approved origins and the journal. KYSO_CONFIG_DIR overrides. */
@@ -155,7 +166,7 @@ export function parseConfig(json: unknown): AgentConfig {
   if (!isObject(json)) throw invalid('(root)', 'a JSON object');
   rejectUnknown(
     json,
-    ['$schema', 'port', 'allowedOrigins', 'modules', 'pinCache', 'limits', 'journal'],
+    ['$schema', 'port', 'allowedOrigins', 'modules', 'pinCache', 'limits', 'journal', 'trust'],
     '',
   );
   const d = defaultConfig;
@@ -170,6 +181,13 @@ export function parseConfig(json: unknown): AgentConfig {
   rejectUnknown(limits, Object.keys(d.limits), 'limits.');
   const journal = section(json.journal, 'journal');
   rejectUnknown(journal, Object.keys(d.journal), 'journal.');
+  const trust = section(json.trust, 'trust');
+  rejectUnknown(trust, Object.keys(d.trust), 'trust.');
+  const paths = (field: 'anchors' | 'intermediates'): string[] =>
+    strings(trust[field], `trust.${field}`).map((path, i) => {
+      if (path.trim().length === 0) throw invalid(`trust.${field}[${i}]`, 'a file path');
+      return path;
+    });
   const l = d.limits;
   return {
     port: int(json.port, 'port', 0, 65535, d.port),
@@ -221,10 +239,14 @@ export function parseConfig(json: unknown): AgentConfig {
         d.journal.syncBeforeReply,
       ),
     },
+    trust: { anchors: paths('anchors'), intermediates: paths('intermediates') },
   };
 }
 
-/** Reads a config file; a missing file means defaults, a broken one throws CONFIG_INVALID. */
+/**
+ * Reads a config file; a missing file means defaults, a broken one throws CONFIG_INVALID.
+ * Trust file paths are relative to the config file's folder, and each must hold certificates.
+ */
 export function loadConfig(file: string): AgentConfig {
   let text: string;
   try {
@@ -243,5 +265,51 @@ export function loadConfig(file: string): AgentConfig {
       problem: error instanceof Error ? error.message : String(error),
     });
   }
-  return parseConfig(json);
+  const config = parseConfig(json);
+  const base = dirname(resolve(file));
+  config.trust = {
+    anchors: config.trust.anchors.map((p) => resolve(base, p)),
+    intermediates: config.trust.intermediates.map((p) => resolve(base, p)),
+  };
+  loadTrust(config.trust); // a missing or broken PEM fails now, not at the first verification
+  return config;
+}
+
+export interface TrustMaterial {
+  /** DER certificates. */
+  anchors: Buffer[];
+  intermediates: Buffer[];
+}
+
+/** Reads the trust files (PEM bundles or DER); CONFIG_INVALID names the field and the path. */
+export function loadTrust(trust: TrustSettings): TrustMaterial {
+  const read = (field: 'anchors' | 'intermediates'): Buffer[] =>
+    trust[field].flatMap((path, i) => {
+      const where = `trust.${field}[${i}]`;
+      let data: Buffer;
+      try {
+        data = readFileSync(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? String(error);
+        throw new KysoError('CONFIG_INVALID', {
+          field: where,
+          path,
+          problem: `unreadable (${code})`,
+        });
+      }
+      const certificates = loadCertificates(data);
+      for (const der of certificates) {
+        try {
+          new X509Certificate(der);
+        } catch {
+          throw new KysoError('CONFIG_INVALID', {
+            field: where,
+            path,
+            problem: 'not a PEM or DER X.509 certificate',
+          });
+        }
+      }
+      return certificates;
+    });
+  return { anchors: read('anchors'), intermediates: read('intermediates') };
 }

@@ -4,12 +4,15 @@ export {
   defaultConfig,
   defaultConfigDir,
   loadConfig,
+  loadTrust,
   normaliseOrigin,
   parseConfig,
   type AgentConfig,
   type JournalPolicy,
   type PinCachePolicy,
   type ServerLimits,
+  type TrustMaterial,
+  type TrustSettings,
 } from './config.ts';
 export { OriginStore, type ApprovedOrigin } from './origins.ts';
 
