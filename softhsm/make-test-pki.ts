@@ -149,6 +149,37 @@ function certificateIndexAttributes(der: Buffer) {
   ];
 }
 
+const issuingCaLabel = 'TEST CA phục vụ các cơ quan Nhà nước G2';
+
+/**
+ * The issuing CA certificate, stored as real tokens do: a certificate object with no private key,
+ * CKA_ID = its key identifier (never a user key's id), category "authority" (2).
+ */
+function storeAuthorityCertificate(session: Buffer, der: Buffer, label: string): void {
+  const spki = AsnConvert.parse(der, Certificate).tbsCertificate.subjectPublicKeyInfo;
+  const template = [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+    { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+    { type: pkcs11js.CKA_TOKEN, value: true },
+    { type: pkcs11js.CKA_PRIVATE, value: false },
+    {
+      type: pkcs11js.CKA_ID,
+      value: createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest(),
+    },
+    { type: pkcs11js.CKA_LABEL, value: label },
+    { type: pkcs11js.CKA_VALUE, value: der },
+    ...certificateIndexAttributes(der),
+  ];
+  try {
+    p11.C_CreateObject(session, [
+      ...template,
+      { type: pkcs11js.CKA_CERTIFICATE_CATEGORY, value: 2 },
+    ]);
+  } catch {
+    p11.C_CreateObject(session, template); // a module that refuses the category
+  }
+}
+
 const tokens = testTokens.map((spec, index) => {
   const slot = findSlot(spec.label);
   const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
@@ -179,6 +210,7 @@ const tokens = testTokens.map((spec, index) => {
     { type: pkcs11js.CKA_VALUE, value: certificate },
     ...certificateIndexAttributes(certificate),
   ]);
+  storeAuthorityCertificate(session, issuingDer, issuingCaLabel);
   p11.C_Logout(session);
   p11.C_CloseSession(session);
   return {
@@ -215,6 +247,8 @@ writeFileSync(
       rootCaPem: join(dir, 'root-ca.pem'),
       issuingCaPem: join(dir, 'issuing-ca.pem'),
       trustChainPem: join(dir, 'trust-chain.pem'),
+      /** SHA-256 of the issuing CA certificate, stored on every token without a private key. */
+      issuingCaCertificateId: createHash('sha256').update(issuingDer).digest('hex'),
       tokens,
     },
     null,

@@ -16,7 +16,10 @@ for candidate in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softh
 done
 [ -n "$module" ] || { echo "SoftHSM2 not found: install the softhsm2 package" >&2; exit 1; }
 
-if [ -f "$dir/pki.json" ] && [ -f "$dir/.complete" ]; then
+# Bump when the PKI's contents change so existing directories are rebuilt.
+# 2: the issuing CA certificate is stored on every token.
+pki_version=2
+if [ -f "$dir/pki.json" ] && [ "$(cat "$dir/.complete" 2>/dev/null)" = "$pki_version" ]; then
   echo "test PKI ready in $dir"
   exit 0
 fi
@@ -40,5 +43,5 @@ node --import tsx -e '
 done
 
 node --import tsx "$here/make-test-pki.ts" "$dir" "$module"
-touch "$dir/.complete"
+echo "$pki_version" > "$dir/.complete"
 echo "test PKI ready in $dir"
