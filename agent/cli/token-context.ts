@@ -3,7 +3,13 @@
  * file, then the known paths) and how the PIN is read (terminal prompt or --pin-stdin).
  */
 import { TerminalConsent } from '../consent/index.ts';
-import { configPaths, defaultConfigDir, loadConfig } from '../config/index.ts';
+import {
+  configPaths,
+  defaultConfigDir,
+  loadConfig,
+  loadTrust,
+  type TrustMaterial,
+} from '../config/index.ts';
 import { modulesToLoad } from '../devices/index.ts';
 import { KysoError } from '../errors/index.ts';
 import { startTokenService, type TokenService } from '../tokens/index.ts';
@@ -21,6 +27,12 @@ export function modulePathsFrom(args: ParsedArgs): string[] {
   if (fromFlags.length > 0) return fromFlags;
   const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
   return modulesToLoad(loadConfig(configFile).modules);
+}
+
+/** Trust anchors and intermediates of the config file (--config FILE, else the default file). */
+export function configuredTrust(args: ParsedArgs): TrustMaterial {
+  const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
+  return loadTrust(loadConfig(configFile).trust);
 }
 
 export async function openTokenService(args: ParsedArgs): Promise<TokenService> {

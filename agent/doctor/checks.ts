@@ -396,8 +396,8 @@ export function certificateFindings(
           en: `The chain of ${who} was not checked: no trust anchors were given.`,
         },
         fix: {
-          vi: 'Chạy lại với --trust TỆP.pem (chứng thư gốc và trung gian của Ban Cơ yếu Chính phủ hoặc đơn vị cấp).',
-          en: "Run again with --trust FILE.pem (the Government Cipher Committee's or issuer's root and intermediate certificates).",
+          vi: 'Khai báo "trust.anchors" trong tệp cấu hình, hoặc chạy lại với --trust TỆP.pem (chứng thư gốc và trung gian của Ban Cơ yếu Chính phủ hoặc đơn vị cấp).',
+          en: 'Set "trust.anchors" in the config file, or run again with --trust FILE.pem (the Government Cipher Committee\'s or issuer\'s root and intermediate certificates).',
         },
       });
     } else {

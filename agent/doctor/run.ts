@@ -2,12 +2,14 @@
  * Runs every check and assembles the report. Nothing here may hang: token calls have a
  * deadline, and a failure of one check becomes a finding instead of aborting the rest.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch as osArch } from 'node:os';
 import {
   configPaths,
   defaultConfigDir,
   loadConfig,
+  loadTrust,
   OriginStore,
   type AgentConfig,
 } from '../config/index.ts';
@@ -122,8 +124,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
       section: 'agent',
       severity: 'error',
       message: {
-        vi: `Kyso Agent ${version}; tệp cấu hình ${paths.config} bị lỗi: ${String(k.details['field'] ?? '')} ${String(k.details['problem'] ?? '')}`.trim(),
-        en: `Kyso Agent ${version}; the config file ${paths.config} is invalid: ${String(k.details['field'] ?? '')} ${String(k.details['problem'] ?? '')}`.trim(),
+        vi: `Kyso Agent ${version}; tệp cấu hình ${paths.config} bị lỗi: ${String(k.details['field'] ?? '')} ${String(k.details['problem'] ?? '')} ${String(k.details['path'] ?? '')}`.trim(),
+        en: `Kyso Agent ${version}; the config file ${paths.config} is invalid: ${String(k.details['field'] ?? '')} ${String(k.details['problem'] ?? '')} ${String(k.details['path'] ?? '')}`.trim(),
       },
       fix: k.userMessage,
       facts: { version, configFile: paths.config },
@@ -149,6 +151,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   let statuses: ModuleStatus[] = [];
   let tokens: TokenInfo[] = [];
   let certificates: CertificateInfo[] = [];
+  let caOnTokens: CertificateInfo[] = [];
   let service: TokenService | undefined;
   const deadline = options.tokenTimeoutMs ?? 20_000;
   if (modules.length > 0) {
@@ -160,7 +163,13 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
       );
       statuses = service.modules();
       tokens = await withTimeout(service.listTokens(), deadline, 'listTokens');
-      certificates = await withTimeout(service.listCertificates(), deadline, 'listCertificates');
+      const all = await withTimeout(
+        service.listCertificates({ withPrivateKey: false }),
+        deadline,
+        'listCertificates',
+      );
+      certificates = all.filter((c) => c.hasPrivateKey);
+      caOnTokens = all.filter((c) => !c.hasPrivateKey && c.isCA);
     } catch (error) {
       findings.push(failure('tokens', 'tokens.check-failed', error));
     }
@@ -180,11 +189,24 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   if (modules.length > 0) findings.push(...tokenFindings(tokens));
   let trust: TrustAnchors = { anchors: [], intermediates: [] };
   try {
-    const bundles = (options.trustPem ?? []).map(loadTrustBundle);
-    trust = {
-      anchors: bundles.flatMap((b) => b.anchors),
-      intermediates: bundles.flatMap((b) => b.intermediates),
-    };
+    if ((options.trustPem ?? []).length > 0) {
+      const bundles = (options.trustPem ?? []).map(loadTrustBundle);
+      trust = {
+        anchors: bundles.flatMap((b) => b.anchors),
+        intermediates: bundles.flatMap((b) => b.intermediates),
+      };
+    } else if (config) {
+      // No --trust: the agency's configured anchors and intermediates.
+      const configured = loadTrust(config.trust);
+      trust = {
+        anchors: configured.anchors.map((der) => new X509Certificate(der)),
+        intermediates: configured.intermediates.map((der) => new X509Certificate(der)),
+      };
+    }
+    // CA certificates stored on the tokens complete the paths, as they do when signing.
+    trust.intermediates.push(
+      ...caOnTokens.map((c) => new X509Certificate(Buffer.from(c.certificate, 'base64'))),
+    );
   } catch (error) {
     findings.push(failure('certificates', 'certificates.trust-invalid', error));
   }

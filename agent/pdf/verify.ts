@@ -33,6 +33,8 @@ import { openSource, type ByteSource } from './source.ts';
 export interface VerifyOptions {
   /** Trusted roots (DER or PEM). Without them no chain is trusted. */
   trustAnchors?: Buffer[];
+  /** Extra CA certificates (DER or PEM) that complete paths the CMS does not carry in full. */
+  intermediates?: Buffer[];
 }
 
 export type ChangesAfterSigning = 'none' | 'signatures-only' | 'other';
@@ -137,6 +139,7 @@ async function verifySource(source: ByteSource, options: VerifyOptions): Promise
   const catalog = await reader.catalog();
   const form = await readForm(reader, catalog.dict);
   const anchors = (options.trustAnchors ?? []).flatMap(loadCertificates);
+  const intermediates = (options.intermediates ?? []).flatMap(loadCertificates);
 
   const candidates: Candidate[] = [];
   for (const field of form.signatures) {
@@ -159,7 +162,7 @@ async function verifySource(source: ByteSource, options: VerifyOptions): Promise
 
   // Revision boundaries: each xref section ends a revision (startxref…%%EOF follows it).
   const classifier = new ChangeClassifier(reader, source.size);
-  const certificates = new CertificateCache(anchors);
+  const certificates = new CertificateCache(anchors, intermediates);
   const reports: SignatureReport[] = [];
   for (const c of candidates) reports.push(await report(source, c, certificates, classifier));
   reports.sort((a, b) => (a.byteRange[1] ?? 0) - (b.byteRange[1] ?? 0));
@@ -268,7 +271,10 @@ async function hashAllInOnePass(source: ByteSource, candidates: Candidate[]): Pr
 class CertificateCache {
   private readonly info = new Map<string, ReturnType<typeof parseCertificate>>();
   private readonly chains = new Map<string, ChainResult>();
-  constructor(private readonly anchors: Buffer[]) {}
+  constructor(
+    private readonly anchors: Buffer[],
+    private readonly intermediates: Buffer[] = [],
+  ) {}
 
   parse(der: Buffer): ReturnType<typeof parseCertificate> {
     const key = der.toString('base64');
@@ -281,7 +287,7 @@ class CertificateCache {
   }
 
   chain(signer: Buffer, all: Buffer[], at: Date): ChainResult {
-    const others = all.filter((x) => !x.equals(signer));
+    const others = [...all, ...this.intermediates].filter((x) => !x.equals(signer));
     const key = [signer, ...others].map((b) => b.toString('base64')).join('|');
     let chain = this.chains.get(key);
     if (!chain) {

@@ -8,3 +8,4 @@ export {
   signingChain,
   type ChainResult,
 } from './chain.ts';
+export { chainForCertificate, type ChainSources } from './token-chain.ts';

@@ -17,6 +17,7 @@ export const doctorCommand: Command = {
     '  --json          machine-readable report',
     '  --bundle FILE   also write a redacted support bundle (no PINs, no keys) to FILE',
     '  --trust FILE    PEM file of trust anchors (and intermediates) to check chains against',
+    '                  (default: trust.anchors and trust.intermediates of the config file)',
   ].join('\n'),
   options: { values: ['bundle', 'config-dir'], repeatable: ['trust'] },
   async run(args) {

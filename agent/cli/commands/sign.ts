@@ -11,9 +11,17 @@ import {
 } from '../../pdf/index.ts';
 import { isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { TokenService } from '../../tokens/index.ts';
+import type { CertificateInfo } from '../../tokens/types.ts';
+import { chainForCertificate } from '../../pki/index.ts';
 import type { Command } from '../command.ts';
 import type { ParsedArgs } from '../args.ts';
-import { printJson, readPin, tokenOptionSpec, withTokenService } from '../token-context.ts';
+import {
+  configuredTrust,
+  printJson,
+  readPin,
+  tokenOptionSpec,
+  withTokenService,
+} from '../token-context.ts';
 
 const PRESETS: readonly SignaturePreset[] = [
   'approval',
@@ -71,28 +79,23 @@ export async function appearanceFromArgs(args: ParsedArgs): Promise<AppearanceOp
   return out;
 }
 
-/** CA certificates for the CMS: --chain files, then CA certificates stored on the tokens. */
+/**
+ * CA certificates for the CMS: --chain files, then the path found through the CA certificates on
+ * the signer's token and the config file's trust.intermediates (up to a trust anchor).
+ */
 export async function chainFor(
   args: ParsedArgs,
   service: TokenService,
-  signerCert: { issuer: { text: string } },
+  signerCert: CertificateInfo,
 ): Promise<Buffer[]> {
-  const chain: Buffer[] = [];
+  const explicit: Buffer[] = [];
   for (const file of args.all('chain')) {
     const data = await readFile(file).catch(() => {
       throw new KysoError('INVALID_INPUT', { field: '--chain', problem: 'file not readable' });
     });
-    chain.push(...loadCertificates(data));
+    explicit.push(...loadCertificates(data));
   }
-  if (chain.length === 0) {
-    const onToken = await service.listCertificates({ withPrivateKey: false });
-    for (const c of onToken) {
-      if (c.isCA && c.subject.text === signerCert.issuer.text) {
-        chain.push(Buffer.from(c.certificate, 'base64'));
-      }
-    }
-  }
-  return chain;
+  return chainForCertificate(service, signerCert, configuredTrust(args), explicit);
 }
 
 export const signCommand: Command = {
@@ -109,8 +112,9 @@ export const signCommand: Command = {
 Adds a signature to FILE as an incremental update and writes OUT (never the input, never an
 existing file: FILE_EXISTS). Pages count from 1; --rect is in points from the bottom-left
 corner of the page as displayed. The PIN is asked on the terminal, or read from the first
-line of standard input with --pin-stdin. CA certificates for the signature come from --chain
-or from the token. --field names the signature field: an empty signature field of that name
+line of standard input with --pin-stdin. The signature carries the CA certificates of the
+signer's chain found on the token and in the config file's trust.intermediates; --chain adds
+more. --field names the signature field: an empty signature field of that name
 in the document (a template's signature box) is filled in place.`,
   options: {
     ...tokenOptionSpec,
@@ -176,8 +180,10 @@ in the document (a template's signature box) is filled in place.`,
       const chain = await chainFor(args, service, certificate);
       if (chain.length === 0 && !args.flags.has('json')) {
         process.stderr.write(
-          'Chú ý: chữ ký không kèm chứng thư CA; dùng --chain để người kiểm tra dựng được chuỗi.\n' +
-            'Note: no CA certificates embedded; pass --chain so verifiers can build the chain.\n',
+          'Chú ý: chữ ký không kèm chứng thư CA (thiết bị và trust.intermediates không có CA cấp);\n' +
+            '  dùng --chain để người kiểm tra dựng được chuỗi.\n' +
+            'Note: no CA certificates embedded (none on the token or in trust.intermediates);\n' +
+            '  pass --chain so verifiers can build the chain.\n',
         );
       }
       const pin = await readPin(args, token, certificate);

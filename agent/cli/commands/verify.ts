@@ -4,7 +4,7 @@ import { access, readFile } from 'node:fs/promises';
 import { KysoError } from '../../errors/index.ts';
 import { verifyPdf, type SignatureReport } from '../../pdf/index.ts';
 import type { Command } from '../command.ts';
-import { printJson } from '../token-context.ts';
+import { configuredTrust, printJson } from '../token-context.ts';
 
 const yes = (b: boolean): string => (b ? 'có / yes' : 'KHÔNG / NO');
 
@@ -36,13 +36,14 @@ function describe(s: SignatureReport, index: number): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'Verify the signatures of a PDF / Kiểm tra chữ ký số trên tệp PDF',
-  help: `kyso verify FILE [--trust PEM]... [--json]
+  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--json]
 
 Checks each signature: byte ranges cover the whole revision except the signature value, the
-digest and signature match, the certificate chains to a trusted root (--trust, PEM or DER),
-was valid at the signing time and may sign, and what changed after it was signed.
+digest and signature match, the certificate chains to a trusted root (--trust, PEM or DER;
+without it the config file's trust.anchors, with its trust.intermediates), was valid at the
+signing time and may sign, and what changed after it was signed.
 Exit code 0 when every signature is valid, 1 otherwise.`,
-  options: { values: [], repeatable: ['trust'] },
+  options: { values: ['config'], repeatable: ['trust'] },
   async run(args) {
     const [file, ...extra] = args.positionals;
     if (!file || extra.length > 0) {
@@ -59,7 +60,14 @@ Exit code 0 when every signature is valid, 1 otherwise.`,
         }),
       );
     }
-    const result = await verifyPdf(file, { trustAnchors });
+    // --trust replaces the configured anchors; without it the config file decides.
+    let intermediates: Buffer[] = [];
+    if (trustAnchors.length === 0) {
+      const trust = configuredTrust(args);
+      trustAnchors.push(...trust.anchors);
+      intermediates = trust.intermediates;
+    }
+    const result = await verifyPdf(file, { trustAnchors, intermediates });
     if (args.flags.has('json')) {
       printJson({ ok: true, ...result });
     } else if (result.signatures.length === 0) {

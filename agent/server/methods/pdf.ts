@@ -3,9 +3,10 @@
  * once (one dialog and one PIN for a whole batch) through the signing service, the token signs
  * one digest per document, and the signed PDFs go back as base64.
  */
-import { X509Certificate } from 'node:crypto';
 import { keySchemeOf, loadCertificates, type Signer } from '../../cms/index.ts';
+import { loadTrust, type TrustMaterial } from '../../config/index.ts';
 import { KysoError, toKysoError } from '../../errors/index.ts';
+import { chainForCertificate } from '../../pki/index.ts';
 import {
   prepareSignPdf,
   verifyPdf,
@@ -142,22 +143,26 @@ async function preparingSigner(
   chainParam: Buffer[] | undefined,
 ): Promise<Signer & { scheme: SignatureScheme }> {
   const der = Buffer.from(certificate.certificate, 'base64');
-  let chain = chainParam ?? [];
-  if (!chainParam) {
-    // CA certificates stored on the tokens, when they issued this one.
-    const onTokens = await ctx.tokens.listCertificates({ withPrivateKey: false });
-    const leaf = new X509Certificate(der);
-    chain = onTokens
-      .filter((c) => c.isCA)
-      .map((c) => Buffer.from(c.certificate, 'base64'))
-      .filter((ca) => leaf.checkIssued(new X509Certificate(ca)));
-  }
+  // The signer's chain from its token and the configured intermediates; `chain` adds to it.
+  const chain = await chainForCertificate(ctx.tokens, certificate, trustOf(ctx), chainParam ?? []);
   return {
     certificate: der,
     chain,
     scheme: keySchemeOf(der, scheme),
     sign: () => Promise.reject(new KysoError('INTERNAL_ERROR', { reason: 'sign via the service' })),
   };
+}
+
+const trustCache = new WeakMap<object, TrustMaterial>();
+
+/** The configured trust files, read once per config (loadConfig already checked them). */
+function trustOf(ctx: MethodContext): TrustMaterial {
+  let trust = trustCache.get(ctx.config.trust);
+  if (!trust) {
+    trust = loadTrust(ctx.config.trust);
+    trustCache.set(ctx.config.trust, trust);
+  }
+  return trust;
 }
 
 function chainParam(p: Params, raw: Raw): Buffer[] | undefined {
@@ -315,7 +320,7 @@ export const pdfMethods: MethodTable = {
     return { certificateId, certificate: certificate.certificate, items: results };
   },
 
-  'verify.pdf': async (params) => {
+  'verify.pdf': async (params, ctx) => {
     const p = new Params(params).only('pdf', 'trustAnchors');
     const raw = (params ?? {}) as Raw;
     const pdf = pdfBytes(p, raw);
@@ -326,9 +331,13 @@ export const pdfMethods: MethodTable = {
     ) {
       throw RpcError.invalidParams(p.field('trustAnchors'), 'a list of base64 certificates');
     }
-    const trustAnchors = ((anchors as string[] | undefined) ?? []).map((a) =>
-      Buffer.from(a, 'base64'),
-    );
-    return verifyPdf(pdf, { trustAnchors });
+    if (anchors === undefined) {
+      // No trustAnchors: the agency's configured anchors and intermediates.
+      const trust = trustOf(ctx);
+      return verifyPdf(pdf, { trustAnchors: trust.anchors, intermediates: trust.intermediates });
+    }
+    return verifyPdf(pdf, {
+      trustAnchors: (anchors as string[]).map((a) => Buffer.from(a, 'base64')),
+    });
   },
 };
