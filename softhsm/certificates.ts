@@ -116,7 +116,8 @@ export function issueCertificate(options: IssueOptions): Buffer {
     );
   }
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // positive INTEGER
+  // Positive, and minimal DER (a leading zero byte would be rejected as non-canonical).
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const signatureAlgorithm = new AlgorithmIdentifier({
     algorithm: '1.2.840.113549.1.1.11', // sha256WithRSAEncryption
     parameters: null,
