@@ -4,7 +4,7 @@
  * process entry. Tests call buildPages() to get the exact files Electron would load.
  *   node --import tsx tray/build.ts [OUTDIR]   (default tray/dist)
  */
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -25,9 +25,13 @@ export async function buildPages(outDir: string): Promise<string> {
     target: 'chrome120',
     logLevel: 'silent',
   });
+  // Every window has the same HTML shell (CSP, stylesheet, one module): one template.
+  const shell = readFileSync(join(pagesDir, 'page.html'), 'utf8');
+  for (const page of PAGES) {
+    writeFileSync(join(out, `${page}.html`), shell.replaceAll('{{page}}', page));
+  }
   for (const file of readdirSync(pagesDir)) {
-    if (file.endsWith('.html') || file.endsWith('.css'))
-      copyFileSync(join(pagesDir, file), join(out, file));
+    if (file.endsWith('.css')) copyFileSync(join(pagesDir, file), join(out, file));
   }
   return out;
 }
