@@ -8,7 +8,7 @@
  * runs from re-initialising it under each other.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import {
   accessSync,
   chmodSync,
@@ -24,9 +24,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { buildName, issueCertificate, KeyUsageFlags, spkiOf } from '../softhsm/certificates.ts';
+import { generateKeyPairOnToken, storeCertificateObject } from '../softhsm/token-objects.ts';
 
 /** opencryptoki's factory SO PIN (opencryptoki docs, "pkcsconf -I": default SO PIN 87654321). */
 export const OPENCRYPTOKI_DEFAULT_SO_PIN = '87654321';
@@ -193,20 +192,6 @@ function findSwtokSlot(p11: pkcs11js.PKCS11): Buffer {
   throw new Error('no opencryptoki software token (swtok) slot: check /etc/opencryptoki');
 }
 
-/** CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER of a certificate object. */
-function certificateIndexAttributes(der: Buffer): pkcs11js.Template {
-  const tbs = AsnConvert.parse(der, Certificate).tbsCertificate;
-  const serial = Buffer.from(tbs.serialNumber);
-  return [
-    { type: pkcs11js.CKA_SUBJECT, value: Buffer.from(AsnConvert.serialize(tbs.subject)) },
-    { type: pkcs11js.CKA_ISSUER, value: Buffer.from(AsnConvert.serialize(tbs.issuer)) },
-    {
-      type: pkcs11js.CKA_SERIAL_NUMBER,
-      value: Buffer.concat([Buffer.from([0x02, serial.length]), serial]),
-    },
-  ];
-}
-
 function makeCertificate(spki: Buffer): Buffer {
   const DAY = 86_400_000;
   const ca = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -270,49 +255,16 @@ export function setUpOpencryptokiToken(modulePath: string): SoftTokenFixture {
       p11.C_Logout(session);
       p11.C_Login(session, pkcs11js.CKU_USER, pin);
       const keyId = createHash('sha1').update('kyso-test-opencryptoki').digest();
-      const keys = p11.C_GenerateKeyPair(
-        session,
-        { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
-        [
-          { type: pkcs11js.CKA_TOKEN, value: true },
-          { type: pkcs11js.CKA_ID, value: keyId },
-          { type: pkcs11js.CKA_LABEL, value: 'Kyso TEST lockout key' },
-          { type: pkcs11js.CKA_VERIFY, value: true },
-          { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 },
-          { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
-        ],
-        [
-          { type: pkcs11js.CKA_TOKEN, value: true },
-          { type: pkcs11js.CKA_ID, value: keyId },
-          { type: pkcs11js.CKA_LABEL, value: 'Kyso TEST lockout key' },
-          { type: pkcs11js.CKA_PRIVATE, value: true },
-          { type: pkcs11js.CKA_SENSITIVE, value: true },
-          { type: pkcs11js.CKA_SIGN, value: true },
-        ],
-      );
-      const [modulus, exponent] = p11.C_GetAttributeValue(session, keys.publicKey, [
-        { type: pkcs11js.CKA_MODULUS },
-        { type: pkcs11js.CKA_PUBLIC_EXPONENT },
-      ]);
-      const spki = createPublicKey({
-        key: {
-          kty: 'RSA',
-          n: Buffer.from(modulus?.value as Buffer).toString('base64url'),
-          e: Buffer.from(exponent?.value as Buffer).toString('base64url'),
-        },
-        format: 'jwk',
-      }).export({ type: 'spki', format: 'der' });
+      const spki = generateKeyPairOnToken(p11, session, {
+        algorithm: 'RSA',
+        keyId,
+        label: 'Kyso TEST lockout key',
+      });
       const certificateDer = makeCertificate(spki);
-      p11.C_CreateObject(session, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
-        { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
-        { type: pkcs11js.CKA_TOKEN, value: true },
-        { type: pkcs11js.CKA_PRIVATE, value: false },
-        { type: pkcs11js.CKA_ID, value: keyId },
-        { type: pkcs11js.CKA_LABEL, value: 'Kyso TEST lockout certificate' },
-        { type: pkcs11js.CKA_VALUE, value: certificateDer },
-        ...certificateIndexAttributes(certificateDer),
-      ]);
+      storeCertificateObject(p11, session, certificateDer, {
+        keyId,
+        label: 'Kyso TEST lockout certificate',
+      });
       p11.C_Logout(session);
       p11.C_CloseSession(session);
       const serialNumber = p11.C_GetTokenInfo(slot).serialNumber.trim();

@@ -4,14 +4,13 @@
  * generated on the token plus its certificate. Writes pki.json describing everything.
  * Run by setup-test-pki.sh; not part of the agent.
  */
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { buildName, issueCertificate, KeyUsageFlags, spkiOf, toPem } from './certificates.ts';
-import { testTokens, type TestTokenSpec } from './tokens.ts';
+import { generateKeyPairOnToken, storeCertificateObject } from './token-objects.ts';
+import { testTokens } from './tokens.ts';
 
 const [dir, modulePath] = process.argv.slice(2);
 if (!dir || !modulePath) throw new Error('usage: make-test-pki.ts DIR MODULE');
@@ -66,126 +65,19 @@ function findSlot(label: string): Buffer {
   throw new Error(`token ${label} not initialised`);
 }
 
-/** Generates the key pair on the token and returns the SPKI DER of its public key. */
-function generateOnToken(session: Buffer, spec: TestTokenSpec, keyId: Buffer): Buffer {
-  const common = [
-    { type: pkcs11js.CKA_TOKEN, value: true },
-    { type: pkcs11js.CKA_ID, value: keyId },
-    { type: pkcs11js.CKA_LABEL, value: spec.keyLabel },
-  ];
-  const privateTemplate = [
-    ...common,
-    { type: pkcs11js.CKA_PRIVATE, value: true },
-    { type: pkcs11js.CKA_SENSITIVE, value: true },
-    { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-    { type: pkcs11js.CKA_SIGN, value: true },
-    ...(spec.alwaysAuthenticate ? [{ type: pkcs11js.CKA_ALWAYS_AUTHENTICATE, value: true }] : []),
-  ];
-  if (spec.keyAlgorithm === 'RSA') {
-    const keys = p11.C_GenerateKeyPair(
-      session,
-      { mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN },
-      [
-        ...common,
-        { type: pkcs11js.CKA_VERIFY, value: true },
-        { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 },
-        { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
-      ],
-      privateTemplate,
-    );
-    const [modulus, exponent] = p11.C_GetAttributeValue(session, keys.publicKey, [
-      { type: pkcs11js.CKA_MODULUS },
-      { type: pkcs11js.CKA_PUBLIC_EXPONENT },
-    ]);
-    return createPublicKey({
-      key: {
-        kty: 'RSA',
-        n: Buffer.from(modulus?.value as Buffer).toString('base64url'),
-        e: Buffer.from(exponent?.value as Buffer).toString('base64url'),
-      },
-      format: 'jwk',
-    }).export({ type: 'spki', format: 'der' });
-  }
-  // prime256v1 OID, DER-encoded, as CKA_EC_PARAMS expects.
-  const p256 = Buffer.from('06082a8648ce3d030107', 'hex');
-  const keys = p11.C_GenerateKeyPair(
-    session,
-    { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
-    [
-      ...common,
-      { type: pkcs11js.CKA_VERIFY, value: true },
-      { type: pkcs11js.CKA_EC_PARAMS, value: p256 },
-    ],
-    privateTemplate,
-  );
-  const [point] = p11.C_GetAttributeValue(session, keys.publicKey, [
-    { type: pkcs11js.CKA_EC_POINT },
-  ]);
-  const wrapped = point?.value as Buffer;
-  // CKA_EC_POINT is a DER OCTET STRING around the uncompressed point 04||x||y.
-  const raw = wrapped[0] === 0x04 && wrapped.length === 67 ? wrapped.subarray(2) : wrapped;
-  return createPublicKey({
-    key: {
-      kty: 'EC',
-      crv: 'P-256',
-      x: raw.subarray(1, 33).toString('base64url'),
-      y: raw.subarray(33, 65).toString('base64url'),
-    },
-    format: 'jwk',
-  }).export({ type: 'spki', format: 'der' });
-}
-
-/** CKA_SUBJECT, CKA_ISSUER and CKA_SERIAL_NUMBER, which SoftHSM2 requires on a certificate object. */
-function certificateIndexAttributes(der: Buffer) {
-  const tbs = AsnConvert.parse(der, Certificate).tbsCertificate;
-  const serial = Buffer.from(tbs.serialNumber);
-  return [
-    { type: pkcs11js.CKA_SUBJECT, value: Buffer.from(AsnConvert.serialize(tbs.subject)) },
-    { type: pkcs11js.CKA_ISSUER, value: Buffer.from(AsnConvert.serialize(tbs.issuer)) },
-    {
-      type: pkcs11js.CKA_SERIAL_NUMBER,
-      value: Buffer.concat([Buffer.from([0x02, serial.length]), serial]),
-    },
-  ];
-}
-
 const issuingCaLabel = 'TEST CA phục vụ các cơ quan Nhà nước G2';
-
-/**
- * The issuing CA certificate, stored as real tokens do: a certificate object with no private key,
- * CKA_ID = its key identifier (never a user key's id), category "authority" (2).
- */
-function storeAuthorityCertificate(session: Buffer, der: Buffer, label: string): void {
-  const spki = AsnConvert.parse(der, Certificate).tbsCertificate.subjectPublicKeyInfo;
-  const template = [
-    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
-    { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
-    { type: pkcs11js.CKA_TOKEN, value: true },
-    { type: pkcs11js.CKA_PRIVATE, value: false },
-    {
-      type: pkcs11js.CKA_ID,
-      value: createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest(),
-    },
-    { type: pkcs11js.CKA_LABEL, value: label },
-    { type: pkcs11js.CKA_VALUE, value: der },
-    ...certificateIndexAttributes(der),
-  ];
-  try {
-    p11.C_CreateObject(session, [
-      ...template,
-      { type: pkcs11js.CKA_CERTIFICATE_CATEGORY, value: 2 },
-    ]);
-  } catch {
-    p11.C_CreateObject(session, template); // a module that refuses the category
-  }
-}
 
 const tokens = testTokens.map((spec, index) => {
   const slot = findSlot(spec.label);
   const session = p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
   p11.C_Login(session, pkcs11js.CKU_USER, spec.pin);
   const keyId = createHash('sha1').update(`kyso-test-${spec.role}`).digest();
-  const spki = generateOnToken(session, spec, keyId);
+  const spki = generateKeyPairOnToken(p11, session, {
+    algorithm: spec.keyAlgorithm,
+    keyId,
+    label: spec.keyLabel,
+    ...(spec.alwaysAuthenticate ? { alwaysAuthenticate: true } : {}),
+  });
   const validFrom = spec.expired ? now - 800 * DAY : now - 30 * DAY;
   const validTo = spec.expired ? now - 35 * DAY : now + 1095 * DAY;
   const certificate = issueCertificate({
@@ -200,17 +92,9 @@ const tokens = testTokens.map((spec, index) => {
     keyUsage: KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation,
     extendedKeyUsage: ['1.3.6.1.5.5.7.3.4', '1.3.6.1.5.5.7.3.2'],
   });
-  p11.C_CreateObject(session, [
-    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
-    { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
-    { type: pkcs11js.CKA_TOKEN, value: true },
-    { type: pkcs11js.CKA_PRIVATE, value: false },
-    { type: pkcs11js.CKA_ID, value: keyId },
-    { type: pkcs11js.CKA_LABEL, value: spec.keyLabel },
-    { type: pkcs11js.CKA_VALUE, value: certificate },
-    ...certificateIndexAttributes(certificate),
-  ]);
-  storeAuthorityCertificate(session, issuingDer, issuingCaLabel);
+  storeCertificateObject(p11, session, certificate, { keyId, label: spec.keyLabel });
+  // Real tokens keep the issuing CA next to the user's certificate.
+  storeCertificateObject(p11, session, issuingDer, { label: issuingCaLabel, authority: true });
   p11.C_Logout(session);
   p11.C_CloseSession(session);
   return {
