@@ -162,6 +162,36 @@ describe('appearances signed with signPdf on SoftHSM2', () => {
     expect(stdout).toContain('23/11/2026; 11:08:09; +07:00');
   });
 
+  it('an attachment that is later copied shows both boxes at the top right, stacked, not overlapping', async () => {
+    const attached = join(dir, 'attached.pdf');
+    const copied = join(dir, 'attached-copied.pdf');
+    await signPdf(libreoffice, {
+      signer: await testSigner(service, pki, 'seal'),
+      preset: 'attachment',
+      appearance: { docNumber: '45/QĐ-UBND' },
+      output: attached,
+    });
+    await signPdf(attached, {
+      signer: await testSigner(service, pki, 'clerk'),
+      preset: 'copy',
+      appearance: { copyForm: 'SAO Y', organisation: 'Văn phòng Ủy ban nhân dân tỉnh' },
+      output: copied,
+    });
+    expect((await pdfsig(copied)).map((s) => s.valid)).toEqual([true, true]);
+    const { widgets: found, page } = await widgets(copied);
+    const [attachment, copy] = found.map((w) => userRectToDisplay(page, w.rect)) as [Rect, Rect];
+    // Right-aligned, the copy box directly below the attachment box.
+    expect(copy[2]).toBeCloseTo(attachment[2], 1);
+    expect(copy[3]).toBeLessThan(attachment[1]);
+    expect(attachment[1] - copy[3]).toBeLessThan(10);
+    const png = await render(copied, 'attached-copied');
+    expect(count(png, attachment, dark)).toBeGreaterThan(100);
+    expect(count(png, copy, dark)).toBeGreaterThan(100);
+    const { stdout } = await run('pdftotext', [copied, '-']);
+    expect(stdout).toContain('45/QĐ-UBND');
+    expect(stdout).toContain('SAO Y');
+  });
+
   it('approval on a /Rotate 90 page lands where asked on the displayed page', async () => {
     const out = join(dir, 'rotated.pdf');
     const rect: Rect = [300, 100, 480, 170];

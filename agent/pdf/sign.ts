@@ -320,12 +320,19 @@ async function planIncrement(
   const fieldId = target?.fieldRef.num ?? builder.allocate();
   const signingTime = options.signingTime ?? new Date();
 
-  const previousApprovalRect = await findPreviousApproval(reader, form.signatures, pages);
+  const previousApprovalRect = (
+    await presetWidgets(reader, form.signatures, pages, ['approval'])
+  ).at(-1);
+  const earlierTextBoxes = await presetWidgets(reader, form.signatures, pages, [
+    'attachment',
+    'copy',
+  ]);
   const ctx: AppearanceContext = {
     pages: pages.map((p) => ({ index: p.index, mediaBox: p.mediaBox, rotate: p.rotate })),
     allocateObjectId: () => builder.allocate(),
     pdf: typeof input === 'string' ? { path: input } : { bytes: input },
     ...(previousApprovalRect ? { previousApprovalRect } : {}),
+    ...(earlierTextBoxes.length > 0 ? { earlierTextBoxes } : {}),
   };
   // Invisible signatures skip the appearance (and parsing the certificate for it).
   let placed: PlacedAppearance | null = null;
@@ -597,14 +604,17 @@ async function docMdpPermission(reader: PdfReader, sig: PdfDict): Promise<number
   return 2;
 }
 
-async function findPreviousApproval(
+/** Widget rects of earlier signatures made with the given presets, oldest first. */
+async function presetWidgets(
   reader: PdfReader,
   signatures: Awaited<ReturnType<typeof readForm>>['signatures'],
   pages: PageInfo[],
-): Promise<{ pageIndex: number; rect: Rect } | undefined> {
-  for (const s of [...signatures].reverse()) {
+  presets: readonly string[],
+): Promise<{ pageIndex: number; rect: Rect }[]> {
+  const found: { pageIndex: number; rect: Rect }[] = [];
+  for (const s of signatures) {
     const preset = s.value?.get('Kyso.Preset');
-    if (!(preset instanceof PdfName) || preset.name !== 'approval') continue;
+    if (!(preset instanceof PdfName) || !presets.includes(preset.name)) continue;
     const widget = s.widgets[0];
     if (!widget) continue;
     const rectValue = await reader.resolve(widget.dict.get('Rect'));
@@ -612,9 +622,9 @@ async function findPreviousApproval(
     const pageIndex = p instanceof PdfRef ? pages.findIndex((pg) => pg.ref.num === p.num) : -1;
     if (!Array.isArray(rectValue) || rectValue.length !== 4 || pageIndex < 0) continue;
     const nums = rectValue.map((v: PdfValue) => (typeof v === 'number' ? v : 0));
-    return { pageIndex, rect: [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0, nums[3] ?? 0] };
+    found.push({ pageIndex, rect: [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0, nums[3] ?? 0] });
   }
-  return undefined;
+  return found;
 }
 
 /** Signs one PDF: prepare, one token signature, finish. */

@@ -42,6 +42,26 @@ interface Target {
   anchor?: { placeholder: boolean; fontSize: number };
 }
 
+const BOX_GAP = 3;
+
+const intersects = (a: Rect, b: Rect): boolean =>
+  a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+/** Moves a box down, keeping its size, until it overlaps none of the earlier boxes. */
+function belowEarlierBoxes(box: Rect, earlier: Rect[]): Rect {
+  let placed = box;
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const other of earlier) {
+      if (!intersects(placed, other)) continue;
+      const h = rectHeight(placed);
+      placed = [placed[0], other[1] - BOX_GAP - h, placed[2], other[1] - BOX_GAP];
+      moved = true;
+    }
+  }
+  return placed;
+}
+
 const isPlaceholder = (anchor: string): boolean => /^\s*[[{<].*[\]}>]\s*$/su.test(anchor);
 
 class Layout {
@@ -51,6 +71,13 @@ class Layout {
 
   constructor(readonly ctx: AppearanceContext) {
     this.finder = new AnchorFinder(ctx.pdf);
+  }
+
+  /** Earlier top-right boxes on a page, in display coordinates. */
+  earlierBoxesOn(pageIndex: number): Rect[] {
+    return (this.ctx.earlierTextBoxes ?? [])
+      .filter((b) => b.pageIndex === pageIndex)
+      .map((b) => userRectToDisplay(this.page(pageIndex), b.rect));
   }
 
   page(index: number): PageGeometry {
@@ -177,6 +204,7 @@ class Layout {
           width - BOX_RIGHT_MARGIN,
           height - BOX_TOP_MARGIN,
         ];
+        box = belowEarlierBoxes(box, this.earlierBoxesOn(0));
       }
       const { width, height } = displaySize(target.page);
       box = keepInside(box, width, height);

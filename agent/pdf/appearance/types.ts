@@ -80,4 +80,9 @@ export interface AppearanceContext {
   pdf: { path?: string; bytes?: Buffer };
   /** The approval widget's rect (user space) the seal overlaps. */
   previousApprovalRect?: { pageIndex: number; rect: Rect };
+  /**
+   * Rects (user space) of earlier attachment/copy boxes: a new top-right box goes below
+   * them instead of on top (an attachment that is later copied carries both).
+   */
+  earlierTextBoxes?: { pageIndex: number; rect: Rect }[];
 }
