@@ -9,6 +9,11 @@ bash softhsm/setup-test-pki.sh .kyso-demo/pki
 export SOFTHSM2_CONF="$PWD/.kyso-demo/pki/softhsm2.conf"
 export KYSO_CONFIG_DIR="$PWD/.kyso-demo/config"
 module=$(node -e 'console.log(require("./.kyso-demo/pki/pki.json").modulePath)')
+# The demo trusts its own TEST root, so verification and "kyso doctor" check chains.
+if [ ! -f "$KYSO_CONFIG_DIR/config.json" ]; then
+  mkdir -p "$KYSO_CONFIG_DIR"
+  printf '{ "trust": { "anchors": ["%s"] } }\n' "$PWD/.kyso-demo/pki/root-ca.pem" > "$KYSO_CONFIG_DIR/config.json"
+fi
 echo
 echo "Demo tokens (TEST only) and their PINs:"
 node -e 'for (const t of require("./.kyso-demo/pki/pki.json").tokens) console.log(`  ${t.label.padEnd(22)} PIN ${t.pin}`)'
