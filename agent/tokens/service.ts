@@ -192,7 +192,9 @@ class Pkcs11TokenService implements TokenService {
   }
 
   async listCertificates(filter: CertificateFilter = {}): Promise<CertificateInfo[]> {
-    await this.listTokens();
+    // With polling on, the token list is at most one interval old: reading certificates (for
+    // every certificates.list and every PDF's chain) need not query every slot again.
+    if (!this.poller || this.tokens.size === 0) await this.rescan();
     const entries = [...this.tokens.values()].filter(
       (entry) => filter.tokenId === undefined || entry.info.id === filter.tokenId,
     );
