@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeOpensslPki } from '../native-test/openssl-pki.ts';
 import { ms, printTable, ratio } from './stats.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -42,73 +43,31 @@ interface WorkerResult {
 
 function ensurePki(): void {
   if (existsSync(join(outDir, 'signer.p12'))) return;
-  const o = (args: string[]): void => {
-    execFileSync('openssl', args, { cwd: outDir, stdio: 'ignore' });
-  };
-  o([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'root.key',
-    '-out',
-    'root.pem',
-    '-days',
-    '3650',
-    '-subj',
-    '/CN=Bench Root',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  o([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'signer.key',
-    '-out',
-    'signer.csr',
-    '-subj',
-    '/CN=Bench Signer',
-  ]);
-  o([
-    'x509',
-    '-req',
-    '-in',
-    'signer.csr',
-    '-CA',
-    'root.pem',
-    '-CAkey',
-    'root.key',
-    '-CAcreateserial',
-    '-out',
-    'signer.pem',
-    '-days',
-    '365',
-  ]);
-  o(['x509', '-in', 'signer.pem', '-outform', 'DER', '-out', 'signer.der']);
-  o(['x509', '-in', 'root.pem', '-outform', 'DER', '-out', 'root.der']);
+  makeOpensslPki(outDir, {
+    rootSubject: '/CN=Bench Root',
+    signerSubject: '/CN=Bench Signer',
+    days: 3650,
+  });
   // node-forge (used by both competitors) reads only the legacy PKCS#12 algorithms.
-  o([
-    'pkcs12',
-    '-export',
-    '-legacy',
-    '-inkey',
-    'signer.key',
-    '-in',
-    'signer.pem',
-    '-certfile',
-    'root.pem',
-    '-out',
-    'signer.p12',
-    '-passout',
-    'pass:bench',
-  ]);
+  execFileSync(
+    'openssl',
+    [
+      'pkcs12',
+      '-export',
+      '-legacy',
+      '-inkey',
+      'signer.key',
+      '-in',
+      'signer.pem',
+      '-certfile',
+      'root.pem',
+      '-out',
+      'signer.p12',
+      '-passout',
+      'pass:bench',
+    ],
+    { cwd: outDir, stdio: 'ignore' },
+  );
 }
 
 /** Writes a valid PDF of about `mb` MB: 1 MB uncompressed grey image per page, streamed. */

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeOpensslPki } from '../../native-test/openssl-pki.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { algorithmIdentifierDer, signatureAlgorithmId, digestAlgorithmId } from './algorithms.ts';
@@ -33,60 +34,11 @@ const signerFor = (scheme?: SignatureScheme): Signer =>
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kyso-cms-'));
-  const o = (args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  };
-  o([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'root.key',
-    '-out',
-    'root.pem',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=CMS Test Root',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign',
-  ]);
-  o([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'leaf.key',
-    '-out',
-    'leaf.csr',
-    '-subj',
-    '/CN=Nguyễn Thị Thử/O=Sở Test',
-    '-utf8',
-  ]);
-  writeFileSync(join(dir, 'ext.cnf'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
-  o([
-    'x509',
-    '-req',
-    '-in',
-    'leaf.csr',
-    '-CA',
-    'root.pem',
-    '-CAkey',
-    'root.key',
-    '-CAcreateserial',
-    '-out',
-    'leaf.pem',
-    '-days',
-    '10',
-    '-extfile',
-    'ext.cnf',
-  ]);
-  o(['x509', '-in', 'leaf.pem', '-outform', 'DER', '-out', 'leaf.der']);
+  makeOpensslPki(dir, {
+    rootSubject: '/CN=CMS Test Root',
+    signerSubject: '/CN=Nguyễn Thị Thử/O=Sở Test',
+    name: 'leaf',
+  });
   root = loadCertificates(readFileSync(join(dir, 'root.pem')))[0] as Buffer;
 });
 
