@@ -47,6 +47,20 @@ describe('kyso CLI', () => {
     expect(verify('sha256', data, key, Buffer.from(out.signature, 'base64'))).toBe(true);
   });
 
+  it('test-signing with an expired certificate says it expired and what to do', () => {
+    const token = pki.token('expired');
+    const hash = createHash('sha256').update('x').digest('hex');
+    const { code, stdout } = kyso(
+      ['sign-hash', '--cert', token.certificateId, '--hash', hash, '--pin-stdin', '--json'],
+      `${token.pin}\n`,
+    );
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'CERTIFICATE_EXPIRED', message: { en: expect.stringMatching(/renew/) } },
+    });
+  });
+
   it('a wrong PIN exits 1 with a bilingual message saying what to do; bad input names the field', () => {
     const token = pki.token('leader');
     const hash = createHash('sha256').update('x').digest('hex');

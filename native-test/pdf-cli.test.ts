@@ -122,6 +122,29 @@ describe('kyso sign / kyso verify', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('an expired certificate is refused before the PIN is asked, and nothing is written', () => {
+    const out = join(dir, 'expired.pdf');
+    const expired = pki.token('expired');
+    const { code, stderr } = kyso(
+      [
+        'sign',
+        input,
+        '--cert',
+        expired.certificateId,
+        '--out',
+        out,
+        '--pin-stdin',
+        '--module',
+        pki.modulePath,
+      ],
+      `${expired.pin}\n`,
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain('[CERTIFICATE_EXPIRED]');
+    expect(stderr).toContain('gia hạn');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('bad arguments name the field', () => {
     const codes = [
       sign(join(dir, 'x.pdf'), ['--preset', 'seal', '--json']),

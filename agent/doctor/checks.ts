@@ -6,6 +6,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { HotplugWatcher } from '../devices/index.ts';
 import { catalog } from '../errors/index.ts';
+import { keyUsageAllowsSigning } from '../pki/index.ts';
 import type { CertificateInfo, ModuleStatus, TokenInfo } from '../tokens/types.ts';
 import {
   BROWSERS,
@@ -291,8 +292,6 @@ export function tokenFindings(tokens: TokenInfo[]): Finding[] {
   });
 }
 
-const SIGNING_USAGES = ['digitalSignature', 'nonRepudiation'];
-
 export interface TrustAnchors {
   anchors: X509Certificate[];
   intermediates: X509Certificate[];
@@ -360,7 +359,7 @@ export function certificateFindings(
         facts,
       });
     }
-    const usable = SIGNING_USAGES.some((u) => c.keyUsage.includes(u)) && !c.isCA;
+    const usable = keyUsageAllowsSigning(c.keyUsage) && !c.isCA;
     if (!usable) {
       findings.push({
         id: 'certificate.key-usage',

@@ -164,3 +164,38 @@ export function isValidAt(
 ): boolean {
   return at >= new Date(certificate.notBefore) && at <= new Date(certificate.notAfter);
 }
+
+const SIGNING_KEY_USAGES = ['digitalSignature', 'nonRepudiation'];
+
+/** A certificate without a keyUsage extension may sign; one with it must allow signing. */
+export function keyUsageAllowsSigning(keyUsage: readonly string[]): boolean {
+  return keyUsage.length === 0 || keyUsage.some((u) => SIGNING_KEY_USAGES.includes(u));
+}
+
+/**
+ * Refuses, with the code that tells the user what to do, a certificate that must not sign
+ * now: no private key on the token, expired, not yet valid, or not meant for signing. Every
+ * signing entry point (socket, CLI) checks this before asking for the PIN.
+ */
+export function assertUsableForSigning(
+  certificate: Pick<
+    CertificateInfo,
+    'id' | 'hasPrivateKey' | 'notBefore' | 'notAfter' | 'keyUsage'
+  >,
+  now: Date,
+): void {
+  const certificateId = certificate.id;
+  if (!certificate.hasPrivateKey) throw new KysoError('KEY_NOT_FOUND', { certificateId });
+  if (now < new Date(certificate.notBefore)) {
+    throw new KysoError('CERTIFICATE_NOT_YET_VALID', {
+      certificateId,
+      notBefore: certificate.notBefore,
+    });
+  }
+  if (now > new Date(certificate.notAfter)) {
+    throw new KysoError('CERTIFICATE_EXPIRED', { certificateId, notAfter: certificate.notAfter });
+  }
+  if (!keyUsageAllowsSigning(certificate.keyUsage)) {
+    throw new KysoError('KEY_USAGE_NOT_ALLOWED', { certificateId });
+  }
+}

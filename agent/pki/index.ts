@@ -1,4 +1,11 @@
-export { parseCertificate, parseName, isValidAt, type ParsedCertificate } from './certificate.ts';
+export {
+  assertUsableForSigning,
+  isValidAt,
+  keyUsageAllowsSigning,
+  parseCertificate,
+  parseName,
+  type ParsedCertificate,
+} from './certificate.ts';
 export {
   buildChain,
   isSelfSigned,

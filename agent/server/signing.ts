@@ -6,6 +6,7 @@
 import type { ConsentProvider } from '../consent/types.ts';
 import { ConsentQueue } from '../consent/queue.ts';
 import { KysoError, isKysoError, toKysoError } from '../errors/index.ts';
+import { assertUsableForSigning } from '../pki/index.ts';
 import type { Journal, JournalDocument } from '../journal/index.ts';
 import type { TokenService } from '../tokens/api.ts';
 import type {
@@ -42,25 +43,6 @@ export interface SigningCaller {
   origin: string;
   requestId: string;
   signal: AbortSignal;
-}
-
-const SIGNING_USAGES = ['digitalSignature', 'nonRepudiation'];
-
-function checkCertificate(cert: CertificateInfo, now: Date): void {
-  if (!cert.hasPrivateKey) throw new KysoError('KEY_NOT_FOUND', { certificateId: cert.id });
-  if (now.getTime() < Date.parse(cert.notBefore)) {
-    throw new KysoError('CERTIFICATE_NOT_YET_VALID', {
-      certificateId: cert.id,
-      notBefore: cert.notBefore,
-    });
-  }
-  if (now.getTime() > Date.parse(cert.notAfter)) {
-    throw new KysoError('CERTIFICATE_EXPIRED', { certificateId: cert.id, notAfter: cert.notAfter });
-  }
-  // A certificate without a keyUsage extension may sign; one with it must allow signing.
-  if (cert.keyUsage.length > 0 && !cert.keyUsage.some((u) => SIGNING_USAGES.includes(u))) {
-    throw new KysoError('KEY_USAGE_NOT_ALLOWED', { certificateId: cert.id });
-  }
 }
 
 export class SigningService {
@@ -111,7 +93,7 @@ export class SigningService {
     }
     try {
       certificate = await this.tokens.getCertificate(job.certificateId);
-      checkCertificate(certificate, new Date());
+      assertUsableForSigning(certificate, new Date());
       token = await this.tokens.getToken(certificate.tokenId);
       // No point asking the user to approve what a locked token cannot sign.
       if (token.pin.locked && token.loginRequired && !token.protectedAuthenticationPath) {

@@ -1,4 +1,5 @@
 import { KysoError } from '../../errors/index.ts';
+import { assertUsableForSigning } from '../../pki/index.ts';
 import { digestLengths, isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { Command } from '../command.ts';
 import { printJson, readPin, tokenOptionSpec, withTokenService } from '../token-context.ts';
@@ -39,6 +40,7 @@ on the terminal, or read from the first line of standard input with --pin-stdin.
     }
     return withTokenService(args, async (service) => {
       const certificate = await service.getCertificate(certificateId);
+      assertUsableForSigning(certificate, new Date());
       const token = await service.getToken(certificate.tokenId);
       const pin = await readPin(args, token, certificate);
       const result = await service.sign(

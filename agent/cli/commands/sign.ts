@@ -12,7 +12,7 @@ import {
 import { isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { TokenService } from '../../tokens/index.ts';
 import type { CertificateInfo } from '../../tokens/types.ts';
-import { chainForCertificate } from '../../pki/index.ts';
+import { assertUsableForSigning, chainForCertificate } from '../../pki/index.ts';
 import type { Command } from '../command.ts';
 import type { ParsedArgs } from '../args.ts';
 import {
@@ -176,6 +176,7 @@ in the document (a template's signature box) is filled in place.`,
 
     return withTokenService(args, async (service) => {
       const certificate = await service.getCertificate(certificateId);
+      assertUsableForSigning(certificate, new Date());
       const token = await service.getToken(certificate.tokenId);
       const chain = await chainFor(args, service, certificate);
       if (chain.length === 0 && !args.flags.has('json')) {
