@@ -157,14 +157,6 @@ export function parseCertificate(der: Buffer): ParsedCertificate {
   };
 }
 
-/** True when the certificate is valid at the given time. */
-export function isValidAt(
-  certificate: Pick<CertificateInfo, 'notBefore' | 'notAfter'>,
-  at: Date,
-): boolean {
-  return at >= new Date(certificate.notBefore) && at <= new Date(certificate.notAfter);
-}
-
 const SIGNING_KEY_USAGES = ['digitalSignature', 'nonRepudiation'];
 
 /** A certificate without a keyUsage extension may sign; one with it must allow signing. */

@@ -1,6 +1,5 @@
 export {
   assertUsableForSigning,
-  isValidAt,
   keyUsageAllowsSigning,
   parseCertificate,
   parseName,

@@ -24,7 +24,7 @@ const knownPaths: Record<string, string[]> = {
   ],
 };
 
-export function knownModulePaths(platform: NodeJS.Platform = process.platform): string[] {
+function knownModulePaths(platform: NodeJS.Platform = process.platform): string[] {
   return knownPaths[platform] ?? [];
 }
 
@@ -37,8 +37,4 @@ export function findInstalledModules(platform: NodeJS.Platform = process.platfor
     if (!byRealPath.has(real)) byRealPath.set(real, path);
   }
   return [...byRealPath.values()];
-}
-
-export function findSoftHsm(): string | undefined {
-  return findInstalledModules().find((path) => /softhsm/i.test(path));
 }
