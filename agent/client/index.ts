@@ -1,6 +1,7 @@
 /**
  * Kyso browser SDK: talk to the local Kyso Agent from a web document system.
- * Dependency-free ES module (bundled to demo/kyso-client.js by demo/build-client.ts).
+ * Dependency-free ES module (bundled to demo/kyso-client.js by demo/build-client.ts), carrying
+ * agent/protocol: the same method types and error messages as the agent.
  *
  *   import { KysoClient } from './kyso-client.js';
  *   const kyso = new KysoClient();               // ws://127.0.0.1:51987
@@ -13,55 +14,45 @@
  * ORIGIN_NOT_ALLOWED, each with Vietnamese and English text for the user.
  */
 
-export const PROTOCOL_VERSION = '1.0';
+import {
+  catalog,
+  CLOSE_IDLE,
+  CLOSE_ORIGIN_NOT_ALLOWED,
+  isErrorCode,
+  PROTOCOL_VERSION,
+  type AgentInfo,
+  type CertificateFilter,
+  type CertificateInfo,
+  type ClientErrorCode,
+  type LocalisedText,
+  type MethodName,
+  type MethodParams,
+  type MethodResult,
+  type SignHashesParams,
+  type SignHashesResult,
+  type SignHashParams,
+  type SignHashResult,
+  type SignPdfParams,
+  type SignPdfResult,
+  type SignPdfsParams,
+  type SignPdfsResult,
+  type TokenInfo,
+  type TokensChanged,
+  type VerifyPdfParams,
+  type VerifyPdfResult,
+} from '../protocol/index.ts';
+
+// The protocol (method types, wire views, error catalog, version) is part of the SDK, so a
+// page and the agent share the same types and the same words for every code.
+export * from '../protocol/index.ts';
+
 export const DEFAULT_AGENT_URL = 'ws://127.0.0.1:51987';
 
-export type HashAlgorithm = 'SHA-256' | 'SHA-384' | 'SHA-512';
-export type SignatureScheme = 'RSASSA-PKCS1-v1_5' | 'RSA-PSS' | 'ECDSA';
-
-export interface LocalisedText {
-  vi: string;
-  en: string;
-}
-
-/** Codes the SDK itself raises; agent errors carry the agent's codes (USER_CANCELLED, ...). */
-export type ClientErrorCode =
-  | 'AGENT_NOT_RUNNING'
-  | 'LOCAL_NETWORK_ACCESS_BLOCKED'
-  | 'ORIGIN_NOT_ALLOWED'
-  | 'PROTOCOL_VERSION_UNSUPPORTED'
-  | 'TIMEOUT'
-  | 'CONNECTION_LOST';
-
-const clientMessages: Record<ClientErrorCode, LocalisedText> = {
-  AGENT_NOT_RUNNING: {
-    vi: 'Kyso Agent chưa chạy trên máy này. Mở ứng dụng Kyso hoặc cài đặt Kyso Agent rồi thử lại.',
-    en: 'Kyso Agent is not running on this computer. Open the Kyso app or install Kyso Agent, then retry.',
-  },
-  LOCAL_NETWORK_ACCESS_BLOCKED: {
-    vi: 'Trình duyệt đã chặn trang web kết nối tới Kyso Agent (quyền "truy cập mạng cục bộ"). Bấm biểu tượng bên trái thanh địa chỉ và cho phép, hoặc nhờ bộ phận CNTT thêm trang web vào chính sách LocalNetworkAccessAllowedForUrls.',
-    en: 'The browser blocked this site from reaching Kyso Agent (local network access permission). Allow it from the icon left of the address bar, or ask IT to add the site to the LocalNetworkAccessAllowedForUrls policy.',
-  },
-  ORIGIN_NOT_ALLOWED: {
-    vi: 'Trang web này chưa được phép dùng ký số. Cho phép trang web trong hộp thoại của Kyso hoặc nhờ bộ phận CNTT thêm vào danh sách.',
-    en: 'This website is not allowed to sign. Approve it in the Kyso dialog or ask IT to add it to the allowed list.',
-  },
-  PROTOCOL_VERSION_UNSUPPORTED: {
-    vi: 'Phiên bản Kyso Agent không tương thích với trang web. Cập nhật Kyso Agent.',
-    en: 'This Kyso Agent version does not fit this website. Update Kyso Agent.',
-  },
-  TIMEOUT: {
-    vi: 'Kyso Agent không trả lời kịp. Thử lại.',
-    en: 'Kyso Agent did not answer in time. Retry.',
-  },
-  CONNECTION_LOST: {
-    vi: 'Mất kết nối tới Kyso Agent. Thử lại.',
-    en: 'The connection to Kyso Agent was lost. Retry.',
-  },
-};
-
 export class KysoClientError extends Error {
-  /** Stable code: one of ClientErrorCode or the agent's error.data.reason. */
+  /**
+   * Stable code: one of ClientErrorCode or the agent's error.data.reason (an ErrorCode, or a
+   * newer code from a newer agent).
+   */
   readonly code: string;
   /** User-facing text, Vietnamese first. */
   readonly messages: LocalisedText;
@@ -95,97 +86,7 @@ function clientError(
   code: ClientErrorCode,
   details: Record<string, unknown> = {},
 ): KysoClientError {
-  return new KysoClientError(code, clientMessages[code], { details });
-}
-
-export interface AgentInfo {
-  agent: string;
-  version: string;
-  protocolVersion: string;
-  origin: string;
-  methods: string[];
-  notifications: string[];
-  limits: { maxPayloadBytes: number; maxInFlight: number; maxBatchItems: number };
-  pinCache: { enabled: boolean; ttlSeconds: number };
-}
-
-export interface TokenInfo {
-  id: string;
-  label: string;
-  serialNumber: string;
-  manufacturer: string;
-  model: string;
-  protectedAuthenticationPath: boolean;
-  pin: { countLow: boolean; finalTry: boolean; locked: boolean; toBeChanged: boolean };
-  [key: string]: unknown;
-}
-
-export interface CertificateInfo {
-  id: string;
-  tokenId: string;
-  subject: { text: string };
-  issuer: { text: string };
-  commonName: string;
-  serialNumber: string;
-  notBefore: string;
-  notAfter: string;
-  keyUsage: string[];
-  extendedKeyUsage: string[];
-  keyAlgorithm: 'RSA' | 'EC' | 'other';
-  /** DER, base64. */
-  certificate: string;
-  [key: string]: unknown;
-}
-
-export interface CertificateFilter {
-  keyUsage?: string[];
-  issuer?: string;
-  validNow?: boolean;
-  thumbprint?: string;
-  tokenId?: string;
-  withPrivateKey?: boolean;
-}
-
-export interface SignHashParams {
-  certificateId: string;
-  hashAlgorithm: HashAlgorithm;
-  /** Base64 digest of the document. */
-  hash: string;
-  scheme?: SignatureScheme;
-  /** Shown to the user in the consent dialog. */
-  documentName?: string;
-}
-
-export interface SignHashResult {
-  signature: string;
-  scheme: SignatureScheme;
-  hashAlgorithm: HashAlgorithm;
-  certificateId: string;
-  certificate: string;
-}
-
-export interface SignHashesParams {
-  certificateId: string;
-  hashAlgorithm: HashAlgorithm;
-  scheme?: SignatureScheme;
-  items: { name: string; hash: string; hashAlgorithm?: HashAlgorithm }[];
-}
-
-export interface SignHashesResult {
-  certificateId: string;
-  certificate: string;
-  signatures: {
-    name: string;
-    signature: string;
-    scheme: SignatureScheme;
-    hashAlgorithm: HashAlgorithm;
-  }[];
-}
-
-export interface TokensChanged {
-  added: string[];
-  removed: string[];
-  tokens: TokenInfo[];
+  return new KysoClientError(code, catalog[code], { details });
 }
 
 /** The subset of the browser WebSocket the SDK uses (the `ws` package fits too). */
@@ -297,20 +198,31 @@ export class KysoClient {
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    return ((await this.call('tokens.list')) as { tokens: TokenInfo[] }).tokens;
+    return (await this.call('tokens.list')).tokens;
   }
 
   async listCertificates(filter: CertificateFilter = {}): Promise<CertificateInfo[]> {
-    return ((await this.call('certificates.list', filter)) as { certificates: CertificateInfo[] })
-      .certificates;
+    return (await this.call('certificates.list', filter)).certificates;
   }
 
   signHash(params: SignHashParams): Promise<SignHashResult> {
-    return this.call('sign.hash', params) as Promise<SignHashResult>;
+    return this.call('sign.hash', params);
   }
 
   signHashes(params: SignHashesParams): Promise<SignHashesResult> {
-    return this.call('sign.hashes', params) as Promise<SignHashesResult>;
+    return this.call('sign.hashes', params);
+  }
+
+  signPdf(params: SignPdfParams): Promise<SignPdfResult> {
+    return this.call('sign.pdf', params);
+  }
+
+  signPdfs(params: SignPdfsParams): Promise<SignPdfsResult> {
+    return this.call('sign.pdfs', params);
+  }
+
+  verifyPdf(params: VerifyPdfParams): Promise<VerifyPdfResult> {
+    return this.call('verify.pdf', params);
   }
 
   /** Token inserted/removed; returns the unsubscribe function. Keeps the connection alive. */
@@ -319,7 +231,9 @@ export class KysoClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Any method, for methods newer than this SDK. */
+  /** Any method: typed for the protocol's methods, untyped for methods newer than this SDK. */
+  call<M extends MethodName>(method: M, params?: MethodParams<M>): Promise<MethodResult<M>>;
+  call(method: string, params?: object): Promise<unknown>;
   async call(method: string, params?: object): Promise<unknown> {
     await this.connect();
     return this.send(method, params);
@@ -382,7 +296,7 @@ export class KysoClient {
         resolve();
       };
       socket.onclose = (event) => {
-        if (event.code === 4003) return fail(clientError('ORIGIN_NOT_ALLOWED'));
+        if (event.code === CLOSE_ORIGIN_NOT_ALLOWED) return fail(clientError('ORIGIN_NOT_ALLOWED'));
         void diagnoseConnection(this.url).then((code) =>
           fail(clientError(code, { closeCode: event.code })),
         );
@@ -439,17 +353,18 @@ export class KysoClient {
     clearTimeout(pending.timer);
     if (message.error) {
       const data = message.error.data ?? {};
+      const reason = data.reason ?? 'INTERNAL_ERROR';
+      // An agent always sends its message; the catalog covers a reply without one.
+      const fallback = isErrorCode(reason)
+        ? catalog[reason]
+        : { vi: message.error.message, en: message.error.message };
       pending.reject(
-        new KysoClientError(
-          data.reason ?? 'INTERNAL_ERROR',
-          data.message ?? { vi: message.error.message, en: message.error.message },
-          {
-            rpcCode: message.error.code,
-            ...(data.field !== undefined ? { field: data.field } : {}),
-            ...(data.details ? { details: data.details } : {}),
-            message: `${data.reason ?? 'ERROR'}: ${message.error.message}`,
-          },
-        ),
+        new KysoClientError(reason, data.message ?? fallback, {
+          rpcCode: message.error.code,
+          ...(data.field !== undefined ? { field: data.field } : {}),
+          ...(data.details ? { details: data.details } : {}),
+          message: `${data.reason ?? 'ERROR'}: ${message.error.message}`,
+        }),
       );
     } else pending.resolve(message.result);
   }
@@ -460,7 +375,7 @@ export class KysoClient {
       this.agentInfo = null;
     }
     const error =
-      code === 4003
+      code === CLOSE_ORIGIN_NOT_ALLOWED
         ? clientError('ORIGIN_NOT_ALLOWED')
         : clientError('CONNECTION_LOST', { closeCode: code });
     for (const [id, pending] of this.pending) {
@@ -471,14 +386,14 @@ export class KysoClient {
     // Keep listening for token events across agent restarts, with backoff up to 30 s.
     if (
       this.closedByUser ||
-      code === 4003 ||
+      code === CLOSE_ORIGIN_NOT_ALLOWED ||
       this.options.reconnect === false ||
       this.listeners.size === 0
     )
       return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      this.connect().catch(() => this.onClose(socket, code === 4001 ? 1006 : code));
+      this.connect().catch(() => this.onClose(socket, code === CLOSE_IDLE ? 1006 : code));
     }, this.reconnectDelay);
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, 30_000);
   }

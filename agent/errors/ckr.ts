@@ -2,7 +2,7 @@
  * PKCS#11 return values (CKR_*) mapped to stable error codes by number, never by message text.
  * Values from the PKCS#11 v2.40 / 3.0 headers.
  */
-import type { ErrorCode } from './catalog.ts';
+import type { ErrorCode } from '../protocol/index.ts';
 
 const ckrNames: Record<number, string> = {
   0x00: 'CKR_OK',

@@ -3,17 +3,28 @@
  * Callers switch on `code`, never on message text. Each code carries a Vietnamese and an
  * English message that tells the user what to do next.
  */
-import { catalog, type ErrorCode } from './catalog.ts';
+import {
+  catalog,
+  isErrorCode,
+  type ErrorCode,
+  type ErrorDetails,
+  type ErrorObject,
+  type LocalisedText,
+} from '../protocol/index.ts';
 
-export { catalog, type ErrorCode } from './catalog.ts';
+// The catalog lives in agent/protocol (shared with the SDK); re-exported for existing imports.
+export {
+  catalog,
+  CLIENT_ERROR_CODES,
+  ERROR_CODES,
+  isErrorCode,
+  type ClientErrorCode,
+  type ErrorCode,
+  type ErrorDetails,
+  type ErrorObject,
+  type LocalisedText,
+} from '../protocol/index.ts';
 export { ckrName, errorCodeForCkr } from './ckr.ts';
-
-export interface LocalisedText {
-  vi: string;
-  en: string;
-}
-
-export type ErrorDetails = Record<string, string | number | boolean | null | undefined>;
 
 export class KysoError extends Error {
   readonly code: ErrorCode;
@@ -30,7 +41,7 @@ export class KysoError extends Error {
     return catalog[this.code];
   }
 
-  toJSON(): { code: ErrorCode; message: LocalisedText; details: ErrorDetails } {
+  toJSON(): ErrorObject {
     return { code: this.code, message: this.userMessage, details: this.details };
   }
 }
@@ -41,8 +52,7 @@ export function isKysoError(value: unknown, code?: ErrorCode): value is KysoErro
 
 /** Rebuilds a KysoError that crossed a process boundary as plain JSON. */
 export function kysoErrorFromJSON(json: { code: string; details?: ErrorDetails }): KysoError {
-  const code = (json.code in catalog ? json.code : 'INTERNAL_ERROR') as ErrorCode;
-  return new KysoError(code, json.details ?? {});
+  return new KysoError(isErrorCode(json.code) ? json.code : 'INTERNAL_ERROR', json.details ?? {});
 }
 
 /** Wraps anything thrown into a KysoError so callers only ever see stable codes. */

@@ -4,6 +4,7 @@
  * the Vietnamese and English messages, so web apps switch on codes, never on text.
  */
 import { catalog, KysoError, toKysoError, type ErrorCode } from '../errors/index.ts';
+import type { RpcErrorData } from '../protocol/index.ts';
 
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
@@ -23,13 +24,7 @@ export interface RpcRequest {
   params: unknown;
 }
 
-export interface RpcErrorData {
-  reason: ErrorCode;
-  message: { vi: string; en: string };
-  /** The failing parameter, for -32602. */
-  field?: string;
-  details?: Record<string, unknown>;
-}
+export type { RpcErrorData } from '../protocol/index.ts';
 
 export interface RpcErrorObject {
   code: number;

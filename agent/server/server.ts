@@ -17,6 +17,7 @@ import { ConsentQueue } from '../consent/queue.ts';
 import type { ConsentProvider } from '../consent/types.ts';
 import { catalog, KysoError, type ErrorCode } from '../errors/index.ts';
 import type { Journal } from '../journal/index.ts';
+import { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED, PROTOCOL_VERSION } from '../protocol/index.ts';
 import type { TokenService } from '../tokens/api.ts';
 import type { TokenEvent } from '../tokens/types.ts';
 import {
@@ -39,7 +40,7 @@ import {
 import { PinCache } from './pin-cache.ts';
 import { isLoopbackHost, OriginPolicy, RateLimiter } from './security.ts';
 import { SigningService } from './signing.ts';
-import { AGENT_VERSION, PROTOCOL_VERSION } from './version.ts';
+import { AGENT_VERSION } from './version.ts';
 
 /** Body of an HTTP refusal: the stable code and what to tell the user. */
 function refusalBody(reason: ErrorCode): string {
@@ -47,8 +48,7 @@ function refusalBody(reason: ErrorCode): string {
 }
 
 /** WebSocket close codes the SDK understands. */
-export const CLOSE_IDLE = 4001;
-export const CLOSE_ORIGIN_NOT_ALLOWED = 4003;
+export { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED };
 
 export interface AgentServerOptions {
   config: AgentConfig;

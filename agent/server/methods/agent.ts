@@ -1,7 +1,7 @@
 /** agent.info: version handshake and what this agent offers. */
 import { KysoError } from '../../errors/index.ts';
+import { PROTOCOL_VERSION, protocolMajor } from '../../protocol/index.ts';
 import { Params } from '../params.ts';
-import { PROTOCOL_VERSION, protocolMajor } from '../version.ts';
 import type { MethodTable } from './registry.ts';
 
 export const agentMethods: MethodTable = {

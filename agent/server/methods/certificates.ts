@@ -1,19 +1,7 @@
 /** certificates.list with the filters document systems ask for (key usage, issuer, validity...). */
-import type { CertificateInfo } from '../../tokens/types.ts';
+import { KEY_USAGES, type CertificateInfo } from '../../protocol/index.ts';
 import { Params } from '../params.ts';
 import type { MethodTable } from './registry.ts';
-
-const KEY_USAGES = [
-  'digitalSignature',
-  'nonRepudiation',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const;
 
 export interface CertificateQuery {
   keyUsage?: string[];

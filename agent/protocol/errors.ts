@@ -1,4 +1,14 @@
-/** Every stable error code with what the user should do, Vietnamese first. */
+/**
+ * Every stable error code with what the user should do, Vietnamese first. One catalog for the
+ * agent, the CLI, the tray and the browser SDK, so a code means the same words everywhere.
+ * Callers switch on the code, never on the text.
+ */
+
+export interface LocalisedText {
+  vi: string;
+  en: string;
+}
+
 export const catalog = {
   PIN_INCORRECT: {
     vi: 'Mã PIN không đúng. Hãy nhập lại cẩn thận; nhập sai nhiều lần sẽ khóa thiết bị ký số.',
@@ -109,8 +119,8 @@ export const catalog = {
     en: 'The hash length does not match the hash algorithm. Report this to the developer of the system.',
   },
   ORIGIN_NOT_ALLOWED: {
-    vi: 'Trang web này chưa được phép dùng ký số. Người dùng cần cho phép trang web trong ứng dụng Kyso.',
-    en: 'This website is not allowed to sign. The user must approve it in the Kyso app.',
+    vi: 'Trang web này chưa được phép dùng ký số trên máy này. Cho phép trang web trong hộp thoại của Kyso, hoặc nhờ bộ phận CNTT thêm trang web vào danh sách được phép.',
+    en: 'This website is not allowed to sign on this computer. Approve it in the Kyso dialog, or ask IT to add the site to the allowed list.',
   },
   HOST_NOT_ALLOWED: {
     vi: 'Yêu cầu bị chặn vì tên máy chủ không phải localhost.',
@@ -164,10 +174,6 @@ export const catalog = {
     vi: 'Tệp đích đã tồn tại. Chọn tên tệp khác.',
     en: 'The output file already exists. Choose another name.',
   },
-  LOCAL_NETWORK_ACCESS_BLOCKED: {
-    vi: 'Trình duyệt đã chặn trang web kết nối tới Kyso Agent trên máy này (quyền "truy cập mạng cục bộ"). Cho phép quyền này trong biểu tượng ổ khóa cạnh địa chỉ, hoặc nhờ bộ phận CNTT thêm trang web vào chính sách LocalNetworkAccessAllowedForUrls.',
-    en: 'The browser blocked this website from reaching Kyso Agent on this computer (local network access permission). Allow it from the padlock icon next to the address, or ask IT to add the site to the LocalNetworkAccessAllowedForUrls policy.',
-  },
   CONFIG_INVALID: {
     vi: 'Tệp cấu hình Kyso không hợp lệ. Sửa mục được nêu trong chi tiết lỗi hoặc xóa tệp để dùng mặc định.',
     en: 'The Kyso configuration file is invalid. Fix the setting named in the error details, or delete the file to use defaults.',
@@ -176,18 +182,54 @@ export const catalog = {
     vi: 'Cổng của Kyso Agent đang bị chương trình khác dùng (có thể Kyso đã chạy rồi). Chạy "kyso doctor" để biết chương trình nào, đóng nó hoặc đặt cổng khác trong cấu hình.',
     en: 'The Kyso Agent port is used by another program (Kyso may already be running). Run "kyso doctor" to see which, close it, or set another port in the configuration.',
   },
+  // Raised by the browser SDK itself (CLIENT_ERROR_CODES), never sent by the agent.
+  LOCAL_NETWORK_ACCESS_BLOCKED: {
+    vi: 'Trình duyệt đã chặn trang web kết nối tới Kyso Agent trên máy này (quyền "truy cập mạng cục bộ"). Bấm biểu tượng bên trái thanh địa chỉ và cho phép quyền này, hoặc nhờ bộ phận CNTT thêm trang web vào chính sách LocalNetworkAccessAllowedForUrls.',
+    en: 'The browser blocked this website from reaching Kyso Agent on this computer (local network access permission). Allow it from the icon left of the address bar, or ask IT to add the site to the LocalNetworkAccessAllowedForUrls policy.',
+  },
   AGENT_NOT_RUNNING: {
-    vi: 'Kyso Agent chưa chạy. Mở ứng dụng Kyso hoặc cài đặt Kyso Agent.',
-    en: 'Kyso Agent is not running. Open the Kyso app or install Kyso Agent.',
+    vi: 'Kyso Agent chưa chạy trên máy này. Mở ứng dụng Kyso (hoặc cài đặt Kyso Agent) rồi thử lại.',
+    en: 'Kyso Agent is not running on this computer. Open the Kyso app (or install Kyso Agent), then retry.',
   },
   TIMEOUT: {
-    vi: 'Hết thời gian chờ. Thử lại.',
-    en: 'The operation timed out. Retry.',
+    vi: 'Kyso Agent không trả lời kịp. Thử lại; nếu lặp lại, khởi động lại ứng dụng Kyso.',
+    en: 'Kyso Agent did not answer in time. Retry; if it happens again, restart the Kyso app.',
+  },
+  CONNECTION_LOST: {
+    vi: 'Mất kết nối tới Kyso Agent. Kiểm tra ứng dụng Kyso vẫn đang chạy rồi thử lại.',
+    en: 'The connection to Kyso Agent was lost. Check that the Kyso app is still running, then retry.',
   },
   INTERNAL_ERROR: {
     vi: 'Lỗi nội bộ. Chạy "kyso doctor" và gửi kết quả cho bộ phận CNTT.',
     en: 'Internal error. Run "kyso doctor" and send the result to IT.',
   },
-} as const satisfies Record<string, { vi: string; en: string }>;
+} as const satisfies Record<string, LocalisedText>;
 
 export type ErrorCode = keyof typeof catalog;
+
+/** Every code, in catalog order. */
+export const ERROR_CODES = Object.keys(catalog) as readonly ErrorCode[];
+
+/**
+ * Codes the browser SDK raises itself, without an answer from the agent (ORIGIN_NOT_ALLOWED
+ * also comes from the agent, as error.data.reason, when a request arrives unapproved).
+ */
+export const CLIENT_ERROR_CODES = [
+  'AGENT_NOT_RUNNING',
+  'LOCAL_NETWORK_ACCESS_BLOCKED',
+  'ORIGIN_NOT_ALLOWED',
+  'TIMEOUT',
+  'CONNECTION_LOST',
+] as const satisfies readonly ErrorCode[];
+
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  // hasOwnProperty, not Object.hasOwn: the SDK targets ES2020 browsers.
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(catalog, value);
+}
+
+/** The user-facing text of a code; INTERNAL_ERROR's for a code this version does not know. */
+export function errorMessage(code: string): LocalisedText {
+  return isErrorCode(code) ? catalog[code] : catalog.INTERNAL_ERROR;
+}
