@@ -1,6 +1,7 @@
 /**
- * Bundles the browser SDK (agent/client/index.ts) into one ES module with esbuild, and emits
- * its TypeScript declarations, for integrators who copy `kyso-client.js` + `.d.ts`.
+ * Bundles the browser SDK (agent/client/index.ts, with the agent/protocol it carries) into one
+ * ES module with esbuild, and emits its TypeScript declarations as one file, for integrators
+ * who copy `kyso-client.js` + `.d.ts`.
  */
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -17,29 +18,43 @@ export async function buildClient(): Promise<string> {
     platform: 'browser',
     write: false,
     legalComments: 'none',
+    // Vietnamese messages stay readable (and searchable) instead of \u escapes.
+    charset: 'utf8',
   });
   const [output] = result.outputFiles;
   if (!output) throw new Error('esbuild produced no output');
   return output.text;
 }
 
-/** The SDK's declarations (kyso-client.d.ts). */
+/** Relative imports and re-exports between our own files, dropped when they become one file. */
+const LOCAL_IMPORT = /^(?:import|export)\b[^;]*?\bfrom\s+'\.{1,2}\/[^']*';[ \t]*\n?/gm;
+
+/**
+ * The SDK's declarations (kyso-client.d.ts): the protocol files' and the client's, joined into
+ * one self-contained file. Every protocol declaration is exported, as `export *` does in JS.
+ */
 export function buildClientTypes(): string {
   const program = ts.createProgram([entry], {
     declaration: true,
     emitDeclarationOnly: true,
+    allowImportingTsExtensions: true,
     target: ts.ScriptTarget.ES2020,
     lib: ['lib.es2020.d.ts', 'lib.dom.d.ts'],
     strict: true,
     skipLibCheck: true,
     types: [],
   });
-  let declarations = '';
+  const files = new Map<string, string>();
   const result = program.emit(undefined, (name, text) => {
-    if (name.endsWith('.d.ts')) declarations = text;
+    if (name.endsWith('.d.ts')) files.set(name.replaceAll('\\', '/'), text);
   });
-  if (result.emitSkipped || !declarations) throw new Error('no declarations emitted');
-  return declarations;
+  const client = [...files].find(([name]) => name.endsWith('/client/index.d.ts'))?.[1];
+  if (result.emitSkipped || !client) throw new Error('no declarations emitted');
+  const protocol = [...files]
+    .filter(([name]) => /\/protocol\/(?!index\.d\.ts$)[^/]+\.d\.ts$/.test(name))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, text]) => text);
+  return [...protocol, client].map((text) => text.replace(LOCAL_IMPORT, '')).join('\n');
 }
 
 // For integrators: `node --import tsx demo/build-client.ts > kyso-client.js`
