@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catalog, ERROR_CODES } from '../agent/protocol/index.ts';
 import en from './locales/en.json' with { type: 'json' };
 import vi from './locales/vi.json' with { type: 'json' };
-import { t } from './i18n.ts';
+import { allKeys, t } from './i18n.ts';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -62,7 +63,8 @@ describe('tray locale files', () => {
       used.add(`doctor.section.${s}`);
     }
     used.delete('');
-    const missing = [...used].filter((key) => !(key in vi));
+    const known = new Set(allKeys('vi'));
+    const missing = [...used].filter((key) => !known.has(key));
     expect(missing).toEqual([]);
     expect(used.size).toBeGreaterThan(60);
   });
@@ -71,5 +73,13 @@ describe('tray locale files', () => {
     expect(t('vi', 'signing.countMany', { count: 25 })).toBe('Ký 25 văn bản');
     expect(t('en', 'signing.countMany', { count: 25 })).toBe('Sign 25 documents');
     expect(t('en', 'pin.length', { min: 4 })).toBe('The PIN must be 4 to {max} characters long.');
+  });
+
+  it('take error texts from the protocol catalog, not from the locale files', () => {
+    expect(t('vi', 'pin.incorrect')).toBe(catalog.PIN_INCORRECT.vi);
+    expect(t('en', 'error.TOKEN_REMOVED')).toBe(catalog.TOKEN_REMOVED.en);
+    const texts = new Set(ERROR_CODES.flatMap((code) => [catalog[code].vi, catalog[code].en]));
+    const copied = [...Object.values(vi), ...Object.values(en)].filter((text) => texts.has(text));
+    expect(copied).toEqual([]);
   });
 });

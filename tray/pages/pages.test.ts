@@ -17,6 +17,7 @@ import {
   worstOf,
   type DoctorReport,
 } from '../../agent/doctor/index.ts';
+import { catalog } from '../../agent/protocol/index.ts';
 import type { CertificateInfo, TokenInfo } from '../../agent/tokens/types.ts';
 import type { DialogRequest, SettingsView, StatusView } from '../bridge.ts';
 import { buildPages } from '../build.ts';
@@ -255,7 +256,7 @@ describe('PIN window', () => {
     expect(await page.title()).toBe('Enter PIN — Kyso');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.inputValue('#pin')).toBe('654321');
-    expect(await text(page, '#incorrect')).toBe('The PIN is incorrect. Enter it again carefully.');
+    expect(await text(page, '#incorrect')).toBe(catalog.PIN_INCORRECT.en);
     expect(await text(page, '#count-low')).toContain('A wrong PIN was entered before');
     await shot(page, 'pin-en-wrong-pin');
     await page.click('#submit');
