@@ -78,7 +78,9 @@ describe('tray locale files', () => {
   it('take error texts from the protocol catalog, not from the locale files', () => {
     expect(t('vi', 'pin.incorrect')).toBe(catalog.PIN_INCORRECT.vi);
     expect(t('en', 'error.TOKEN_REMOVED')).toBe(catalog.TOKEN_REMOVED.en);
-    const texts = new Set(ERROR_CODES.flatMap((code) => [catalog[code].vi, catalog[code].en]));
+    const texts = new Set<string>(
+      ERROR_CODES.flatMap((code) => [catalog[code].vi, catalog[code].en]),
+    );
     const copied = [...Object.values(vi), ...Object.values(en)].filter((text) => texts.has(text));
     expect(copied).toEqual([]);
   });
