@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { buildClient, buildClientTypes } from '../../demo/build-client.ts';
 import type { VerifyResult } from '../pdf/index.ts';
-import { buildRegistry } from '../server/methods/registry.ts';
+import { buildRegistry, type MethodContext } from '../server/methods/registry.ts';
 import {
   catalog,
   CLIENT_ERROR_CODES,
@@ -14,6 +14,8 @@ import {
   isErrorCode,
   METHOD_NAMES,
   NOTIFICATION_NAMES,
+  PROTOCOL_VERSION,
+  type AgentInfo,
   type ErrorObject,
   type VerifyPdfResult,
 } from './index.ts';
@@ -103,7 +105,22 @@ describe('protocol module', () => {
 
   it('names every method the server registers, and only those', () => {
     expect([...METHOD_NAMES].sort()).toEqual([...buildRegistry().keys()].sort());
-    expect(NOTIFICATION_NAMES).toEqual(['tokens.changed']);
+  });
+
+  it('is what agent.info announces', async () => {
+    const ctx = {
+      origin: 'https://vanban.example.gov.vn',
+      agentVersion: '0.0.0',
+      methodNames: [...METHOD_NAMES],
+      config: {
+        limits: { maxPayloadBytes: 1, maxInFlight: 2, maxBatchItems: 3 },
+        pinCache: { enabled: false, ttlSeconds: 0 },
+      },
+    } as unknown as MethodContext;
+    const handler = buildRegistry().get('agent.info');
+    const info = (await handler?.({ protocolVersion: PROTOCOL_VERSION }, ctx)) as AgentInfo;
+    expect(info.protocolVersion).toBe(PROTOCOL_VERSION);
+    expect(info.notifications).toEqual([...NOTIFICATION_NAMES]);
   });
 
   it('describes verify.pdf results as agent/pdf builds them', () => {
