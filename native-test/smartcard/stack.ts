@@ -69,7 +69,8 @@ export function smartcardAvailability(): Availability {
   }
   const modulePath = OPENSC_MODULES.find((path) => existsSync(path));
   if (!modulePath) missing.push('opensc-pkcs11.so (opensc-pkcs11)');
-  if (missing.length > 0 || !modulePath) return { ok: false, reason: `missing ${missing.join(', ')}` };
+  if (missing.length > 0 || !modulePath)
+    return { ok: false, reason: `missing ${missing.join(', ')}` };
   const running = pcscdPid();
   if (running !== undefined && !vpcdListening(VPCD_PORTS[0]))
     return {
@@ -120,6 +121,29 @@ async function waitFor(test: () => boolean, timeoutMs: number, what: string): Pr
   }
 }
 
+/** Whether PC/SC (pcscd) sees a card in vpcd slot `index`, read with opensc-tool. */
+export function cardInReader(index: number): boolean {
+  let out: string;
+  try {
+    out = execFileSync('opensc-tool', ['--list-readers'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch {
+    return false;
+  }
+  // "Nr.  Card  Features  Name" rows, e.g. "1    Yes             Virtual PCD 00 01".
+  const suffix = ` ${String(index).padStart(2, '0')}`;
+  return out
+    .split('\n')
+    .some(
+      (line) =>
+        /^\d+\s+Yes\s/.test(line) &&
+        /Virtual PCD \d\d \d\d$/.test(line.trim()) &&
+        line.trim().endsWith(suffix),
+    );
+}
+
 export interface CardSpec {
   /** Certificate common name; OpenSC's cac driver makes it the token label. */
   commonName: string;
@@ -159,11 +183,15 @@ export interface SmartcardStack {
   readonly env: Record<string, string>;
   /** Starts pcscd if needed and inserts every card; resolves once vpcd sees them all. */
   start(): Promise<void>;
-  /** Pulls a card out of its reader (default the first). */
-  pull(card?: number): Promise<void>;
+  /**
+   * Pulls a card out of its reader (default the first); resolves once PC/SC sees it gone, or
+   * (`waitForReader: false`) as soon as the card is gone, before pcscd's next poll notices.
+   */
+  pull(card?: number, options?: { waitForReader?: boolean }): Promise<void>;
   /**
    * Puts a pulled card back (a new bridge, same database and PIN counter), optionally
    * presenting another serial or ATR from now on (`serial: undefined`: libcacard's own).
+   * Resolves once PC/SC sees the card.
    */
   plugBack(card?: number, changes?: Partial<Pick<CardSpec, 'serial' | 'atr'>>): Promise<void>;
   /** Pulls every card, stops pcscd if it was started here, removes the temporary files. */
@@ -310,10 +338,20 @@ export function createSmartcardStack(
   const insert = async (index: number): Promise<void> => {
     const state = card(index);
     if (state.bridge) return;
+    // A card put back before pcscd noticed it leave would look as if it had never left, with
+    // a fresh virtual card behind OpenSC's back.
+    await waitFor(() => !cardInReader(index), 5000, `PC/SC to see card ${index} gone`);
     const port = VPCD_PORTS[index] ?? VPCD_PORTS[0];
     const ready = join(state.dir, 'ready');
     rmSync(ready, { force: true });
-    const args = ['--db', `sql:${join(state.dir, 'nss')}`, '--cert', 'card', '--port', String(port)];
+    const args = [
+      '--db',
+      `sql:${join(state.dir, 'nss')}`,
+      '--cert',
+      'card',
+      '--port',
+      String(port),
+    ];
     args.push('--state', join(state.dir, 'pin-tries'), '--ready', ready);
     args.push('--tries', String(state.spec.tries ?? 3));
     if (state.spec.serial) args.push('--serial', state.spec.serial);
@@ -334,14 +372,19 @@ export function createSmartcardStack(
     state.bridge = bridge;
     await waitFor(() => existsSync(ready) || exited, 10_000, `card ${index} bridge`);
     if (exited) throw new Error(`card ${index} bridge failed: ${state.stderr.trim()}`);
+    // pcscd polls its readers (every 0.4 s for vpcd): wait until it has powered the card up.
+    await waitFor(() => cardInReader(index), 5000, `PC/SC to see card ${index}`);
   };
 
-  const remove = async (index: number): Promise<void> => {
+  const remove = async (index: number, waitForReader = true): Promise<void> => {
     const bridge = card(index).bridge;
     if (!bridge) return;
     const gone = new Promise((resolve) => bridge.once('exit', resolve));
     bridge.kill('SIGTERM');
     await gone;
+    if (!waitForReader) return;
+    // Until pcscd has noticed, a card put back would look as if it had never left.
+    await waitFor(() => !cardInReader(index), 5000, `PC/SC to see card ${index} gone`);
   };
 
   return {
@@ -353,23 +396,21 @@ export function createSmartcardStack(
       return specs[0]?.commonName ?? '';
     },
     get cards() {
-      return cards.map(
-        (state, index): VirtualCard => ({
-          index,
-          port: VPCD_PORTS[index] ?? VPCD_PORTS[0],
-          label: state.label,
-          pin: state.spec.pin,
-          wrongPin: wrongPinFor(state.spec.pin),
-          get serial() {
-            return state.spec.serial;
-          },
-          certificatePem: state.certificatePem,
-          certificateDer: state.certificateDer,
-          get inserted() {
-            return state.bridge !== undefined;
-          },
-        }),
-      );
+      return cards.map((state, index): VirtualCard => ({
+        index,
+        port: VPCD_PORTS[index] ?? VPCD_PORTS[0],
+        label: state.label,
+        pin: state.spec.pin,
+        wrongPin: wrongPinFor(state.spec.pin),
+        get serial() {
+          return state.spec.serial;
+        },
+        certificatePem: state.certificatePem,
+        certificateDer: state.certificateDer,
+        get inserted() {
+          return state.bridge !== undefined;
+        },
+      }));
     },
     get rootPem() {
       return readFileSync(join(dir, 'root.pem'), 'utf8');
@@ -422,8 +463,8 @@ export function createSmartcardStack(
       for (let index = 0; index < cards.length; index++) await insert(index);
     },
 
-    async pull(index = 0) {
-      await remove(index);
+    async pull(index = 0, options = {}) {
+      await remove(index, options.waitForReader ?? true);
     },
 
     async plugBack(index = 0, changes = {}) {
