@@ -14,7 +14,16 @@
  * Nothing here is committed key material: everything lives in a temporary directory.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,11 +38,53 @@ const OPENSC_MODULES = [
 ];
 const BRIDGE_SOURCE = join(import.meta.dirname, 'vcard-bridge.c');
 /**
- * NSS derives the database key from the password with PBKDF2 (10 000 rounds by default) on
- * every login and every private-key attribute it decrypts; one round keeps a signature at a
- * few milliseconds. Applies both when the database is written and when it is read.
+ * NSS encrypts each private-key attribute with a PBKDF2-derived key and stores the round count
+ * with it (10 000 by default), so every signature pays for those rounds: ~175 ms here, against
+ * a few ms with one round. What counts is the setting when the database is written; the bridge
+ * gets it too, harmlessly.
  */
 const NSS_ENV = { NSS_MAX_MP_PBE_ITERATION_COUNT: '1' };
+
+/** vpcd's two slots are machine-wide: one stack at a time, across test runs and worktrees. */
+const LOCK_FILE = join(tmpdir(), 'kyso-smartcard-stack.lock');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function acquireLock(timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      const fd = openSync(LOCK_FILE, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return;
+    } catch {
+      const holder = Number.parseInt(readFileSync(LOCK_FILE, 'utf8'), 10);
+      if (!Number.isInteger(holder) || !alive(holder)) {
+        rmSync(LOCK_FILE, { force: true });
+        continue;
+      }
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`the smart-card stack is in use by process ${holder} (${LOCK_FILE})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+function releaseLock(): void {
+  try {
+    if (Number.parseInt(readFileSync(LOCK_FILE, 'utf8'), 10) === process.pid) rmSync(LOCK_FILE);
+  } catch {
+    // Already gone.
+  }
+}
 
 export type Availability = { ok: true; modulePath: string } | { ok: false; reason: string };
 
@@ -105,12 +156,7 @@ function pcscdPid(): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  return alive(pid) ? pid : undefined;
 }
 
 async function waitFor(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -181,7 +227,10 @@ export interface SmartcardStack {
   readonly rootPem: string;
   /** Environment for the token hosts (OpenSC configuration). */
   readonly env: Record<string, string>;
-  /** Starts pcscd if needed and inserts every card; resolves once vpcd sees them all. */
+  /**
+   * Takes the machine-wide stack lock, builds the bridge, PKI and NSS databases, starts pcscd
+   * if needed and inserts every card; resolves once PC/SC sees them all.
+   */
   start(): Promise<void>;
   /**
    * Pulls a card out of its reader (default the first); resolves once PC/SC sees it gone, or
@@ -418,6 +467,7 @@ export function createSmartcardStack(
     env,
 
     async start() {
+      await acquireLock(90_000);
       const cflags = execFileSync('pkg-config', ['--cflags', '--libs', 'libcacard'], {
         encoding: 'utf8',
       });
@@ -481,6 +531,7 @@ export function createSmartcardStack(
       }
       pcscd = undefined;
       rmSync(dir, { recursive: true, force: true });
+      releaseLock();
     },
   };
 }

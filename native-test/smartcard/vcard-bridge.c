@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -204,6 +205,8 @@ int main(int argc, char **argv) {
     if (!db || ncerts == 0 || max_tries < 1 || max_tries > 15) usage();
     load_state();
     signal(SIGPIPE, SIG_IGN);
+    /* A test that dies must not leave its card in the reader for the next run. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
 
     char options[4096];
     int used = snprintf(options, sizeof options, "db=\"%s\" use_hw=no soft=(,%s,CAC,", db,
