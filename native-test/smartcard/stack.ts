@@ -389,7 +389,11 @@ export function createSmartcardStack(
     if (state.bridge) return;
     // A card put back before pcscd noticed it leave would look as if it had never left, with
     // a fresh virtual card behind OpenSC's back.
-    await waitFor(() => !cardInReader(index), 5000, `PC/SC to see card ${index} gone`);
+    await waitFor(
+      () => !cardInReader(index),
+      5000,
+      `vpcd slot ${index} to be empty (is another bridge connected to it?)`,
+    );
     const port = VPCD_PORTS[index] ?? VPCD_PORTS[0];
     const ready = join(state.dir, 'ready');
     rmSync(ready, { force: true });
