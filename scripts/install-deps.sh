@@ -12,6 +12,7 @@ packages=(
   poppler-utils qpdf openssl          # pdfsig, pdftoppm, pdftotext, qpdf --check, openssl cms
   chromium fonts-liberation           # browser tests; Times-metric font
   umockdev                            # simulated USB devices
+  pcscd vsmartcard-vpcd libcacard-dev libnss3-tools pkg-config  # virtual smart cards over PC/SC
   build-essential python3 git         # native addons and the crashing test module
 )
 missing=()
