@@ -10,8 +10,10 @@
  * Data read through `new URL('<relative>', import.meta.url)` is copied under dist/ at the
  * same path relative to the repository, and the URL rewritten to point at the copy (the
  * package's own package.json stays where it is: `../package.json`).
- * Native addons (pkcs11js, usb) and pdf.js (which loads its worker file by path) stay
- * external: they are the package's runtime dependencies; everything else is bundled.
+ * Native addons (pkcs11js, usb) stay external: they are the package's runtime dependencies.
+ * Everything else is bundled, pdf.js included: in Node it imports its worker from
+ * "./pdf.worker.mjs" relative to its own (here: its chunk's) URL, so the worker is copied
+ * there (dist/pdf.worker.mjs), and pdf.js's optional canvas package is never installed.
  *   node --import tsx scripts/build.ts [OUTDIR]
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,7 +26,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(root, 'dist');
 
 /** Runtime dependencies: loaded from node_modules, never bundled. */
-export const EXTERNAL = ['pkcs11js', 'usb', 'pdfjs-dist', 'electron'];
+export const EXTERNAL = ['pkcs11js', 'usb', 'electron'];
 
 const ASSET_URL = /new URL\((['"])(\.{1,2}\/[^'"]+)\1,\s*import\.meta\.url\)/g;
 
@@ -121,6 +123,10 @@ export async function buildAll(outDir: string = DIST): Promise<BuildResult> {
     logLevel: 'warning',
     plugins: [prebuiltDemoClient(outDir), runtimeFiles(outDir, copied)],
   });
+  copyFileSync(
+    join(root, 'node_modules/pdfjs-dist/legacy/build/pdf.worker.min.mjs'),
+    join(outDir, 'pdf.worker.mjs'),
+  );
   // Page shells, styles and the sandboxed preload of the tray; tray-main.js finds them in
   // its own directory (electron-main.ts: <its dir>/../dist).
   await buildPages(outDir);
@@ -132,5 +138,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now();
   const result = await buildAll(process.argv[2] ? resolve(process.argv[2]) : DIST);
   const ms = Math.round(performance.now() - started);
-  process.stdout.write(`built ${relative(process.cwd(), result.outDir) || '.'} in ${ms} ms\n`);
+  process.stderr.write(`built ${relative(process.cwd(), result.outDir) || '.'} in ${ms} ms\n`);
 }
