@@ -10,6 +10,8 @@ try {
     error.code === 'ERR_MODULE_NOT_FOUND' &&
     /dist[\\/]kyso\.js/.test(error.message);
   if (!missing) throw error;
-  process.stderr.write('kyso: dist/kyso.js is missing; run `npm run build` in the Kyso Agent folder.\n');
+  process.stderr.write(
+    'kyso: dist/kyso.js is missing; run `npm run build` in the Kyso Agent folder.\n',
+  );
   process.exitCode = 3;
 }

@@ -42,7 +42,8 @@ function runtimeFiles(outDir: string, copied: Set<string>): Plugin {
           const target = resolve(dirname(args.path), rel);
           if (target.endsWith('.ts') || !existsSync(target)) return whole;
           const fromRoot = relative(root, target);
-          if (fromRoot.startsWith('..')) throw new Error(`${args.path}: ${rel} is outside the repository`);
+          if (fromRoot.startsWith('..'))
+            throw new Error(`${args.path}: ${rel} is outside the repository`);
           let url: string;
           if (fromRoot === 'package.json') {
             url = relative(outDir, target).split(sep).join('/');
