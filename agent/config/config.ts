@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { currentConfigDir } from '../platform/index.ts';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
 import { loadCertificates } from '../pki/index.ts';
