@@ -164,8 +164,8 @@ const row = (name: string, kysoValue: number, baseline: number, unit: string, li
     `${ms(kysoValue)} ${unit}`,
     `${ms(baseline)} ${unit}`,
     ratio(r),
-    `≤ ${limit}x`,
-    r <= limit ? 'ok' : 'OVER',
+    Number.isFinite(limit) ? `≤ ${limit}x` : '',
+    Number.isFinite(limit) ? (r <= limit ? 'ok' : 'OVER') : '',
   ];
 };
 const mem = (m: TreeMemory | undefined, key: keyof TreeMemory) => (m ? m[key] : 0);
