@@ -4,7 +4,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.kyso-test/', 'coverage/', 'bench/out/', 'test-results/'] },
+  {
+    ignores: ['node_modules/', '.kyso-test/', 'coverage/', 'bench/out/', 'test-results/', 'dist/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   prettier,

@@ -8,7 +8,7 @@ export default defineConfig({
       'native-test/**/*.test.ts',
       'demo/**/*.test.ts',
     ],
-    globalSetup: ['native-test/global-setup.ts'],
+    globalSetup: ['native-test/build-setup.ts', 'native-test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Token stores and ports are shared per run; files run in parallel workers but each

@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark in bench/ (or those named on the command line) one after another,
  * each in its own process so one's memory does not skew the next.
- * Run: npm run bench [-- tokens server pdf]
+ * Run: npm run bench [-- tokens server pdf startup]
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The agent runs as built JavaScript (dist/): build when missing or older than a source.
+if [ ! -f dist/kyso.js ] || [ -n "$(find agent tray demo assets package.json -newer dist/kyso.js -type f -print -quit)" ]; then
+  npm run --silent build
+fi
 bash softhsm/setup-test-pki.sh .kyso-demo/pki
 export SOFTHSM2_CONF="$PWD/.kyso-demo/pki/softhsm2.conf"
 export KYSO_CONFIG_DIR="$PWD/.kyso-demo/config"

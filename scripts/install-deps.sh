@@ -24,6 +24,31 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The Electron binary cannot be downloaded everywhere; the tray's tests mock it.
-export ELECTRON_SKIP_BINARY_DOWNLOAD=1
-npm ci --no-audit --no-fund
+# npm packages: `npm ci` only when node_modules does not match package-lock.json (npm writes
+# node_modules/.package-lock.json, the tree it installed, without the root's own entry), so
+# running the demo again does not reinstall anything.
+installed_matches_lock() {
+  [ -f node_modules/.package-lock.json ] || return 1
+  node -e '
+    const fs = require("node:fs");
+    const read = (file) => JSON.parse(fs.readFileSync(file, "utf8")).packages ?? {};
+    const lock = read("package-lock.json");
+    const installed = read("node_modules/.package-lock.json");
+    const key = (p) => [p.version, p.integrity, p.link].join(" ");
+    for (const [path, p] of Object.entries(lock)) {
+      if (path === "") continue;
+      const got = installed[path];
+      // Optional packages for other platforms (esbuild, canvas binaries) are never installed.
+      if (!got) { if (p.optional || p.devOptional) continue; process.exit(1); }
+      if (key(got) !== key(p)) process.exit(1);
+    }
+    for (const path of Object.keys(installed)) if (!(path in lock)) process.exit(1);
+'
+}
+if installed_matches_lock; then
+  echo "npm packages: up to date with package-lock.json"
+else
+  # The Electron binary cannot be downloaded everywhere; the tray's tests mock it.
+  export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+  npm ci --no-audit --no-fund
+fi

@@ -1,36 +1,10 @@
 /**
- * `kyso` command line. Each command lives in its own module under ./commands and is listed
- * here once; every command accepts --json for scripts.
+ * `kyso` command line. Each command lives in its own module under ./commands, listed once in
+ * ./registry.ts and loaded only when chosen; every command accepts --json for scripts.
  */
 import { KysoError, toKysoError } from '../errors/index.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
-import type { Command } from './command.ts';
-import { tokensCommand } from './commands/tokens.ts';
-import { certsCommand } from './commands/certs.ts';
-import { signHashCommand } from './commands/sign-hash.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { signCommand } from './commands/sign.ts';
-import { verifyCommand } from './commands/verify.ts';
-import { startCommand } from './commands/start.ts';
-import { journalCommand } from './commands/journal.ts';
-import { originsCommand } from './commands/origins.ts';
-
-const commands: Command[] = [
-  tokensCommand,
-  certsCommand,
-  signHashCommand,
-  doctorCommand,
-  signCommand,
-  verifyCommand,
-  startCommand,
-  journalCommand,
-  originsCommand,
-];
-
-function usage(): string {
-  const lines = commands.map((c) => `  kyso ${c.name.padEnd(12)} ${c.summary}`);
-  return ['Usage: kyso <command> [options] [--json]', '', 'Commands:', ...lines].join('\n');
-}
+import { commands, usage } from './registry.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -38,13 +12,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage() + '\n');
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`kyso: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
   let args: ParsedArgs | undefined;
   try {
+    const command = await entry.load();
     args = parseArgs(rest, command.options);
     if (args.flags.has('help')) {
       process.stdout.write(command.help + '\n');

@@ -4,8 +4,8 @@
  * failing field, never silently falls back to defaults.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { currentConfigDir } from '../platform/index.ts';
+import { dirname, resolve } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
 import { loadCertificates } from '../pki/index.ts';
@@ -88,13 +88,7 @@ export const defaultConfig: AgentConfig = {
 
 /** Directory for the config file, approved origins and the journal. KYSO_CONFIG_DIR overrides. */
 export function defaultConfigDir(): string {
-  const override = process.env.KYSO_CONFIG_DIR;
-  if (override) return override;
-  if (process.platform === 'win32') {
-    return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Kyso');
-  }
-  const xdg = process.env.XDG_CONFIG_HOME;
-  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.config'), 'kyso');
+  return currentConfigDir();
 }
 
 function invalid(field: string, problem: string): KysoError {

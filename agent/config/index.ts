@@ -16,13 +16,10 @@ export {
 } from './config.ts';
 export { OriginStore, type ApprovedOrigin } from './origins.ts';
 
-import { join } from 'node:path';
+import { currentFilesIn } from '../platform/index.ts';
 
 /** Where each file lives inside the config directory. */
 export function configPaths(dir: string): { config: string; origins: string; journal: string } {
-  return {
-    config: join(dir, 'config.json'),
-    origins: join(dir, 'approved-origins.json'),
-    journal: join(dir, 'journal', 'signing.jsonl'),
-  };
+  const { config, origins, journal } = currentFilesIn(dir);
+  return { config, origins, journal };
 }

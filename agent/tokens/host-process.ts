@@ -4,7 +4,8 @@
  * the calls in flight, then restarts the child so the next call works again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KysoError, kysoErrorFromJSON } from '../errors/index.ts';
 import type {
   HostCalls,
@@ -15,7 +16,18 @@ import type {
 } from './host/protocol.ts';
 import type { ModuleStatus } from './types.ts';
 
-const hostEntry = fileURLToPath(new URL('./host/main.ts', import.meta.url));
+/**
+ * The host's entry, found from this module's own location (never the cwd): in the built
+ * bundle (scripts/build.ts) it is token-host.js beside this chunk; when this file runs as
+ * TypeScript (vitest, tsx) it is host/main.ts, loaded through tsx resolved from here.
+ */
+const fromSources = import.meta.url.endsWith('.ts');
+const hostEntry = fileURLToPath(
+  new URL(fromSources ? './host/main.ts' : './token-host.js', import.meta.url),
+);
+const hostExecArgv = fromSources
+  ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
+  : [];
 /** Least time a host gets to boot and initialise its module. */
 const INIT_ALLOWANCE_MS = 15_000;
 
@@ -76,7 +88,7 @@ export class TokenHost {
 
   private async spawn(): Promise<void> {
     const child = fork(hostEntry, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: hostExecArgv,
       serialization: 'advanced',
       env: { ...process.env, ...this.options.env },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
