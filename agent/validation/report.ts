@@ -1,5 +1,10 @@
 /** Problems as text and as stable errors (config, consent script, device database). */
-import { KysoError, type ErrorCode, type ErrorDetails, type LocalisedText } from '../errors/index.ts';
+import {
+  KysoError,
+  type ErrorCode,
+  type ErrorDetails,
+  type LocalisedText,
+} from '../errors/index.ts';
 import type { Problem } from './schema.ts';
 
 /** One line per language: `trust.anchors[0]: must be ... (line 3, column 5)`. */

@@ -148,7 +148,10 @@ export function int(min: number, max: number, expected?: Text): Schema<number> {
 }
 
 export function number(min: number, max: number, expected?: Text): Schema<number> {
-  const text = expected ?? { vi: `một số từ ${min} đến ${max}`, en: `a number from ${min} to ${max}` };
+  const text = expected ?? {
+    vi: `một số từ ${min} đến ${max}`,
+    en: `a number from ${min} to ${max}`,
+  };
   return schema(text, (value, path, ctx) =>
     typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max
       ? value
@@ -238,7 +241,11 @@ export type ObjectOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
 /** Reports problems of the whole object (cross-field rules) at any path below it. */
 export interface Reporter {
   readonly path: string;
-  fail(message: Text, options?: { member?: string | number; reason?: ErrorCode }): Invalid;
+  /** `member` names where below this value the problem is: 'hash' or ['items', 3, 'hash']. */
+  fail(
+    message: Text,
+    options?: { member?: string | number | readonly (string | number)[]; reason?: ErrorCode },
+  ): Invalid;
 }
 
 export interface ObjectOptions {
@@ -251,7 +258,10 @@ export interface ObjectOptions {
  * An object with known members; an unknown member is a problem (typos like "certificateID"
  * must not be silently ignored) and a near miss gets "did you mean".
  */
-export function object<S extends Shape>(shape: S, options: ObjectOptions = {}): Schema<ObjectOf<S>> {
+export function object<S extends Shape>(
+  shape: S,
+  options: ObjectOptions = {},
+): Schema<ObjectOf<S>> {
   const text = options.expected ?? { vi: 'một đối tượng JSON', en: 'a JSON object' };
   const known = Object.keys(shape);
   return schema(text, (value, path, ctx) => {
@@ -340,10 +350,14 @@ export function refine<T, U>(
       if (read === INVALID) return INVALID;
       return check(read, {
         path,
-        fail: (message, options = {}) =>
-          ctx.report(options.member === undefined ? path : childPath(path, options.member), message, {
-            ...(options.reason ? { reason: options.reason } : {}),
-          }),
+        fail: (message, options = {}) => {
+          const member = options.member ?? [];
+          const at = (typeof member === 'object' ? member : [member]).reduce<string>(
+            (parent, key) => childPath(parent, key),
+            path,
+          );
+          return ctx.report(at, message, options.reason ? { reason: options.reason } : {});
+        },
       });
     },
     inner.optional,

@@ -33,9 +33,7 @@ export function closest(key: string, allowed: readonly string[]): string | undef
   let bestDistance = limit + 1;
   for (const candidate of allowed) {
     const distance =
-      candidate.toLowerCase() === key.toLowerCase()
-        ? 0.5
-        : editDistance(key, candidate, limit);
+      candidate.toLowerCase() === key.toLowerCase() ? 0.5 : editDistance(key, candidate, limit);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
