@@ -370,10 +370,16 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Probl
 export function validate<T>(
   root: Schema<T>,
   value: unknown,
-  options: { positions?: Positions; path?: string } = {},
+  options: {
+    positions?: Positions;
+    path?: string;
+    /** Checks across the whole document (unique ids, references), run even when parts failed. */
+    also?: (ctx: Context) => void;
+  } = {},
 ): Validated<T> {
   const ctx = new Context(options.positions);
   const read = root.read(value, options.path ?? '', ctx);
+  options.also?.(ctx);
   if (read !== INVALID && ctx.problems.length === 0) return { ok: true, value: read };
   const problems = [...ctx.problems];
   if (options.positions) {
