@@ -6,7 +6,6 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export function childPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
   // Keys like origins ("https://a.gov.vn") are quoted so the path stays unambiguous.
-  const member = IDENTIFIER.test(key) ? key : JSON.stringify(key);
-  if (parent === '') return member;
-  return IDENTIFIER.test(key) ? `${parent}.${member}` : `${parent}[${member}]`;
+  if (!IDENTIFIER.test(key)) return `${parent}[${JSON.stringify(key)}]`;
+  return parent === '' ? key : `${parent}.${key}`;
 }
