@@ -95,8 +95,12 @@ export function parseJsonWithPositions(text: string): Positioned {
         );
       }
       if (ch !== '\\') {
-        out += ch;
-        i++;
+        // Copy the run of plain characters at once (per-character concatenation is slow).
+        const start = i;
+        for (let c = text.charCodeAt(i); c !== 0x22 && c !== 0x5c && c >= 0x20; ) {
+          c = text.charCodeAt(++i);
+        }
+        out += text.slice(start, i);
         continue;
       }
       const next = text[i + 1];
