@@ -97,7 +97,7 @@ export function parseJsonWithPositions(text: string): Positioned {
       if (ch !== '\\') {
         // Copy the run of plain characters at once (per-character concatenation is slow).
         const start = i;
-        for (let c = text.charCodeAt(i); c !== 0x22 && c !== 0x5c && c >= 0x20; ) {
+        for (let c = text.charCodeAt(i); c !== 0x22 && c !== 0x5c && c >= 0x20;) {
           c = text.charCodeAt(++i);
         }
         out += text.slice(start, i);
