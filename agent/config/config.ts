@@ -1,7 +1,7 @@
 /**
  * The agent's config file: a small JSON document the administrator (or the tray) edits.
- * Every field is optional and validated; a bad file fails loudly with CONFIG_INVALID and the
- * failing field, never silently falls back to defaults.
+ * Every field is optional and validated; a bad file fails loudly with CONFIG_INVALID naming
+ * every failing field (with its line and column), never silently falls back to defaults.
  */
 import { readFileSync } from 'node:fs';
 import { currentConfigDir } from '../platform/index.ts';
@@ -9,6 +9,22 @@ import { dirname, resolve } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
 import { loadCertificates } from '../pki/index.ts';
+import {
+  array,
+  boolean,
+  int,
+  JsonSyntaxError,
+  object,
+  parseJsonWithPositions,
+  refine,
+  string,
+  validate,
+  ValidationError,
+  withDefault,
+  type Positioned,
+  type Positions,
+  type Schema,
+} from '../validation/index.ts';
 
 /** Default port of the signing endpoint (ws://127.0.0.1:51987). No peer plugin uses it. */
 export const DEFAULT_PORT = 51987;
@@ -91,50 +107,6 @@ export function defaultConfigDir(): string {
   return currentConfigDir();
 }
 
-function invalid(field: string, problem: string): KysoError {
-  return new KysoError('CONFIG_INVALID', { field, problem });
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function int(value: unknown, field: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(field, `an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function bool(value: unknown, field: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw invalid(field, 'true or false');
-  return value;
-}
-
-function strings(value: unknown, field: string): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
-    throw invalid(field, 'a list of strings');
-  }
-  return value;
-}
-
-function section(value: unknown, field: string): Json {
-  if (value === undefined) return {};
-  if (!isObject(value)) throw invalid(field, 'an object');
-  return value;
-}
-
-function rejectUnknown(object: Json, known: readonly string[], prefix: string): void {
-  for (const key of Object.keys(object)) {
-    if (!known.includes(key)) throw invalid(prefix + key, 'unknown setting');
-  }
-}
-
 /**
  * Canonical form of a web origin ("scheme://host[:port]", default port dropped, lowercase),
  * or null when the text is not an http(s) origin. "null" origins are never valid.
@@ -155,91 +127,90 @@ export function normaliseOrigin(text: string): string | null {
   return url.origin;
 }
 
-/** Validates parsed JSON into a full config (defaults filled in). */
-export function parseConfig(json: unknown): AgentConfig {
-  if (!isObject(json)) throw invalid('(root)', 'a JSON object');
-  rejectUnknown(
-    json,
-    ['$schema', 'port', 'allowedOrigins', 'modules', 'pinCache', 'limits', 'journal', 'trust'],
-    '',
+const d = defaultConfig;
+const l = d.limits;
+const strings = (): Schema<string[]> =>
+  withDefault(
+    array(string(), { expected: { vi: 'một danh sách chuỗi ký tự', en: 'a list of strings' } }),
+    [],
   );
-  const d = defaultConfig;
-  const allowedOrigins = strings(json.allowedOrigins, 'allowedOrigins').map((origin, i) => {
-    const normal = normaliseOrigin(origin);
-    if (normal === null) throw invalid(`allowedOrigins[${i}]`, 'an http(s) origin');
-    return normal;
+const filePaths = withDefault(
+  array(string({ nonBlank: true, expected: { vi: 'một đường dẫn tệp', en: 'a file path' } }), {
+    expected: { vi: 'một danh sách đường dẫn tệp', en: 'a list of file paths' },
+  }),
+  [],
+);
+const origin = refine(string(), (text, report) => {
+  const normal = normaliseOrigin(text);
+  if (normal !== null) return normal;
+  return report.fail({
+    vi: 'phải là một origin http(s), ví dụ "https://vanban.example.gov.vn"',
+    en: 'must be an http(s) origin such as "https://vanban.example.gov.vn"',
   });
-  const pinCache = section(json.pinCache, 'pinCache');
-  rejectUnknown(pinCache, ['enabled', 'ttlSeconds'], 'pinCache.');
-  const limits = section(json.limits, 'limits');
-  rejectUnknown(limits, Object.keys(d.limits), 'limits.');
-  const journal = section(json.journal, 'journal');
-  rejectUnknown(journal, Object.keys(d.journal), 'journal.');
-  const trust = section(json.trust, 'trust');
-  rejectUnknown(trust, Object.keys(d.trust), 'trust.');
-  const paths = (field: 'anchors' | 'intermediates'): string[] =>
-    strings(trust[field], `trust.${field}`).map((path, i) => {
-      if (path.trim().length === 0) throw invalid(`trust.${field}[${i}]`, 'a file path');
-      return path;
-    });
-  const l = d.limits;
-  return {
-    port: int(json.port, 'port', 0, 65535, d.port),
-    allowedOrigins,
-    modules: strings(json.modules, 'modules'),
-    pinCache: {
-      enabled: bool(pinCache.enabled, 'pinCache.enabled', d.pinCache.enabled),
-      ttlSeconds: int(
-        pinCache.ttlSeconds,
-        'pinCache.ttlSeconds',
-        1,
-        8 * 3600,
-        d.pinCache.ttlSeconds,
-      ),
-    },
-    limits: {
-      maxPayloadBytes: int(
-        limits.maxPayloadBytes,
-        'limits.maxPayloadBytes',
-        1024,
-        512 * 1024 * 1024,
-        l.maxPayloadBytes,
-      ),
-      maxInFlight: int(limits.maxInFlight, 'limits.maxInFlight', 1, 1024, l.maxInFlight),
-      ratePerSecond: int(limits.ratePerSecond, 'limits.ratePerSecond', 1, 100_000, l.ratePerSecond),
-      rateBurst: int(limits.rateBurst, 'limits.rateBurst', 1, 100_000, l.rateBurst),
-      idleTimeoutMs: int(
-        limits.idleTimeoutMs,
-        'limits.idleTimeoutMs',
-        1000,
-        24 * 3600 * 1000,
-        l.idleTimeoutMs,
-      ),
-      maxBatchItems: int(limits.maxBatchItems, 'limits.maxBatchItems', 1, 10_000, l.maxBatchItems),
-      maxConnections: int(
-        limits.maxConnections,
-        'limits.maxConnections',
-        1,
-        10_000,
-        l.maxConnections,
-      ),
-    },
-    journal: {
-      maxBytes: int(journal.maxBytes, 'journal.maxBytes', 1024, 2 ** 40, d.journal.maxBytes),
-      keepFiles: int(journal.keepFiles, 'journal.keepFiles', 0, 1000, d.journal.keepFiles),
-      syncBeforeReply: bool(
-        journal.syncBeforeReply,
-        'journal.syncBeforeReply',
-        d.journal.syncBeforeReply,
-      ),
-    },
-    trust: { anchors: paths('anchors'), intermediates: paths('intermediates') },
-  };
+});
+const limit = (min: number, max: number, fallback: number): Schema<number> =>
+  withDefault(int(min, max), fallback);
+
+/** The config file's shape: every member optional, defaults filled in. */
+const configSchema = object(
+  {
+    port: withDefault(int(0, 65535), d.port),
+    allowedOrigins: withDefault(
+      array(origin, { expected: { vi: 'một danh sách origin', en: 'a list of origins' } }),
+      [],
+    ),
+    modules: strings(),
+    pinCache: withDefault(
+      object({
+        enabled: withDefault(boolean(), d.pinCache.enabled),
+        ttlSeconds: limit(1, 8 * 3600, d.pinCache.ttlSeconds),
+      }),
+      d.pinCache,
+    ),
+    limits: withDefault(
+      object({
+        maxPayloadBytes: limit(1024, 512 * 1024 * 1024, l.maxPayloadBytes),
+        maxInFlight: limit(1, 1024, l.maxInFlight),
+        ratePerSecond: limit(1, 100_000, l.ratePerSecond),
+        rateBurst: limit(1, 100_000, l.rateBurst),
+        idleTimeoutMs: limit(1000, 24 * 3600 * 1000, l.idleTimeoutMs),
+        maxBatchItems: limit(1, 10_000, l.maxBatchItems),
+        maxConnections: limit(1, 10_000, l.maxConnections),
+      }),
+      l,
+    ),
+    journal: withDefault(
+      object({
+        maxBytes: limit(1024, 2 ** 40, d.journal.maxBytes),
+        keepFiles: limit(0, 1000, d.journal.keepFiles),
+        syncBeforeReply: withDefault(boolean(), d.journal.syncBeforeReply),
+      }),
+      d.journal,
+    ),
+    trust: withDefault(object({ anchors: filePaths, intermediates: filePaths }), d.trust),
+  },
+  // Editors add "$schema" for completion; it means nothing to the agent.
+  { ignore: ['$schema'] },
+);
+
+function read(json: unknown, positions: Positions | undefined, file?: string): AgentConfig {
+  const result = validate(configSchema, json, positions ? { positions } : {});
+  if (result.ok) return result.value;
+  throw new ValidationError('CONFIG_INVALID', result.problems, file === undefined ? {} : { file });
 }
 
 /**
- * Reads a config file; a missing file means defaults, a broken one throws CONFIG_INVALID.
- * Trust file paths are relative to the config file's folder, and each must hold certificates.
+ * Validates parsed JSON into a full config (defaults filled in). Throws CONFIG_INVALID
+ * listing every problem (details.field is the first; the error's `problems` has them all).
+ */
+export function parseConfig(json: unknown): AgentConfig {
+  return read(json, undefined);
+}
+
+/**
+ * Reads a config file; a missing file means defaults, a broken one throws CONFIG_INVALID with
+ * the line and column of each problem. Trust file paths are relative to the config file's
+ * folder, and each must hold certificates.
  */
 export function loadConfig(file: string): AgentConfig {
   let text: string;
@@ -249,17 +220,21 @@ export function loadConfig(file: string): AgentConfig {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(defaultConfig);
     throw new KysoError('CONFIG_INVALID', { field: '(file)', file, problem: String(error) });
   }
-  let json: unknown;
+  let parsed: Positioned;
   try {
-    json = JSON.parse(text);
+    parsed = parseJsonWithPositions(text);
   } catch (error) {
-    throw new KysoError('CONFIG_INVALID', {
-      field: '(json)',
-      file,
-      problem: error instanceof Error ? error.message : String(error),
-    });
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    const problem = {
+      path: '',
+      vi: `không phải JSON hợp lệ: ${error.vi}`,
+      en: `is not valid JSON: ${error.en}`,
+      line: error.line,
+      column: error.column,
+    };
+    throw new ValidationError('CONFIG_INVALID', [problem], { file }, '(json)');
   }
-  const config = parseConfig(json);
+  const config = read(parsed.value, parsed.positions, file);
   const base = dirname(resolve(file));
   config.trust = {
     anchors: config.trust.anchors.map((p) => resolve(base, p)),

@@ -15,6 +15,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { KysoError } from '../errors/index.ts';
+import {
+  array,
+  JsonSyntaxError,
+  number,
+  object,
+  oneOf,
+  optional,
+  parseJsonWithPositions,
+  record,
+  string,
+  union,
+  validate,
+  ValidationError,
+  type Positioned,
+  type Positions,
+  type Problem,
+} from '../validation/index.ts';
 import type {
   ConsentProvider,
   OriginApprovalRequest,
@@ -37,53 +54,52 @@ export type ConsentLogEntry =
   | { kind: 'signing'; request: SigningApprovalRequest; answer: boolean }
   | { kind: 'pin'; request: PinRequest; answered: boolean };
 
-function invalid(field: string, problem: string): KysoError {
-  return new KysoError('CONFIG_INVALID', { field, problem });
+const answer = oneOf(['approve', 'refuse'] as const, {
+  vi: '"approve" hoặc "refuse"',
+  en: '"approve" or "refuse"',
+});
+const answers = optional(
+  record(answer, {
+    expected: {
+      vi: 'một đối tượng gồm các giá trị "approve" / "refuse"',
+      en: 'an object of "approve" / "refuse"',
+    },
+  }),
+);
+const pin = string({ expected: { vi: 'một mã PIN', en: 'a PIN' } });
+const pinEntry = union<string | string[]>(
+  {
+    vi: 'một mã PIN hoặc một danh sách mã PIN không rỗng',
+    en: 'a PIN or a non-empty list of PINs',
+  },
+  pin,
+  array(pin, { min: 1 }),
+);
+const scriptSchema = object({
+  origins: answers,
+  signing: answers,
+  pins: optional(record(pinEntry)),
+  delayMs: optional(
+    number(0, 60_000, {
+      vi: 'một số mili giây, tối đa 60000',
+      en: 'a number of milliseconds up to 60000',
+    }),
+  ),
+});
+
+function invalid(problems: Problem[], file?: string): KysoError {
+  return new ValidationError('CONFIG_INVALID', problems, file === undefined ? {} : { file });
 }
 
-function answers(value: unknown, field: string): Record<string, Answer> | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(field, 'an object of "approve" / "refuse"');
-  }
-  for (const [key, answer] of Object.entries(value)) {
-    if (answer !== 'approve' && answer !== 'refuse')
-      throw invalid(`${field}.${key}`, '"approve" or "refuse"');
-  }
-  return value as Record<string, Answer>;
+function parse(json: unknown, positions?: Positions, file?: string): ConsentScript {
+  const result = validate(scriptSchema, json, positions ? { positions } : {});
+  if (!result.ok) throw invalid(result.problems, file);
+  return result.value;
 }
 
-/** Validates a consent script (parsed JSON). */
+/** Validates a consent script (parsed JSON); CONFIG_INVALID lists every problem. */
 export function parseConsentScript(json: unknown): ConsentScript {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw invalid('(root)', 'a JSON object');
-  }
-  const raw = json as Record<string, unknown>;
-  for (const key of Object.keys(raw)) {
-    if (!['origins', 'signing', 'pins', 'delayMs'].includes(key))
-      throw invalid(key, 'unknown setting');
-  }
-  const pins = raw.pins;
-  if (pins !== undefined) {
-    if (typeof pins !== 'object' || pins === null || Array.isArray(pins))
-      throw invalid('pins', 'an object');
-    for (const [key, pin] of Object.entries(pins)) {
-      const ok =
-        typeof pin === 'string' ||
-        (Array.isArray(pin) && pin.length > 0 && pin.every((p) => typeof p === 'string'));
-      if (!ok) throw invalid(`pins.${key}`, 'a PIN or a non-empty list of PINs');
-    }
-  }
-  const delay = raw.delayMs;
-  if (delay !== undefined && (typeof delay !== 'number' || delay < 0 || delay > 60_000)) {
-    throw invalid('delayMs', 'a number of milliseconds up to 60000');
-  }
-  return {
-    origins: answers(raw.origins, 'origins'),
-    signing: answers(raw.signing, 'signing'),
-    pins: pins as Record<string, string | string[]> | undefined,
-    delayMs: delay,
-  };
+  return parse(json);
 }
 
 function wait(ms: number, signal: AbortSignal): Promise<void> {
@@ -116,17 +132,27 @@ export class ScriptedConsent implements ConsentProvider {
   }
 
   static fromFile(file: string, options?: { warn?: (line: string) => void }): ScriptedConsent {
-    let json: unknown;
+    let parsed: Positioned;
     try {
-      json = JSON.parse(readFileSync(file, 'utf8'));
+      parsed = parseJsonWithPositions(readFileSync(file, 'utf8'));
     } catch (error) {
+      if (error instanceof JsonSyntaxError) {
+        const problem = {
+          path: '',
+          vi: `không phải JSON hợp lệ: ${error.vi}`,
+          en: `is not valid JSON: ${error.en}`,
+          line: error.line,
+          column: error.column,
+        };
+        throw new ValidationError('CONFIG_INVALID', [problem], { file }, '(consent script)');
+      }
       throw new KysoError('CONFIG_INVALID', {
         field: '(consent script)',
         file,
         problem: error instanceof Error ? error.message : String(error),
       });
     }
-    return new ScriptedConsent(parseConsentScript(json), options);
+    return new ScriptedConsent(parse(parsed.value, parsed.positions, file), options);
   }
 
   /** Replaces the script (tests switch between approve and refuse). */

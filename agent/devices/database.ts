@@ -4,6 +4,13 @@
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { findInstalledModules } from '../tokens/known-modules.ts';
+import { isKysoError, KysoError } from '../errors/index.ts';
+import {
+  JsonSyntaxError,
+  parseJsonWithPositions,
+  ValidationError,
+  type Positioned,
+} from '../validation/index.ts';
 import { validateDeviceDatabase } from './schema.ts';
 import type {
   Arch,
@@ -24,12 +31,44 @@ let cached: DeviceDatabase | undefined;
 export function loadDeviceDatabase(path?: string): DeviceDatabase {
   if (path === undefined && cached) return cached;
   const source = path ?? DEFAULT_PATH;
-  const db = validateDeviceDatabase(
-    JSON.parse(readFileSync(source, 'utf8')) as unknown,
-    String(source),
-  );
+  const text = readFileSync(source, 'utf8');
+  let db: DeviceDatabase;
+  try {
+    db = validateDeviceDatabase(JSON.parse(text) as unknown, String(source));
+  } catch (error) {
+    // Start-up reads the bundled file on every run: parse positions only to explain a failure.
+    if (error instanceof SyntaxError || isKysoError(error, 'DEVICE_DATABASE_INVALID')) {
+      throw explain(text, String(source));
+    }
+    throw error;
+  }
   if (path === undefined) cached = db;
   return db;
+}
+
+/** The same failure, with the line and column of each problem (or of the JSON mistake). */
+function explain(text: string, source: string): KysoError {
+  let parsed: Positioned;
+  try {
+    parsed = parseJsonWithPositions(text);
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    const problem = {
+      path: '',
+      vi: `không phải JSON hợp lệ: ${error.vi}`,
+      en: `is not valid JSON: ${error.en}`,
+      line: error.line,
+      column: error.column,
+    };
+    return new ValidationError('DEVICE_DATABASE_INVALID', [problem], { source }, '(json)');
+  }
+  try {
+    validateDeviceDatabase(parsed.value, source, parsed.positions);
+  } catch (error) {
+    if (isKysoError(error)) return error;
+    throw error;
+  }
+  return new KysoError('INTERNAL_ERROR', { reason: 'device database validated on second read' });
 }
 
 export interface Platform {

@@ -1,9 +1,29 @@
 /**
- * Typed readers for method params. Each failure is a -32602 reply naming the failing field,
- * so a web developer sees exactly which member to fix.
+ * Reading method params: each method declares a schema (../validation) and reads its params in
+ * one pass. Bad params are one -32602 reply naming the first failing field in data.field, with
+ * every problem (field, Vietnamese, English) in data.details.problems, so a web developer
+ * fixes them all at once.
  */
+import type { ErrorCode } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
-import { RpcError } from './jsonrpc.ts';
+import {
+  array,
+  childPath,
+  closest,
+  Context,
+  INVALID,
+  mustBe,
+  oneOf,
+  optional,
+  refine,
+  schema,
+  string,
+  validate,
+  type Problem,
+  type Schema,
+  type Text,
+} from '../validation/index.ts';
+import { INVALID_PARAMS, RpcError } from './jsonrpc.ts';
 
 export const HASH_LENGTHS: Record<HashAlgorithm, number> = {
   'SHA-256': 32,
@@ -26,13 +46,137 @@ export function isSafeDisplayText(text: string): boolean {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** The -32602 error for a list of problems; the first one names data.field. */
+export function paramsError(problems: Problem[], root = 'params'): RpcError {
+  const fieldOf = (p: Problem): string => (p.path === '' ? root : p.path);
+  const first = problems[0] ?? { path: '', vi: 'không hợp lệ', en: 'is invalid' };
+  const field = fieldOf(first);
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return new RpcError(INVALID_PARAMS, first.reason ?? 'INVALID_INPUT', {
+    field,
+    details: {
+      problem: first.en,
+      problems: problems.map((p) => ({
+        field: fieldOf(p),
+        vi: p.vi,
+        en: p.en,
+        ...(p.reason ? { reason: p.reason } : {}),
+      })),
+    },
+    message: `Invalid params: ${field} ${first.en}${more}`,
+  });
+}
+
+/** Reads a method's params (absent params read as {}); throws one -32602 with every problem. */
+export function readParams<T>(params: Schema<T>, raw: unknown, path = ''): T {
+  const result = validate(params, raw === undefined && path === '' ? {} : raw, { path });
+  if (!result.ok) throw paramsError(result.problems);
+  return result.value;
+}
+
+// Schemas shared by the methods.
+
+/** Non-empty text of at most `max` characters. */
+export function text(max: number, expected: Text): Schema<string> {
+  return string({ min: 1, max, expected });
+}
+
+/** Text shown to the user (document names): no control or bidi-override characters. */
+export function displayText(max: number, expected: Text): Schema<string> {
+  return refine(text(max, expected), (value, report) =>
+    UNSAFE_TEXT.test(value)
+      ? report.fail({
+          vi: `phải là ${expected.vi}, không chứa ký tự điều khiển hay ký tự đảo chiều văn bản`,
+          en: `must be ${expected.en} without control or bidi-override characters`,
+        })
+      : value,
+  );
+}
+
+export const DOCUMENT_NAME: Text = {
+  vi: 'tên tài liệu (1-500 ký tự)',
+  en: 'a document name (1-500 characters)',
+};
+
+export const certificateId = string({
+  pattern: /^[0-9a-f]{64}$/,
+  expected: {
+    vi: 'mã chứng thư số (64 ký tự thập lục phân viết thường, dấu vân tay SHA-256)',
+    en: 'a certificate id (64 lowercase hex characters, SHA-256 thumbprint)',
+  },
+});
+
+export const hashAlgorithm = oneOf<HashAlgorithm>(['SHA-256', 'SHA-384', 'SHA-512']);
+export const scheme = oneOf<SignatureScheme>(SCHEMES);
+
+/** Base64 (standard alphabet, padded) read as bytes. */
+export function base64(expected?: Text): Schema<Buffer> {
+  const what = expected
+    ? {
+        vi: `${expected.vi} mã hóa base64 (bảng chữ chuẩn, có đệm)`,
+        en: `${expected.en} in base64 (standard alphabet, padded)`,
+      }
+    : { vi: 'base64 (bảng chữ chuẩn, có đệm)', en: 'base64 (standard alphabet, padded)' };
+  return refine(
+    string({ min: 1, pattern: BASE64, expected: what }),
+    (value) => Buffer.from(value, 'base64'),
+    what,
+  );
+}
+
+/** Checks a digest's length against its algorithm (HASH_LENGTH_MISMATCH otherwise). */
+export function digestProblem(
+  digest: Buffer,
+  algorithm: HashAlgorithm,
+): { message: Text; reason: ErrorCode } | undefined {
+  const expected = HASH_LENGTHS[algorithm];
+  if (digest.length === expected) return undefined;
+  return {
+    message: {
+      vi: `phải dài ${expected} byte cho ${algorithm} (nhận được ${digest.length})`,
+      en: `must be ${expected} bytes for ${algorithm} (got ${digest.length})`,
+    },
+    reason: 'HASH_LENGTH_MISMATCH',
+  };
+}
+
+/**
+ * A list of strings, optionally from a fixed set, reported at the list itself (data.field
+ * "keyUsage"), the message naming the bad element.
+ */
+export function stringList(allowed?: readonly string[]): Schema<string[]> {
+  const expected = allowed
+    ? {
+        vi: `danh sách gồm các giá trị ${allowed.join(', ')}`,
+        en: `a list of ${allowed.join(', ')}`,
+      }
+    : { vi: 'một danh sách chuỗi ký tự', en: 'a list of strings' };
+  return schema(expected, (value, path, ctx) => {
+    if (!Array.isArray(value)) return ctx.report(path, mustBe(expected));
+    const bad = value.findIndex((v) => typeof v !== 'string' || (allowed && !allowed.includes(v)));
+    if (bad < 0) return value as string[];
+    const at = `${childPath(path, bad)} = ${JSON.stringify(value[bad]) ?? 'undefined'}`;
+    return ctx.report(path, {
+      vi: `phải là ${expected.vi} (${at} không hợp lệ)`,
+      en: `must be ${expected.en} (${at} is not)`,
+    });
+  });
+}
+
+/**
+ * Member-by-member reader, for handlers that read a few params without a whole schema.
+ * Each read throws its own -32602 at once; prefer readParams with an object schema, which
+ * reports every problem together.
+ */
 export class Params {
   private readonly raw: Record<string, unknown>;
   private readonly prefix: string;
 
   constructor(raw: unknown, prefix = '') {
     if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-      throw RpcError.invalidParams(prefix || 'params', 'an object');
+      const ctx = new Context();
+      ctx.report(prefix, mustBe({ vi: 'một đối tượng JSON', en: 'a JSON object' }));
+      throw paramsError(ctx.problems);
     }
     this.raw = (raw ?? {}) as Record<string, unknown>;
     this.prefix = prefix;
@@ -40,127 +184,85 @@ export class Params {
 
   /** Rejects members the method does not know (catches typos like "certificateID"). */
   only(...names: string[]): this {
+    const ctx = new Context();
     for (const key of Object.keys(this.raw)) {
-      if (!names.includes(key))
-        throw RpcError.invalidParams(this.field(key), 'absent (unknown parameter)');
+      if (names.includes(key)) continue;
+      const guess = closest(key, names);
+      ctx.report(
+        this.field(key),
+        guess === undefined
+          ? { vi: 'không phải là mục được hỗ trợ', en: 'is not a known member' }
+          : {
+              vi: `không phải là mục được hỗ trợ — có phải bạn muốn viết \`${guess}\`?`,
+              en: `is not a known member — did you mean \`${guess}\`?`,
+            },
+      );
     }
+    if (ctx.problems.length > 0) throw paramsError(ctx.problems);
     return this;
   }
 
   field(name: string): string {
-    return this.prefix ? `${this.prefix}.${name}` : name;
+    return childPath(this.prefix, name);
   }
 
   has(name: string): boolean {
     return this.raw[name] !== undefined;
   }
 
-  /** Text shown to the user (document names): no control or bidi-override characters. */
-  displayText(name: string, options: { max: number; what: string }): string {
-    const value = this.string(name, options);
-    if (UNSAFE_TEXT.test(value)) {
-      throw RpcError.invalidParams(
-        this.field(name),
-        `${options.what} without control or bidi-override characters`,
-      );
-    }
+  /** Reads one member with a schema (absent members are read as undefined). */
+  read<T>(name: string, member: Schema<T>): T {
+    const ctx = new Context();
+    const value = member.read(this.raw[name], this.field(name), ctx);
+    if (value === INVALID || ctx.problems.length > 0) throw paramsError(ctx.problems);
     return value;
   }
 
-  optionalDisplayText(name: string, options: { max: number; what: string }): string | undefined {
-    return this.has(name) ? this.displayText(name, options) : undefined;
+  displayText(name: string, options: { max: number; what: Text }): string {
+    return this.read(name, displayText(options.max, options.what));
   }
 
-  string(name: string, options: { max?: number; pattern?: RegExp; what?: string } = {}): string {
-    const value = this.raw[name];
-    const what = options.what ?? 'a string';
-    if (typeof value !== 'string' || value.length === 0)
-      throw RpcError.invalidParams(this.field(name), `${what}`);
-    if (options.max !== undefined && value.length > options.max) {
-      throw RpcError.invalidParams(
-        this.field(name),
-        `${what} of at most ${options.max} characters`,
-      );
-    }
-    if (options.pattern && !options.pattern.test(value))
-      throw RpcError.invalidParams(this.field(name), what);
-    return value;
+  string(name: string, options: { max?: number; pattern?: RegExp; what?: Text } = {}): string {
+    return this.read(
+      name,
+      string({
+        min: 1,
+        ...(options.max !== undefined ? { max: options.max } : {}),
+        ...(options.pattern ? { pattern: options.pattern } : {}),
+        ...(options.what ? { expected: options.what } : {}),
+      }),
+    );
   }
 
   optionalString(
     name: string,
-    options: { max?: number; pattern?: RegExp; what?: string } = {},
+    options: { max?: number; pattern?: RegExp; what?: Text } = {},
   ): string | undefined {
     return this.has(name) ? this.string(name, options) : undefined;
   }
 
-  optionalBoolean(name: string): boolean | undefined {
-    const value = this.raw[name];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'boolean') throw RpcError.invalidParams(this.field(name), 'true or false');
-    return value;
-  }
-
-  optionalStrings(name: string, allowed?: readonly string[]): string[] | undefined {
-    const value = this.raw[name];
-    if (value === undefined) return undefined;
-    const what = allowed ? `a list of ${allowed.join(', ')}` : 'a list of strings';
-    if (
-      !Array.isArray(value) ||
-      !value.every((v) => typeof v === 'string' && (!allowed || allowed.includes(v)))
-    ) {
-      throw RpcError.invalidParams(this.field(name), what);
-    }
-    return value as string[];
-  }
-
   certificateId(name = 'certificateId'): string {
-    return this.string(name, {
-      pattern: /^[0-9a-f]{64}$/,
-      what: 'a certificate id (64 lowercase hex characters, SHA-256 thumbprint)',
-    });
+    return this.read(name, certificateId);
   }
 
   hashAlgorithm(name = 'hashAlgorithm', fallback?: HashAlgorithm): HashAlgorithm {
     if (!this.has(name) && fallback) return fallback;
-    const value = this.raw[name];
-    if (value === 'SHA-256' || value === 'SHA-384' || value === 'SHA-512') return value;
-    throw RpcError.invalidParams(this.field(name), 'one of SHA-256, SHA-384, SHA-512');
+    return this.read(name, hashAlgorithm);
   }
 
   optionalScheme(name = 'scheme'): SignatureScheme | undefined {
-    const value = this.raw[name];
-    if (value === undefined) return undefined;
-    if (SCHEMES.includes(value as SignatureScheme)) return value as SignatureScheme;
-    throw RpcError.invalidParams(this.field(name), `one of ${SCHEMES.join(', ')}`);
-  }
-
-  /** A base64 digest whose length matches the hash algorithm (HASH_LENGTH_MISMATCH otherwise). */
-  digest(name: string, algorithm: HashAlgorithm): Buffer {
-    const value = this.raw[name];
-    if (typeof value !== 'string' || value.length === 0 || !BASE64.test(value)) {
-      throw RpcError.invalidParams(this.field(name), 'base64 (standard alphabet, padded)');
-    }
-    const bytes = Buffer.from(value, 'base64');
-    const expected = HASH_LENGTHS[algorithm];
-    if (bytes.length !== expected) {
-      throw RpcError.invalidParams(
-        this.field(name),
-        `${expected} bytes for ${algorithm} (got ${bytes.length})`,
-        'HASH_LENGTH_MISMATCH',
-      );
-    }
-    return bytes;
+    return this.read(name, optional(scheme));
   }
 
   /** A list of objects, each read through its own Params (field names like items[3].hash). */
   objects(name: string, max: number): Params[] {
-    const value = this.raw[name];
-    if (!Array.isArray(value) || value.length === 0) {
-      throw RpcError.invalidParams(this.field(name), 'a non-empty list');
-    }
-    if (value.length > max)
-      throw RpcError.invalidParams(this.field(name), `a list of at most ${max} items`);
-    return value.map((item, i) => new Params(item, `${this.field(name)}[${i}]`));
+    const list = this.read(
+      name,
+      array(
+        schema({ vi: 'một đối tượng', en: 'an object' }, (v) => v),
+        { min: 1, max },
+      ),
+    );
+    return list.map((item, i) => new Params(item, childPath(this.field(name), i)));
   }
 }

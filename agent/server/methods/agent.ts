@@ -1,17 +1,28 @@
 /** agent.info: version handshake and what this agent offers. */
 import { KysoError } from '../../errors/index.ts';
+import { object, optional, string } from '../../validation/index.ts';
+import { readParams, text } from '../params.ts';
 import { PROTOCOL_VERSION, protocolMajor } from '../../protocol/index.ts';
-import { Params } from '../params.ts';
 import type { MethodTable } from './registry.ts';
+
+const infoParams = object({
+  protocolVersion: optional(
+    string({
+      pattern: /^\d{1,4}\.\d{1,4}$/,
+      expected: {
+        vi: 'số phiên bản dạng "chính.phụ", ví dụ "1.0"',
+        en: 'a "major.minor" version such as "1.0"',
+      },
+    }),
+  ),
+  client: optional(
+    text(200, { vi: 'tên ứng dụng (1-200 ký tự)', en: 'a client name (1-200 characters)' }),
+  ),
+});
 
 export const agentMethods: MethodTable = {
   'agent.info': async (params, ctx) => {
-    const p = new Params(params).only('protocolVersion', 'client');
-    const requested = p.optionalString('protocolVersion', {
-      pattern: /^\d{1,4}\.\d{1,4}$/,
-      what: 'a "major.minor" version such as "1.0"',
-    });
-    p.optionalString('client', { max: 200 });
+    const requested = readParams(infoParams, params).protocolVersion;
     if (requested !== undefined && protocolMajor(requested) !== protocolMajor(PROTOCOL_VERSION)) {
       throw new KysoError('PROTOCOL_VERSION_UNSUPPORTED', {
         requested,

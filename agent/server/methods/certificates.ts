@@ -1,7 +1,32 @@
 /** certificates.list with the filters document systems ask for (key usage, issuer, validity...). */
 import { KEY_USAGES, type CertificateInfo } from '../../protocol/index.ts';
-import { Params } from '../params.ts';
+import { boolean, object, optional, refine, string, withDefault } from '../../validation/index.ts';
+import { readParams, stringList, text } from '../params.ts';
 import type { MethodTable } from './registry.ts';
+
+const listParams = object({
+  keyUsage: optional(stringList(KEY_USAGES)),
+  issuer: optional(
+    text(1000, { vi: 'một chuỗi ký tự (1-1000 ký tự)', en: 'a string (1-1000 characters)' }),
+  ),
+  validNow: optional(boolean()),
+  thumbprint: optional(
+    refine(
+      string({
+        pattern: /^[0-9a-fA-F]{64}$/,
+        expected: {
+          vi: 'dấu vân tay SHA-256 (64 ký tự thập lục phân)',
+          en: 'a SHA-256 thumbprint (64 hex characters)',
+        },
+      }),
+      (value) => value.toLowerCase(),
+    ),
+  ),
+  tokenId: optional(
+    text(2000, { vi: 'một chuỗi ký tự (1-2000 ký tự)', en: 'a string (1-2000 characters)' }),
+  ),
+  withPrivateKey: withDefault(boolean(), true),
+});
 
 export interface CertificateQuery {
   keyUsage?: string[];
@@ -33,29 +58,7 @@ export function filterCertificates(
 
 export const certificateMethods: MethodTable = {
   'certificates.list': async (params, ctx) => {
-    const p = new Params(params).only(
-      'keyUsage',
-      'issuer',
-      'validNow',
-      'thumbprint',
-      'tokenId',
-      'withPrivateKey',
-    );
-    const query: CertificateQuery = {
-      keyUsage: p.optionalStrings('keyUsage', KEY_USAGES),
-      issuer: p.optionalString('issuer', { max: 1000 }),
-      validNow: p.optionalBoolean('validNow'),
-      thumbprint: p.has('thumbprint')
-        ? p
-            .string('thumbprint', {
-              pattern: /^[0-9a-fA-F]{64}$/,
-              what: 'a SHA-256 thumbprint (64 hex characters)',
-            })
-            .toLowerCase()
-        : undefined,
-      tokenId: p.optionalString('tokenId', { max: 2000 }),
-      withPrivateKey: p.optionalBoolean('withPrivateKey') ?? true,
-    };
+    const query: CertificateQuery = readParams(listParams, params);
     const all = await ctx.tokens.listCertificates({
       withPrivateKey: query.withPrivateKey,
       ...(query.tokenId !== undefined ? { tokenId: query.tokenId } : {}),

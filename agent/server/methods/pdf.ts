@@ -15,12 +15,35 @@ import {
   type SignaturePreset,
 } from '../../pdf/index.ts';
 import type { CertificateInfo, HashAlgorithm, SignatureScheme } from '../../tokens/types.ts';
-import { RpcError } from '../jsonrpc.ts';
-import { Params } from '../params.ts';
+import {
+  array,
+  int,
+  mustBe,
+  number,
+  object,
+  oneOf,
+  optional,
+  refine,
+  string,
+  withDefault,
+  type Invalid,
+  type ObjectOf,
+  type Text,
+} from '../../validation/index.ts';
+import {
+  base64,
+  certificateId,
+  DOCUMENT_NAME,
+  hashAlgorithm,
+  readParams,
+  scheme,
+  stringList,
+  text,
+} from '../params.ts';
 import type { MethodContext, MethodTable } from './registry.ts';
 
-const NAME = { max: 500, what: 'a document name (1-500 characters)' };
-const TEXT = { max: 500, what: 'text (1-500 characters)' };
+const NAME = text(500, DOCUMENT_NAME);
+const TEXT = text(500, { vi: 'văn bản (1-500 ký tự)', en: 'text (1-500 characters)' });
 const PRESETS: readonly SignaturePreset[] = [
   'approval',
   'issuance',
@@ -29,70 +52,96 @@ const PRESETS: readonly SignaturePreset[] = [
   'plain',
   'custom',
 ];
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const PLACEMENT: Text = {
+  vi: '{ "page": N, "rect": [x1, y1, x2, y2] } hoặc { "anchor": "văn bản", "page"?: N }',
+  en: '{ "page": N, "rect": [x1, y1, x2, y2] } or { "anchor": "text", "page"?: N }',
+};
+
+/** A PDF in base64; bytes without a %PDF- header are PDF_MALFORMED, not a bad encoding. */
+const pdfBytes = refine(base64({ vi: 'tệp PDF', en: 'the PDF' }), (pdf, report) =>
+  pdf.subarray(0, 1024).indexOf('%PDF-') < 0
+    ? report.fail(
+        {
+          vi: 'phải là một tệp PDF (không có phần đầu %PDF-)',
+          en: 'must be a PDF file (no %PDF- header)',
+        },
+        { reason: 'PDF_MALFORMED' },
+      )
+    : pdf,
+);
+
+const placementOf = refine(
+  object(
+    {
+      page: optional(int(1, 1_000_000, { vi: 'số trang, tính từ 1', en: 'a page number from 1' })),
+      anchor: optional(string()),
+      rect: optional(
+        array(number(-Number.MAX_VALUE, Number.MAX_VALUE, { vi: 'một số', en: 'a number' })),
+      ),
+    },
+    { expected: PLACEMENT },
+  ),
+  (v, report): NonNullable<AppearanceOptions['placement']> | Invalid => {
+    const pageIndex = v.page === undefined ? undefined : v.page - 1;
+    if (v.anchor !== undefined && v.anchor.length > 0 && v.rect === undefined) {
+      return pageIndex === undefined ? { anchor: v.anchor } : { anchor: v.anchor, page: pageIndex };
+    }
+    if (v.rect?.length === 4) {
+      return { page: pageIndex ?? 0, rect: v.rect as [number, number, number, number] };
+    }
+    return report.fail(mustBe(PLACEMENT));
+  },
+  PLACEMENT,
+);
+
 /** Appearance and signature-dictionary members accepted per document and for the batch. */
-const APPEARANCE_MEMBERS = [
-  'preset',
-  'docNumber',
-  'issuedDate',
-  'copyForm',
-  'organisation',
-  'image',
-  'placement',
-  'textLines',
-  'reason',
-  'location',
-];
+const APPEARANCE = {
+  preset: optional(oneOf(PRESETS)),
+  docNumber: optional(TEXT),
+  issuedDate: optional(TEXT),
+  copyForm: optional(TEXT),
+  organisation: optional(TEXT),
+  image: optional(base64({ vi: 'ảnh PNG', en: 'a PNG image' })),
+  placement: optional(placementOf),
+  textLines: optional(stringList()),
+  reason: optional(TEXT),
+  location: optional(TEXT),
+};
+type AppearanceParams = ObjectOf<typeof APPEARANCE>;
 
-type Raw = Record<string, unknown>;
+const certificates = (what: Text) =>
+  optional(array(refine(base64(what), (der) => loadCertificates(der))));
+const chainParam = certificates({ vi: 'chứng thư CA dạng DER', en: 'a DER CA certificate' });
 
-function bytes(p: Params, raw: Raw, name: string, what: string): Buffer {
-  const value = raw[name];
-  if (typeof value !== 'string' || value.length === 0 || !BASE64.test(value)) {
-    throw RpcError.invalidParams(p.field(name), `${what} in base64 (standard alphabet, padded)`);
-  }
-  return Buffer.from(value, 'base64');
-}
+const signPdfParams = object({
+  certificateId,
+  pdf: pdfBytes,
+  documentName: optional(NAME),
+  hashAlgorithm: withDefault(hashAlgorithm, 'SHA-256'),
+  scheme: optional(scheme),
+  chain: chainParam,
+  certify: optional(oneOf([1, 2, 3] as const, { vi: '1, 2 hoặc 3', en: '1, 2 or 3' })),
+  fieldName: optional(NAME),
+  ...APPEARANCE,
+});
 
-function optionalBytes(p: Params, raw: Raw, name: string, what: string): Buffer | undefined {
-  return raw[name] === undefined ? undefined : bytes(p, raw, name, what);
-}
+const signPdfsParams = (maxItems: number) =>
+  object({
+    certificateId,
+    items: array(object({ name: NAME, pdf: pdfBytes, ...APPEARANCE }), {
+      min: 1,
+      max: maxItems,
+    }),
+    hashAlgorithm: withDefault(hashAlgorithm, 'SHA-256'),
+    scheme: optional(scheme),
+    chain: chainParam,
+    ...APPEARANCE,
+  });
 
-function pdfBytes(p: Params, raw: Raw): Buffer {
-  const pdf = bytes(p, raw, 'pdf', 'the PDF');
-  if (pdf.subarray(0, 1024).indexOf('%PDF-') < 0) {
-    throw RpcError.invalidParams(p.field('pdf'), 'a PDF file (no %PDF- header)', 'PDF_MALFORMED');
-  }
-  return pdf;
-}
-
-function placementOf(p: Params, raw: Raw): AppearanceOptions['placement'] {
-  const value = raw.placement;
-  if (value === undefined) return undefined;
-  const field = p.field('placement');
-  const what = '{ "page": N, "rect": [x1, y1, x2, y2] } or { "anchor": "text", "page"?: N }';
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw RpcError.invalidParams(field, what);
-  }
-  const v = value as Raw;
-  const page = v.page;
-  if (page !== undefined && (!Number.isInteger(page) || (page as number) < 1)) {
-    throw RpcError.invalidParams(`${field}.page`, 'a page number from 1');
-  }
-  const pageIndex = page === undefined ? undefined : (page as number) - 1;
-  if (typeof v.anchor === 'string' && v.anchor.length > 0 && v.rect === undefined) {
-    return pageIndex === undefined ? { anchor: v.anchor } : { anchor: v.anchor, page: pageIndex };
-  }
-  const rect = v.rect;
-  if (
-    Array.isArray(rect) &&
-    rect.length === 4 &&
-    rect.every((n) => typeof n === 'number' && Number.isFinite(n))
-  ) {
-    return { page: pageIndex ?? 0, rect: rect as [number, number, number, number] };
-  }
-  throw RpcError.invalidParams(field, what);
-}
+const verifyPdfParams = object({
+  pdf: pdfBytes,
+  trustAnchors: optional(array(base64({ vi: 'chứng thư số', en: 'a certificate' }))),
+});
 
 interface DocumentOptions {
   preset: SignaturePreset;
@@ -101,31 +150,20 @@ interface DocumentOptions {
   location?: string;
 }
 
-/** Reads the appearance members of one object, over the batch defaults. */
-function documentOptions(p: Params, raw: Raw, defaults?: DocumentOptions): DocumentOptions {
-  const presetValue = raw.preset;
-  if (presetValue !== undefined && !PRESETS.includes(presetValue as SignaturePreset)) {
-    throw RpcError.invalidParams(p.field('preset'), `one of ${PRESETS.join(', ')}`);
-  }
+/** The appearance members of one object (already read), over the batch defaults. */
+function documentOptions(raw: AppearanceParams, defaults?: DocumentOptions): DocumentOptions {
   const appearance: AppearanceOptions = { ...defaults?.appearance };
-  const docNumber = p.optionalString('docNumber', TEXT);
-  const issuedDate = p.optionalString('issuedDate', TEXT);
-  const copyForm = p.optionalString('copyForm', TEXT);
-  const organisation = p.optionalString('organisation', TEXT);
-  const image = optionalBytes(p, raw, 'image', 'a PNG image');
-  const placement = placementOf(p, raw);
-  const textLines = p.optionalStrings('textLines');
-  if (docNumber !== undefined) appearance.docNumber = docNumber;
-  if (issuedDate !== undefined) appearance.issuedDate = issuedDate;
-  if (copyForm !== undefined) appearance.copyForm = copyForm;
-  if (organisation !== undefined) appearance.organisation = organisation;
-  if (image !== undefined) appearance.image = image;
-  if (placement !== undefined) appearance.placement = placement;
-  if (textLines !== undefined) appearance.textLines = textLines;
-  const reason = p.optionalString('reason', TEXT) ?? defaults?.reason;
-  const location = p.optionalString('location', TEXT) ?? defaults?.location;
+  if (raw.docNumber !== undefined) appearance.docNumber = raw.docNumber;
+  if (raw.issuedDate !== undefined) appearance.issuedDate = raw.issuedDate;
+  if (raw.copyForm !== undefined) appearance.copyForm = raw.copyForm;
+  if (raw.organisation !== undefined) appearance.organisation = raw.organisation;
+  if (raw.image !== undefined) appearance.image = raw.image;
+  if (raw.placement !== undefined) appearance.placement = raw.placement;
+  if (raw.textLines !== undefined) appearance.textLines = raw.textLines;
+  const reason = raw.reason ?? defaults?.reason;
+  const location = raw.location ?? defaults?.location;
   return {
-    preset: (presetValue as SignaturePreset | undefined) ?? defaults?.preset ?? 'plain',
+    preset: raw.preset ?? defaults?.preset ?? 'plain',
     appearance,
     ...(reason !== undefined ? { reason } : {}),
     ...(location !== undefined ? { location } : {}),
@@ -165,15 +203,6 @@ function trustOf(ctx: MethodContext): TrustMaterial {
   return trust;
 }
 
-function chainParam(p: Params, raw: Raw): Buffer[] | undefined {
-  const value = raw.chain;
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && BASE64.test(v))) {
-    throw RpcError.invalidParams(p.field('chain'), 'a list of base64 DER CA certificates');
-  }
-  return (value as string[]).flatMap((v) => loadCertificates(Buffer.from(v, 'base64')));
-}
-
 async function signPrepared(
   ctx: MethodContext,
   method: string,
@@ -203,36 +232,19 @@ async function signPrepared(
 
 export const pdfMethods: MethodTable = {
   'sign.pdf': async (params, ctx) => {
-    const p = new Params(params).only(
-      'certificateId',
-      'pdf',
-      'documentName',
-      'hashAlgorithm',
-      'scheme',
-      'chain',
-      'certify',
-      'fieldName',
-      ...APPEARANCE_MEMBERS,
-    );
-    const raw = (params ?? {}) as Raw;
-    const certificateId = p.certificateId();
-    const pdf = pdfBytes(p, raw);
-    const name = p.optionalString('documentName', NAME) ?? 'document.pdf';
-    const hash = p.hashAlgorithm('hashAlgorithm', 'SHA-256');
-    const certify = raw.certify;
-    if (certify !== undefined && certify !== 1 && certify !== 2 && certify !== 3) {
-      throw RpcError.invalidParams(p.field('certify'), '1, 2 or 3');
-    }
-    const options = documentOptions(p, raw);
-    const fieldName = p.optionalString('fieldName', NAME);
+    const p = readParams(signPdfParams, params);
+    const { certificateId, pdf, certify, fieldName } = p;
+    const name = p.documentName ?? 'document.pdf';
+    const hash = p.hashAlgorithm;
+    const options = documentOptions(p);
     const certificate = await ctx.tokens.getCertificate(certificateId);
-    const signer = await preparingSigner(ctx, certificate, p.optionalScheme(), chainParam(p, raw));
+    const signer = await preparingSigner(ctx, certificate, p.scheme, p.chain?.flat());
     const prepared = await prepareSignPdf(pdf, {
       signer,
       hash,
       ...options,
       ...(fieldName !== undefined ? { fieldName } : {}),
-      ...(certify !== undefined ? { certify: certify as 1 | 2 | 3 } : {}),
+      ...(certify !== undefined ? { certify } : {}),
     });
     const [signature] = await signPrepared(ctx, 'sign.pdf', certificateId, signer.scheme, hash, [
       { name, prepared },
@@ -248,30 +260,17 @@ export const pdfMethods: MethodTable = {
   },
 
   'sign.pdfs': async (params, ctx) => {
-    const p = new Params(params).only(
-      'certificateId',
-      'items',
-      'hashAlgorithm',
-      'scheme',
-      'chain',
-      ...APPEARANCE_MEMBERS,
-    );
-    const raw = (params ?? {}) as Raw;
-    const certificateId = p.certificateId();
-    const hash = p.hashAlgorithm('hashAlgorithm', 'SHA-256');
-    const defaults = documentOptions(p, raw);
-    const rawItems = Array.isArray(raw.items) ? (raw.items as unknown[]) : [];
-    const items = p.objects('items', ctx.config.limits.maxBatchItems).map((item, i) => {
-      item.only('name', 'pdf', ...APPEARANCE_MEMBERS);
-      const itemRaw = (rawItems[i] ?? {}) as Raw;
-      return {
-        name: item.string('name', NAME),
-        pdf: pdfBytes(item, itemRaw),
-        options: documentOptions(item, itemRaw, defaults),
-      };
-    });
+    const p = readParams(signPdfsParams(ctx.config.limits.maxBatchItems), params);
+    const { certificateId } = p;
+    const hash = p.hashAlgorithm;
+    const defaults = documentOptions(p);
+    const items = p.items.map((item) => ({
+      name: item.name,
+      pdf: item.pdf,
+      options: documentOptions(item, defaults),
+    }));
     const certificate = await ctx.tokens.getCertificate(certificateId);
-    const signer = await preparingSigner(ctx, certificate, p.optionalScheme(), chainParam(p, raw));
+    const signer = await preparingSigner(ctx, certificate, p.scheme, p.chain?.flat());
     // Prepare every document first; one that cannot be signed fails alone.
     const outcomes: ({ prepared: PreparedPdfSignature } | { error: KysoError })[] = [];
     for (const item of items) {
@@ -321,23 +320,12 @@ export const pdfMethods: MethodTable = {
   },
 
   'verify.pdf': async (params, ctx) => {
-    const p = new Params(params).only('pdf', 'trustAnchors');
-    const raw = (params ?? {}) as Raw;
-    const pdf = pdfBytes(p, raw);
-    const anchors = raw.trustAnchors;
-    if (
-      anchors !== undefined &&
-      (!Array.isArray(anchors) || !anchors.every((a) => typeof a === 'string' && BASE64.test(a)))
-    ) {
-      throw RpcError.invalidParams(p.field('trustAnchors'), 'a list of base64 certificates');
-    }
+    const { pdf, trustAnchors: anchors } = readParams(verifyPdfParams, params);
     if (anchors === undefined) {
       // No trustAnchors: the agency's configured anchors and intermediates.
       const trust = trustOf(ctx);
       return verifyPdf(pdf, { trustAnchors: trust.anchors, intermediates: trust.intermediates });
     }
-    return verifyPdf(pdf, {
-      trustAnchors: (anchors as string[]).map((a) => Buffer.from(a, 'base64')),
-    });
+    return verifyPdf(pdf, { trustAnchors: anchors });
   },
 };

@@ -2,11 +2,66 @@
  * sign.hash and sign.hashes: the web app hashes, the agent signs the digest after the user
  * approves and enters the PIN in the agent's own dialog (never over the socket).
  */
-import { Params } from '../params.ts';
+import { array, INVALID, object, optional, refine } from '../../validation/index.ts';
+import {
+  base64,
+  certificateId,
+  digestProblem,
+  displayText,
+  DOCUMENT_NAME,
+  hashAlgorithm,
+  readParams,
+  scheme,
+} from '../params.ts';
 import type { SignedDocument } from '../signing.ts';
 import type { MethodTable } from './registry.ts';
 
-const NAME = { max: 500, what: 'a document name (1-500 characters)' };
+const nameSchema = displayText(500, DOCUMENT_NAME);
+const digest = base64();
+
+const signHashParams = refine(
+  object({
+    certificateId,
+    hashAlgorithm,
+    hash: digest,
+    scheme: optional(scheme),
+    documentName: optional(nameSchema),
+  }),
+  (p, report) => {
+    const wrong = digestProblem(p.hash, p.hashAlgorithm);
+    return wrong ? report.fail(wrong.message, { member: 'hash', reason: wrong.reason }) : p;
+  },
+);
+
+/** Items may name their own hashAlgorithm; the top-level one is the default. */
+const signHashesParams = (maxItems: number) =>
+  refine(
+    object({
+      certificateId,
+      hashAlgorithm,
+      scheme: optional(scheme),
+      items: array(
+        object({ name: nameSchema, hash: digest, hashAlgorithm: optional(hashAlgorithm) }),
+        {
+          min: 1,
+          max: maxItems,
+        },
+      ),
+    }),
+    (p, report) => {
+      let ok = true;
+      const documents = p.items.map((item, i) => {
+        const algorithm = item.hashAlgorithm ?? p.hashAlgorithm;
+        const wrong = digestProblem(item.hash, algorithm);
+        if (wrong) {
+          ok = false;
+          report.fail(wrong.message, { member: ['items', i, 'hash'], reason: wrong.reason });
+        }
+        return { name: item.name, hashAlgorithm: algorithm, digest: item.hash };
+      });
+      return ok ? { certificateId: p.certificateId, scheme: p.scheme, documents } : INVALID;
+    },
+  );
 
 function reply(certificate: string, signed: SignedDocument) {
   return {
@@ -20,18 +75,9 @@ function reply(certificate: string, signed: SignedDocument) {
 
 export const signMethods: MethodTable = {
   'sign.hash': async (params, ctx) => {
-    const p = new Params(params).only(
-      'certificateId',
-      'hashAlgorithm',
-      'hash',
-      'scheme',
-      'documentName',
-    );
-    const certificateId = p.certificateId();
-    const hashAlgorithm = p.hashAlgorithm();
-    const digest = p.digest('hash', hashAlgorithm);
-    const scheme = p.optionalScheme();
-    const name = p.optionalDisplayText('documentName', NAME) ?? 'hash';
+    const p = readParams(signHashParams, params);
+    const { certificateId, hashAlgorithm, hash: digest, scheme } = p;
+    const name = p.documentName ?? 'hash';
     const { certificate, results } = await ctx.signing.sign(ctx, {
       method: 'sign.hash',
       certificateId,
@@ -44,19 +90,10 @@ export const signMethods: MethodTable = {
   },
 
   'sign.hashes': async (params, ctx) => {
-    const p = new Params(params).only('certificateId', 'hashAlgorithm', 'scheme', 'items');
-    const certificateId = p.certificateId();
-    const defaultAlgorithm = p.hashAlgorithm();
-    const scheme = p.optionalScheme();
-    const documents = p.objects('items', ctx.config.limits.maxBatchItems).map((item) => {
-      item.only('name', 'hash', 'hashAlgorithm');
-      const hashAlgorithm = item.hashAlgorithm('hashAlgorithm', defaultAlgorithm);
-      return {
-        name: item.displayText('name', NAME),
-        hashAlgorithm,
-        digest: item.digest('hash', hashAlgorithm),
-      };
-    });
+    const { certificateId, scheme, documents } = readParams(
+      signHashesParams(ctx.config.limits.maxBatchItems),
+      params,
+    );
     const { certificate, results } = await ctx.signing.sign(ctx, {
       method: 'sign.hashes',
       certificateId,

@@ -1,10 +1,11 @@
 /** tokens.list: the tokens present now (their PIN state included, never the PIN). */
-import { Params } from '../params.ts';
+import { object } from '../../validation/index.ts';
+import { readParams } from '../params.ts';
 import type { MethodTable } from './registry.ts';
 
 export const tokenMethods: MethodTable = {
   'tokens.list': async (params, ctx) => {
-    new Params(params).only();
+    readParams(object({}), params);
     const tokens = await ctx.tokens.listTokens();
     return { tokens: tokens.filter((t) => t.present) };
   },
