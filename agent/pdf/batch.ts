@@ -4,7 +4,7 @@
  */
 import type { Signer } from '../cms/index.ts';
 import { toKysoError, type KysoError } from '../errors/index.ts';
-import type { HashAlgorithm } from '../tokens/types.ts';
+import type { HashAlgorithm } from '../tokens/index.ts';
 import {
   prepareSignPdf,
   type PreparedPdfSignature,

@@ -27,7 +27,7 @@ import {
 import { HASH_NODE } from '../cms/index.ts';
 import { KysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
-import type { CertificateInfo, HashAlgorithm } from '../tokens/types.ts';
+import type { CertificateInfo, HashAlgorithm } from '../tokens/index.ts';
 import {
   buildAppearance,
   type AppearanceContext,

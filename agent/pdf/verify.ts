@@ -4,7 +4,7 @@
  * revision is a prefix of the next), and each fork then takes only its own tail range.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { buildChain, loadCertificates, type ChainResult } from '../cms/chain.ts';
+import { buildChain, loadCertificates, type ChainResult } from '../pki/index.ts';
 import {
   HASH_NODE,
   parseSignedData,
@@ -15,7 +15,7 @@ import {
 } from '../cms/index.ts';
 import { toKysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
-import type { HashAlgorithm } from '../tokens/types.ts';
+import type { HashAlgorithm } from '../tokens/index.ts';
 import { readForm, type SignatureField } from './fields.ts';
 import {
   PdfDict,
