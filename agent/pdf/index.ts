@@ -12,10 +12,6 @@ export type {
   SignaturePreset,
 } from './sign-options.ts';
 export { signPdfs, type BatchItem, type BatchResult, type BatchSigner } from './batch.ts';
-export {
-  verifyPdf,
-  type ChangesAfterSigning,
-  type SignatureReport,
-  type VerifyOptions,
-  type VerifyResult,
-} from './verify.ts';
+export { verifyPdf, type VerifyOptions, type VerifyResult } from './verify.ts';
+export type { SignatureReport } from './report.ts';
+export type { ChangesAfterSigning } from './changes.ts';
