@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import {
+  HASH_NODE,
   estimateSignedDataSize,
   prepareSignedData,
   type PreparedSignedData,
 } from '../cms/index.ts';
-import { HASH_NODE } from '../cms/index.ts';
 import { KysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
 import type { CertificateInfo } from '../tokens/index.ts';
