@@ -1,7 +1,7 @@
 /** Algorithm identifiers for CMS: digests and signature schemes (RFC 5754, RFC 4055, RFC 5758). */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
 import { NULL, oid, seq, smallInt, tlv } from './der.ts';
 
 export const HASH_OID: Record<HashAlgorithm, string> = {

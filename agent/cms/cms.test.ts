@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOpensslPki } from '../../native-test/openssl-pki.ts';
-import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { algorithmIdentifierDer, signatureAlgorithmId, digestAlgorithmId } from './algorithms.ts';
-import { buildChain, loadCertificates } from './chain.ts';
+import { buildChain, loadCertificates } from '../pki/index.ts';
 import { encodeSigningCertificateV2, signingCertificateV2BySchema } from './ess.ts';
 import {
   createSignedData,

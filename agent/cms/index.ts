@@ -20,5 +20,5 @@ export {
 } from './verify.ts';
 export { HASH_LENGTH, HASH_NODE, HASH_OID } from './algorithms.ts';
 export { softwareSigner } from './software-signer.ts';
-export { type ChainResult, buildChain, loadCertificates } from './chain.ts';
+export { type ChainResult, buildChain, loadCertificates } from '../pki/index.ts';
 export { type TokenSigner, tokenSigner } from './token-signer.ts';

@@ -12,7 +12,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
-import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
 import { HASH_NODE, HASH_OID } from './algorithms.ts';
 import type { Signer } from './build.ts';
 

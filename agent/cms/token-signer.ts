@@ -2,8 +2,7 @@
  * The production Signer: the digest goes to the token service, the key stays on the token.
  * `signMany` lets a batch sign every document's digest with one login.
  */
-import type { TokenService } from '../tokens/api.ts';
-import type { Credentials, HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import type { Credentials, HashAlgorithm, SignatureScheme, TokenService } from '../tokens/index.ts';
 import type { Signer } from './build.ts';
 
 export interface TokenSigner extends Signer {

@@ -7,7 +7,7 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
-import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
 import { HASH_NODE, hashFromOid, schemeFromOid } from './algorithms.ts';
 import {
   children,

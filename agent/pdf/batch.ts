@@ -4,13 +4,9 @@
  */
 import type { Signer } from '../cms/index.ts';
 import { toKysoError, type KysoError } from '../errors/index.ts';
-import type { HashAlgorithm } from '../tokens/types.ts';
-import {
-  prepareSignPdf,
-  type PreparedPdfSignature,
-  type SignPdfOptions,
-  type SignPdfResult,
-} from './sign.ts';
+import type { HashAlgorithm } from '../tokens/index.ts';
+import { prepareSignPdf } from './sign.ts';
+import type { PreparedPdfSignature, SignPdfOptions, SignPdfResult } from './sign-options.ts';
 
 export interface BatchSigner extends Signer {
   signMany?(digests: Buffer[], hash: HashAlgorithm): Promise<Buffer[]>;

@@ -14,4 +14,4 @@ export {
   signingChain,
   type ChainResult,
 } from './chain.ts';
-export { chainForCertificate, type ChainSources } from './token-chain.ts';
+export { chainForCertificate, type CertificateSource, type ChainSources } from './token-chain.ts';

@@ -3,8 +3,6 @@
  * the path found through the CA certificates stored on the same token and the configured
  * intermediates, up to a configured anchor or a self-signed root.
  */
-import type { TokenService } from '../tokens/api.ts';
-import type { CertificateInfo } from '../tokens/types.ts';
 import { mergeCertificates, signingChain } from './chain.ts';
 
 export interface ChainSources {
@@ -14,9 +12,21 @@ export interface ChainSources {
   intermediates: readonly Buffer[];
 }
 
+/**
+ * The one thing this needs of a token: its certificates. Declared here, met by the
+ * TokenService, so pki (pure X.509) never imports tokens (the hardware that uses pki).
+ */
+export interface CertificateSource {
+  listCertificates(filter: {
+    tokenId: string;
+    withPrivateKey: boolean;
+  }): Promise<readonly { isCA: boolean; certificate: string }[]>;
+}
+
 export async function chainForCertificate(
-  tokens: Pick<TokenService, 'listCertificates'>,
-  certificate: Pick<CertificateInfo, 'tokenId' | 'certificate'>,
+  tokens: CertificateSource,
+  /** tokenId and DER (base64), as in a CertificateInfo. */
+  certificate: { tokenId: string; certificate: string },
   sources: ChainSources,
   explicit: readonly Buffer[] = [],
 ): Promise<Buffer[]> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { FontSubset } from './font.ts';
 import { numbers, streamBody } from './syntax.ts';
-import type { CertificateInfo } from '../../tokens/types.ts';
+import type { CertificateInfo } from '../../tokens/index.ts';
 import type { AppearanceObject, PageGeometry, PlacedAppearance, Rect } from './types.ts';
 
 export interface TestText {

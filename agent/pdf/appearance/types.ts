@@ -1,5 +1,5 @@
 /** Public shapes of the appearance builder. The PDF writer (agent/pdf) codes against these. */
-import type { CertificateInfo } from '../../tokens/types.ts';
+import type { CertificateInfo } from '../../tokens/index.ts';
 
 /** [x1, y1, x2, y2] in points. */
 export type Rect = [number, number, number, number];

@@ -1,0 +1,110 @@
+/**
+ * Atomic output: the signed file is built in a temp file beside the output, fsynced, then
+ * linked into place, so a crash or a race never leaves a half-written or overwritten file.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import {
+  chmod,
+  copyFile,
+  link,
+  open,
+  realpath,
+  rename,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { KysoError } from '../errors/index.ts';
+
+async function realOrSelf(path: string): Promise<string> {
+  return realpath(path).catch(() => path);
+}
+
+/** FILE_EXISTS when the output exists or is the input: checked before asking for a PIN. */
+export async function assertOutputFree(input: string | Buffer, output: string): Promise<void> {
+  if (typeof input === 'string' && (await realOrSelf(input)) === (await realOrSelf(output))) {
+    throw new KysoError('FILE_EXISTS', { path: output, reason: 'output is the input' });
+  }
+  const exists = await stat(output).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw new KysoError('FILE_EXISTS', { path: output });
+}
+
+/** The temp file holding a copy of the input, waiting for the increment. */
+export class TempOutput {
+  private done = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  /** Writes the bytes to a new temp file beside `output`. */
+  static async fromBytes(bytes: Buffer, output: string): Promise<TempOutput> {
+    const path = tempPathFor(output);
+    const temp = new TempOutput(path, await open(path, 'wx'));
+    try {
+      await temp.handle.write(bytes, 0, bytes.length, 0);
+    } catch (error) {
+      await temp.discard();
+      throw error;
+    }
+    return temp;
+  }
+
+  /**
+   * Copies the input file with copyFile (in-kernel copy_file_range, or a reflink), so the caller
+   * can hash the input at the same time. `path` is known at once, to remove a failed copy.
+   */
+  static copyOf(input: string, output: string): { path: string; ready: Promise<TempOutput> } {
+    const path = tempPathFor(output);
+    const ready = (async () => {
+      await copyFile(input, path, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+      // copyFile keeps the input's mode: a read-only input must still give a writable output.
+      await chmod(path, ((await stat(path)).mode | 0o600) & 0o777);
+      return new TempOutput(path, await open(path, 'r+'));
+    })();
+    return { path, ready };
+  }
+
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
+  }
+
+  /** Appends the increment at `offset`, fsyncs, and links the file to `output`. */
+  async commit(increment: Buffer, offset: number, output: string): Promise<void> {
+    await this.handle.write(increment, 0, increment.length, offset);
+    await this.handle.sync();
+    await this.handle.close();
+    // link() never replaces an existing file: a race with another writer is FILE_EXISTS.
+    try {
+      await link(this.path, output);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new KysoError('FILE_EXISTS', { path: output });
+      }
+      // File systems without hard links (FAT, some network shares): check, then rename.
+      await assertOutputFree(this.path, output);
+      await rename(this.path, output);
+    } finally {
+      await unlink(this.path).catch(() => undefined);
+      this.done = true;
+    }
+  }
+
+  /** Closes and removes the temp file; a no-op once committed or discarded. */
+  async discard(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.handle.close().catch(() => undefined);
+    await unlink(this.path).catch(() => undefined);
+  }
+}
+
+function tempPathFor(output: string): string {
+  return join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
+}

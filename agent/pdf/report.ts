@@ -1,0 +1,212 @@
+/**
+ * One signature's report: byte range, digest and signature value, signing certificate, chain,
+ * key usage and the changes after it, combined into one verdict.
+ */
+import {
+  verifyDigestSignature,
+  verifySignatureValue,
+  signingCertificateMatches,
+} from '../cms/index.ts';
+import { buildChain, parseCertificate, type ChainResult } from '../pki/index.ts';
+import type { HashAlgorithm } from '../tokens/index.ts';
+import type { ChangeClassifier, ChangesAfterSigning } from './changes.ts';
+import { trimDer, type Candidate } from './digest-pass.ts';
+import { PdfDict, PdfName, PdfString, asNumber, isName, type PdfValue } from './objects.ts';
+import type { ByteSource } from './source.ts';
+
+export interface SignatureReport {
+  fieldName: string;
+  /** Signer's common name (certificate), and full subject. */
+  signer: string | undefined;
+  signerSubject: string | undefined;
+  /** /M of the signature dictionary (ISO 8601), when present. */
+  signingTime: string | undefined;
+  subFilter: string | undefined;
+  /** PAdES baseline B-B shape: ETSI.CAdES.detached with a matching signing-certificate-v2. */
+  pades: boolean;
+  /** DocMDP permission when this is a certification signature (1: no changes at all). */
+  certification?: 1 | 2 | 3;
+  preset: string | undefined;
+  byteRange: number[];
+  /** Bytes signed end where this revision ends; true for the last one when the whole file is signed. */
+  coversWholeFile: boolean;
+  integrity: {
+    /** Ranges start at 0, skip exactly the /Contents string, stay inside the file. */
+    byteRangeValid: boolean;
+    digestMatches: boolean;
+    signatureValid: boolean;
+    /**
+     * signing-certificate-v2 names the signer's certificate; true when the attribute is absent
+     * (signatures from other tools), see `pades` for baseline conformance.
+     */
+    signingCertificateValid: boolean;
+  };
+  hashAlgorithm: HashAlgorithm | undefined;
+  chain: ChainResult | undefined;
+  certificateValidAtSigningTime: boolean;
+  keyUsageValid: boolean;
+  keyUsage: string[];
+  changes: ChangesAfterSigning;
+  /** Overall: intact, trusted, valid at signing time, right key usage, nothing but signatures after. */
+  valid: boolean;
+  /** Stable error code when the signature could not be checked at all. */
+  error?: string;
+}
+
+function parsePdfDate(value: PdfValue | undefined): Date | undefined {
+  if (!(value instanceof PdfString)) return undefined;
+  const m = /^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+-])?(\d{2})?'?(\d{2})?/.exec(
+    value.text(),
+  );
+  if (!m) return undefined;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', tz, th = '00', tm = '00'] = m;
+  const sign = tz === '-' ? '-' : '+';
+  const zone = tz === '+' || tz === '-' ? `${sign}${th}:${tm}` : 'Z';
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The DocMDP /P of a certification signature's /Reference (direct objects, as written). */
+function docMdpOf(sig: PdfDict | undefined): 1 | 2 | 3 | undefined {
+  const refs = sig?.get('Reference');
+  for (const r of Array.isArray(refs) ? refs : []) {
+    if (!(r instanceof PdfDict) || !isName(r.get('TransformMethod'), 'DocMDP')) continue;
+    const params = r.get('TransformParams');
+    const p = params instanceof PdfDict ? asNumber(params.get('P')) : undefined;
+    return p === 1 || p === 3 ? p : 2;
+  }
+  return undefined;
+}
+
+function rangesOk(br: number[], size: number): boolean {
+  if (br.length !== 4 || br.some((x) => !Number.isInteger(x) || x < 0)) return false;
+  const [a = 0, b = 0, c = 0, d = 0] = br;
+  return a === 0 && b > 0 && c > b && c + d <= size;
+}
+
+/** Certificate parsing and path building, once per distinct certificate set in a document. */
+export class CertificateCache {
+  private readonly info = new Map<string, ReturnType<typeof parseCertificate>>();
+  private readonly chains = new Map<string, ChainResult>();
+  constructor(
+    private readonly anchors: Buffer[],
+    private readonly intermediates: Buffer[] = [],
+  ) {}
+
+  parse(der: Buffer): ReturnType<typeof parseCertificate> {
+    const key = der.toString('base64');
+    let info = this.info.get(key);
+    if (!info) {
+      info = parseCertificate(der);
+      this.info.set(key, info);
+    }
+    return info;
+  }
+
+  chain(signer: Buffer, all: Buffer[], at: Date): ChainResult {
+    const others = [...all, ...this.intermediates].filter((x) => !x.equals(signer));
+    const key = [signer, ...others].map((b) => b.toString('base64')).join('|');
+    let chain = this.chains.get(key);
+    if (!chain) {
+      chain = buildChain(signer, others, this.anchors, at);
+      this.chains.set(key, chain);
+    }
+    return {
+      ...chain,
+      validAtTime: at >= new Date(chain.validFrom) && at <= new Date(chain.validTo),
+    };
+  }
+}
+
+export async function report(
+  source: ByteSource,
+  c: Candidate,
+  certificates: CertificateCache,
+  classifier: ChangeClassifier,
+): Promise<SignatureReport> {
+  const sig = c.field.value;
+  const signingTime = parsePdfDate(sig?.get('M'));
+  const subFilter = sig?.get('SubFilter');
+  const preset = sig?.get('Kyso.Preset');
+  const [, b = 0, cStart = 0, d = 0] = c.byteRange;
+  const signedEnd = cStart + d;
+  let byteRangeValid = rangesOk(c.byteRange, source.size);
+  if (byteRangeValid) {
+    // The gap must be exactly the hex string "<...>" holding this dictionary's /Contents:
+    // otherwise the signed ranges could describe some other part of the file.
+    const gap = cStart - b <= 1 << 20 ? await source.read(b, cStart - b) : Buffer.alloc(0);
+    byteRangeValid =
+      gap[0] === 0x3c &&
+      gap[gap.length - 1] === 0x3e &&
+      /^[0-9a-fA-F\s]*$/.test(gap.toString('latin1', 1, gap.length - 1)) &&
+      trimDer(
+        Buffer.from(gap.toString('latin1', 1, gap.length - 1).replace(/\s/g, ''), 'hex'),
+      ).equals(c.contents);
+  }
+  const parsed = c.parsed;
+  let digestMatches = Boolean(parsed?.messageDigest && c.digest?.equals(parsed.messageDigest));
+  let signatureValid = parsed ? verifySignatureValue(parsed) : false;
+  if (parsed && !parsed.signedAttributesDer && c.digest) {
+    // No signed attributes: the signature itself covers the content digest.
+    digestMatches = signatureValid = verifyDigestSignature(parsed, c.digest);
+  }
+  const signingCertificateValid = parsed
+    ? !parsed.hasSigningCertificateV2 || signingCertificateMatches(parsed)
+    : false;
+  const pades =
+    subFilter instanceof PdfName &&
+    subFilter.name === 'ETSI.CAdES.detached' &&
+    Boolean(parsed?.hasSigningCertificateV2 && signingCertificateValid);
+  let signer: string | undefined;
+  let signerSubject: string | undefined;
+  let keyUsage: string[] = [];
+  let chain: ChainResult | undefined;
+  let certificateValidAtSigningTime = false;
+  if (parsed?.signerCertificate) {
+    const info = certificates.parse(parsed.signerCertificate);
+    signer = info.commonName;
+    signerSubject = info.subject.text;
+    keyUsage = info.keyUsage;
+    const at = signingTime ?? new Date();
+    chain = certificates.chain(parsed.signerCertificate, parsed.certificates, at);
+    certificateValidAtSigningTime = chain.validAtTime;
+  }
+  const keyUsageValid =
+    keyUsage.length === 0 ||
+    keyUsage.includes('digitalSignature') ||
+    keyUsage.includes('nonRepudiation');
+  const changes = await classifier.after(signedEnd);
+  const certification = docMdpOf(sig);
+  // A certification with P=1 allows no change at all, not even further signatures.
+  const changesAllowed =
+    changes === 'none' || (changes === 'signatures-only' && certification !== 1);
+  const integrityOk = byteRangeValid && digestMatches && signatureValid;
+  const valid =
+    integrityOk &&
+    signingCertificateValid &&
+    (chain?.trusted ?? false) &&
+    certificateValidAtSigningTime &&
+    keyUsageValid &&
+    changesAllowed;
+  return {
+    fieldName: c.field.name,
+    signer,
+    signerSubject,
+    signingTime: signingTime?.toISOString(),
+    subFilter: subFilter instanceof PdfName ? subFilter.name : undefined,
+    pades,
+    ...(certification !== undefined ? { certification } : {}),
+    preset: preset instanceof PdfName ? preset.name : undefined,
+    byteRange: c.byteRange,
+    coversWholeFile: signedEnd === source.size,
+    integrity: { byteRangeValid, digestMatches, signatureValid, signingCertificateValid },
+    hashAlgorithm: parsed?.hash,
+    chain,
+    certificateValidAtSigningTime,
+    keyUsageValid,
+    keyUsage,
+    changes,
+    valid,
+    ...(c.error ? { error: c.error } : {}),
+  };
+}

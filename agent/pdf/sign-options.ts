@@ -1,0 +1,52 @@
+/** What a caller asks of a PDF signature and what it gets back (shared by sign and batch). */
+import type { Signer } from '../cms/index.ts';
+import type { HashAlgorithm } from '../tokens/index.ts';
+import type { AppearancePreset, AppearanceRequest } from './appearance/index.ts';
+
+export type SignaturePreset = AppearancePreset;
+
+/** What the caller says about the appearance; the signer and time come from the signature. */
+export type AppearanceOptions = Omit<
+  AppearanceRequest,
+  'preset' | 'signerName' | 'signerCertificate' | 'signingTime'
+>;
+
+export interface SignPdfOptions {
+  signer: Signer;
+  hash?: HashAlgorithm;
+  preset?: SignaturePreset;
+  /** Field name; default "Signature<n>". */
+  fieldName?: string;
+  signingTime?: Date;
+  reason?: string;
+  location?: string;
+  contactInfo?: string;
+  /** Signer name written to /Name (display only; the certificate is authoritative). */
+  signerName?: string;
+  /** Certify the document (DocMDP): 1 no changes, 2 form fill + signatures, 3 also annotations. */
+  certify?: 1 | 2 | 3;
+  /** Appearance details for the preset (image, placement, number, date, ...). */
+  appearance?: AppearanceOptions;
+  /** Output file (never overwritten: FILE_EXISTS). Without it the signed bytes are returned. */
+  output?: string;
+}
+
+export interface SignPdfResult {
+  fieldName: string;
+  /** Present when no output path was given. */
+  bytes?: Buffer;
+  output?: string;
+  size: number;
+  byteRange: [number, number, number, number];
+  cmsSize: number;
+  placeholderSize: number;
+}
+
+export interface PreparedPdfSignature {
+  hash: HashAlgorithm;
+  /** The one digest the token signs (over the CMS signed attributes). */
+  toSign: Buffer;
+  finish(signature: Buffer): Promise<SignPdfResult>;
+  /** Releases files when the batch is abandoned. */
+  abort(): Promise<void>;
+}
