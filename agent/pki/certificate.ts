@@ -16,7 +16,7 @@ import {
   id_ce_keyUsage,
 } from '@peculiar/asn1-x509';
 import { KysoError } from '../errors/index.ts';
-import type { CertificateInfo, DistinguishedName } from '../tokens/index.ts';
+import type { CertificateInfo, DistinguishedName } from '../protocol/index.ts';
 
 const attributeNames: Record<string, string> = {
   '2.5.4.3': 'CN',
