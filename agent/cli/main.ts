@@ -3,6 +3,7 @@
  * ./registry.ts and loaded only when chosen; every command accepts --json for scripts.
  */
 import { KysoError, toKysoError } from '../errors/index.ts';
+import { ValidationError } from '../validation/index.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { commands, usage } from './registry.ts';
 
@@ -34,12 +35,18 @@ async function main(argv: string[]): Promise<number> {
       );
     } else {
       const { vi, en } = kysoError.userMessage;
+      // Every problem of a file or request, one line per language, instead of the first only.
+      const listed = kysoError instanceof ValidationError ? kysoError.describe() : '';
+      const hidden = listed
+        ? new Set(['problems', 'problemsVi', 'problem', 'field', 'line', 'column'])
+        : new Set<string>();
       const detail = Object.entries(kysoError.details)
-        .filter(([, v]) => v !== undefined)
+        .filter(([k, v]) => v !== undefined && !hidden.has(k))
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(' ');
       process.stderr.write(
-        `Lỗi / Error [${kysoError.code}]\n  ${vi}\n  ${en}\n${detail ? `  (${detail})\n` : ''}`,
+        `Lỗi / Error [${kysoError.code}]\n  ${vi}\n  ${en}\n${detail ? `  (${detail})\n` : ''}` +
+          (listed ? listed.replace(/^/gm, '  - ') + '\n' : ''),
       );
     }
     return error instanceof KysoError ? 1 : 3;
