@@ -15,3 +15,5 @@ export {
   type ChainResult,
 } from './chain.ts';
 export { chainForCertificate, type ChainSources } from './token-chain.ts';
+export * as revocation from './revocation/index.ts';
+export * as timestamp from './timestamp/index.ts';
