@@ -22,4 +22,4 @@ export { HASH_LENGTH, HASH_NODE, HASH_OID } from './algorithms.ts';
 export { softwareSigner } from './software-signer.ts';
 export { type ChainResult, buildChain, loadCertificates } from './chain.ts';
 export { type TokenSigner, tokenSigner } from './token-signer.ts';
-export { addSignatureTimestamp, signatureImprint, signatureValueOf, timestampSignedData } from './timestamp-attribute.ts';
+export * from './timestamp-attribute.ts';
