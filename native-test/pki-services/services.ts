@@ -5,6 +5,7 @@
  * (`openssl ocsp -port` would listen on every interface). Modes simulate trouble.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,11 +42,11 @@ export interface PkiServices {
   stop(): Promise<void>;
 }
 
-function tsaConfig(dir: string): string {
+function tsaConfig(dir: string, serial: string): string {
   return `[tsa]
 default_tsa = tsa_config
 [tsa_config]
-serial = ${join(dir, 'tsaserial')}
+serial = ${serial}
 crypto_device = builtin
 signer_cert = ${join(dir, 'tsa.pem')}
 certs = ${join(dir, 'int.pem')}
@@ -134,7 +135,11 @@ export async function startPkiServices(
     t.maxInFlight = Math.max(t.maxInFlight, t.inFlight);
     try {
       if (t.delayMs) await delay(t.delayMs);
-      if (t.mode === 'slow') await delay(5_000);
+      // Slow: hold the request until the client gives up (so it no longer counts as in flight).
+      if (t.mode === 'slow') {
+        await Promise.race([delay(5_000), new Promise((resolve) => res.once('close', resolve))]);
+        if (res.destroyed) return;
+      }
       if (t.mode === 'error' || t.failuresLeft > 0) {
         t.failuresLeft = Math.max(0, t.failuresLeft - 1);
         return void res.writeHead(503).end('busy');
@@ -145,9 +150,14 @@ export async function startPkiServices(
       const query = scratch('tsq');
       const reply = scratch('tsr');
       writeFileSync(query, body);
+      // A serial file per request: concurrent runs sharing one race on it.
+      const serial = scratch('serial');
+      const config = scratch('cnf');
+      writeFileSync(serial, `${randomBytes(8).toString('hex')}\n`);
+      writeFileSync(config, tsaConfig(dir, serial));
       await run(
         'openssl',
-        ['ts', '-reply', '-config', 'ts.cnf', '-queryfile', query, '-out', reply],
+        ['ts', '-reply', '-config', config, '-queryfile', query, '-out', reply],
         {
           cwd: dir,
           timeout: 10_000,
@@ -163,8 +173,6 @@ export async function startPkiServices(
   servers.push(tsa);
 
   const ca = makeCaHierarchy(dir, { ocsp: ocsp.base, crlBase: crl.base });
-  writeFileSync(join(dir, 'tsaserial'), '01\n');
-  writeFileSync(join(dir, 'ts.cnf'), tsaConfig(dir));
   const slow = await startSlowProxy(ocsp.base, options.slowDelayMs ?? 3_000);
   servers.push(slow);
 
