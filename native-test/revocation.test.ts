@@ -7,7 +7,9 @@ import { isKysoError, type KysoError } from '../agent/errors/index.ts';
 import {
   checkCertificateStatus,
   checkPathStatus,
+  parseOcspResponse,
   RevocationCache,
+  verifyOcspResponse,
   type RevocationOptions,
 } from '../agent/pki/revocation/index.ts';
 import { REVOKED_AT_ISO } from './pki-services/ca.ts';
@@ -181,5 +183,56 @@ describe('CRL', () => {
     const status = await checkCertificateStatus(pki.ca.leaves.crlGood, pki.ca.root, opts());
     expect(status.status).toBe('unavailable');
     expect(status.problems[0]?.problem).toMatch(/another CA/);
+  });
+});
+
+describe('OCSP response checks', () => {
+  /** A genuine response for `good`, with the nonce sent. */
+  async function recorded(): Promise<Buffer> {
+    const s = await checkCertificateStatus(pki.ca.leaves.good, pki.ca.intermediate, opts());
+    if (!s.response) throw new Error('no response');
+    return s.response;
+  }
+  const about = (leaf: 'good' | 'revoked', nonce?: Buffer) => ({
+    certificate: pki.ca.leaves[leaf],
+    issuer: pki.ca.intermediate,
+    nonce,
+  });
+
+  it('refuses an echoed nonce that differs from ours', async () => {
+    const parsed = parseOcspResponse(await recorded());
+    expect(parsed.basic?.nonce).toBeDefined();
+    const other = Buffer.from('0410' + '00'.repeat(16), 'hex');
+    expect(() => verifyOcspResponse(parsed, about('good', other))).toThrow(/nonce/);
+    expect(verifyOcspResponse(parsed, about('good', parsed.basic?.nonce)).status).toBe('good');
+  });
+
+  it('refuses an answer about another certificate', async () => {
+    const parsed = parseOcspResponse(await recorded());
+    expect(() => verifyOcspResponse(parsed, about('revoked'))).toThrow(/another certificate/);
+  });
+
+  it('refuses a response whose signed data was altered', async () => {
+    const der = Buffer.from(await recorded());
+    const parsed = parseOcspResponse(der);
+    const at = der.indexOf(parsed.basic?.tbsResponseData.subarray(-8) ?? Buffer.alloc(8));
+    der[at] = (der[at] ?? 0) ^ 0x01;
+    expect(() => verifyOcspResponse(parseOcspResponse(der), about('good'))).toThrow(
+      /signature|unreadable/,
+    );
+  });
+});
+
+describe('cache lifetime', () => {
+  it('keeps an answer no longer than maxTtlMs', async () => {
+    let now = Date.now();
+    const cache = new RevocationCache({ now: () => new Date(now), maxTtlMs: 60_000 });
+    const before = pki.ocsp.requests;
+    await checkCertificateStatus(pki.ca.leaves.good, pki.ca.intermediate, opts({ cache }));
+    await checkCertificateStatus(pki.ca.leaves.good, pki.ca.intermediate, opts({ cache }));
+    expect(pki.ocsp.requests).toBe(before + 1);
+    now += 61_000;
+    await checkCertificateStatus(pki.ca.leaves.good, pki.ca.intermediate, opts({ cache }));
+    expect(pki.ocsp.requests).toBe(before + 2);
   });
 });

@@ -25,14 +25,25 @@ export class RevocationCache {
   /** CRL downloads in flight, shared by every certificate that names the same URL. */
   readonly crlDownloads = new Map<string, Promise<CachedCrl>>();
 
-  constructor(
-    private readonly now: () => Date = () => new Date(),
-    private readonly defaultTtlMs = DEFAULT_TTL_MS,
-  ) {}
+  private readonly now: () => Date;
+  private readonly defaultTtlMs: number;
+  private readonly maxTtlMs: number;
+
+  /**
+   * `maxTtlMs` caps how long an answer is reused even when nextUpdate is later (a CA may
+   * publish OCSP answers valid for days; a site may want fresher ones before signing).
+   */
+  constructor(options: { now?: () => Date; defaultTtlMs?: number; maxTtlMs?: number } = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.defaultTtlMs = options.defaultTtlMs ?? DEFAULT_TTL_MS;
+    this.maxTtlMs = options.maxTtlMs ?? Number.POSITIVE_INFINITY;
+  }
 
   private expiry(thisUpdate: Date | undefined, nextUpdate: Date | undefined): number {
-    if (nextUpdate) return nextUpdate.getTime();
-    return (thisUpdate ?? this.now()).getTime() + this.defaultTtlMs;
+    const until = nextUpdate
+      ? nextUpdate.getTime()
+      : (thisUpdate ?? this.now()).getTime() + this.defaultTtlMs;
+    return Math.min(until, this.now().getTime() + this.maxTtlMs);
   }
 
   private read<T>(map: Map<string, Entry<T>>, key: string): T | undefined {
