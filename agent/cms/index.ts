@@ -22,3 +22,20 @@ export { HASH_LENGTH, HASH_NODE, HASH_OID } from './algorithms.ts';
 export { softwareSigner } from './software-signer.ts';
 export { type ChainResult, buildChain, loadCertificates } from '../pki/index.ts';
 export { type TokenSigner, tokenSigner } from './token-signer.ts';
+export * from './timestamp-attribute.ts';
+/** DER primitives for the other CMS-shaped structures (OCSP, CRL, RFC 3161) in agent/ltv. */
+export {
+  children,
+  contentOf,
+  elementOf,
+  NULL,
+  octets,
+  oid,
+  oidText,
+  readTlv,
+  seq,
+  set,
+  smallInt,
+  tlv,
+  type Tlv,
+} from './der.ts';

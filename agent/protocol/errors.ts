@@ -203,6 +203,26 @@ export const catalog = {
     vi: 'Lỗi nội bộ. Chạy "kyso doctor" và gửi kết quả cho bộ phận CNTT.',
     en: 'Internal error. Run "kyso doctor" and send the result to IT.',
   },
+  CERTIFICATE_REVOKED: {
+    vi: 'Chứng thư số đã bị thu hồi nên không được dùng để ký (xem thời điểm và lý do thu hồi trong chi tiết lỗi). Liên hệ tổ chức cung cấp dịch vụ chứng thực chữ ký số để được cấp chứng thư số mới.',
+    en: 'The certificate has been revoked and must not be used to sign (see the revocation time and reason in the error details). Contact the certificate issuer for a new certificate.',
+  },
+  CERTIFICATE_STATUS_UNKNOWN: {
+    vi: 'Máy chủ kiểm tra trạng thái (OCSP/CRL) của tổ chức cấp chứng thư số không nhận ra chứng thư số này. Kiểm tra lại chứng thư số đã chọn hoặc liên hệ tổ chức cấp chứng thư số.',
+    en: "The certificate issuer's status service (OCSP/CRL) does not know this certificate. Check the selected certificate or contact the issuer.",
+  },
+  CERTIFICATE_STATUS_UNAVAILABLE: {
+    vi: 'Không kiểm tra được trạng thái thu hồi của chứng thư số vì không kết nối được máy chủ OCSP/CRL. Kiểm tra kết nối mạng (tường lửa, proxy) rồi thử lại; nếu vẫn lỗi, báo bộ phận CNTT.',
+    en: 'The revocation status of the certificate could not be checked: the OCSP/CRL service is unreachable. Check the network connection (firewall, proxy) and retry; if it persists, tell IT.',
+  },
+  TIMESTAMP_FAILED: {
+    vi: 'Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA). Kiểm tra kết nối mạng rồi ký lại sau ít phút.',
+    en: 'No timestamp could be obtained from the timestamp server (TSA). Check the network connection and sign again in a few minutes.',
+  },
+  TIMESTAMP_INVALID: {
+    vi: 'Dấu thời gian nhận được từ máy chủ TSA không hợp lệ (sai chữ ký, sai dữ liệu hoặc chứng thư số của TSA không dùng để cấp dấu thời gian). Báo bộ phận CNTT kiểm tra địa chỉ máy chủ TSA trong cấu hình.',
+    en: 'The timestamp received from the TSA is invalid (bad signature, wrong data, or a TSA certificate not meant for timestamping). Ask IT to check the TSA address in the configuration.',
+  },
 } as const satisfies Record<string, LocalisedText>;
 
 export type ErrorCode = keyof typeof catalog;

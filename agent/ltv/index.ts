@@ -1,0 +1,6 @@
+/**
+ * Long-term validation: certificate status (OCSP, CRL) and RFC 3161 timestamps. Above cms and
+ * pki (it parses CMS-shaped responses and builds paths), below the signing pipeline.
+ */
+export * as revocation from './revocation/index.ts';
+export * as timestamp from './timestamp/index.ts';
