@@ -13,38 +13,20 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AgentConfig, OriginStore } from '../config/index.ts';
 import { normaliseOrigin } from '../config/index.ts';
-import { ConsentQueue } from '../consent/queue.ts';
-import type { ConsentProvider } from '../consent/types.ts';
-import { catalog, KysoError, type ErrorCode } from '../errors/index.ts';
-import type { Journal } from '../journal/index.ts';
-import type { TokenService } from '../tokens/api.ts';
-import type { TokenEvent } from '../tokens/types.ts';
+import { KysoError } from '../errors/index.ts';
+import type { SigningPipeline } from '../signing/index.ts';
+import type { TokenEvent, TokenService } from '../tokens/index.ts';
+import { Dispatcher } from './dispatch.ts';
+import { handleHttp, refuseUpgrade } from './http.ts';
 import {
   errorFrame,
   INVALID_REQUEST,
-  METHOD_NOT_FOUND,
   notificationFrame,
   parseRequest,
-  resultFrame,
   RpcError,
-  toRpcError,
-  type RpcId,
 } from './jsonrpc.ts';
-import {
-  buildRegistry,
-  methodGroups,
-  type MethodHandler,
-  type MethodTable,
-} from './methods/registry.ts';
-import { PinCache } from './pin-cache.ts';
+import type { MethodTable } from './methods/registry.ts';
 import { isLoopbackHost, OriginPolicy, RateLimiter } from './security.ts';
-import { SigningService } from './signing.ts';
-import { AGENT_VERSION, PROTOCOL_VERSION } from './version.ts';
-
-/** Body of an HTTP refusal: the stable code and what to tell the user. */
-function refusalBody(reason: ErrorCode): string {
-  return JSON.stringify({ reason, message: catalog[reason] });
-}
 
 /** WebSocket close codes the SDK understands. */
 export const CLOSE_IDLE = 4001;
@@ -53,8 +35,8 @@ export const CLOSE_ORIGIN_NOT_ALLOWED = 4003;
 export interface AgentServerOptions {
   config: AgentConfig;
   tokens: TokenService;
-  consent: ConsentProvider;
-  journal: Journal;
+  /** The use cases; its consent provider and queue also approve origins. */
+  signing: SigningPipeline;
   /** Remembered origin approvals; null keeps approvals in memory for this run only. */
   originStore: OriginStore | null;
   /** Extra method groups (tests, future helpers); the default registry is always included. */
@@ -82,14 +64,11 @@ interface Connection {
 
 export class AgentServer {
   private readonly options: AgentServerOptions;
-  private readonly registry: Map<string, MethodHandler>;
-  private readonly methodNames: string[];
+  private readonly dispatcher: Dispatcher;
   private readonly wss: WebSocketServer;
   private readonly http: Server[] = [];
   private readonly connections = new Set<Connection>();
   private readonly policy: OriginPolicy;
-  private readonly signing: SigningService;
-  private readonly pinCache: PinCache;
   private readonly unsubscribe: () => void;
   private readonly log: (line: string) => void;
   /** Requests being handled, so close() lets them journal their outcome first. */
@@ -101,23 +80,20 @@ export class AgentServer {
   constructor(options: AgentServerOptions) {
     this.options = options;
     this.log = options.log ?? (() => undefined);
-    this.registry = buildRegistry([...methodGroups, ...(options.extraMethods ?? [])]);
-    this.methodNames = [...this.registry.keys()].sort();
-    const queue = new ConsentQueue();
+    this.dispatcher = new Dispatcher(
+      {
+        tokens: options.tokens,
+        signing: options.signing,
+        config: options.config,
+        log: this.log,
+      },
+      options.extraMethods,
+    );
     this.policy = new OriginPolicy({
       allowedOrigins: options.config.allowedOrigins,
       store: options.originStore,
-      consent: options.consent,
-      queue,
-    });
-    this.pinCache = new PinCache(options.config.pinCache, options.tokens);
-    this.signing = new SigningService({
-      tokens: options.tokens,
-      consent: options.consent,
-      queue,
-      journal: options.journal,
-      pinCache: this.pinCache,
-      syncJournal: options.config.journal.syncBeforeReply,
+      consent: options.signing.consent,
+      queue: options.signing.queue,
     });
     // ws refuses frames above maxPayload from the header alone (close 1009), before buffering.
     this.wss = new WebSocketServer({
@@ -201,75 +177,25 @@ export class AgentServer {
       Promise.allSettled([...this.running]),
       new Promise((resolve) => setTimeout(resolve, 5000).unref()),
     ]);
-    await this.pinCache.clear();
   }
 
   // ---- HTTP: /health and CORS -------------------------------------------------------------
 
   private onHttp(req: IncomingMessage, res: ServerResponse): void {
-    if (!isLoopbackHost(req.headers.host)) {
-      this.refuseHttp(res, 403, 'HOST_NOT_ALLOWED');
-      return;
-    }
-    const url = req.url ?? '/';
-    const path = url.split('?')[0];
-    const origin =
-      req.headers.origin === undefined ? undefined : normaliseOrigin(req.headers.origin);
-    // CORS only for allowed origins; others can still learn "running" with a no-cors fetch.
-    if (origin && this.policy.isAllowed(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-      if (req.headers['access-control-request-private-network'] === 'true') {
-        res.setHeader('Access-Control-Allow-Private-Network', 'true');
-      }
-    }
-    if (path !== '/health') {
-      this.refuseHttp(res, 404, 'INVALID_INPUT');
-      return;
-    }
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Methods', 'GET');
-      res.writeHead(204).end();
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      this.refuseHttp(res, 405, 'INVALID_INPUT');
-      return;
-    }
-    const body = JSON.stringify({
-      agent: 'Kyso Agent',
-      version: AGENT_VERSION,
-      protocolVersion: PROTOCOL_VERSION,
+    handleHttp(req, res, {
       ready: this.ready && !this.closing,
-      modules: this.options.tokens.modules().map((m) => ({ state: m.state })),
+      isAllowed: (origin) => this.policy.isAllowed(origin),
+      modules: () => this.options.tokens.modules(),
     });
-    res.writeHead(200, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
-  private refuseHttp(res: ServerResponse, status: number, reason: ErrorCode): void {
-    const body = refusalBody(reason);
-    res.writeHead(status, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-      Connection: 'close',
-    });
-    res.end(body);
   }
 
   // ---- WebSocket ----------------------------------------------------------------------------
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const reject = (status: number, reason: ErrorCode) => {
-      const body = refusalBody(reason);
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    };
+    const reject = (
+      status: number,
+      reason: 'INTERNAL_ERROR' | 'RATE_LIMITED' | 'HOST_NOT_ALLOWED' | 'ORIGIN_NOT_ALLOWED',
+    ) => refuseUpgrade(socket, status, reason);
     if (this.closing) return reject(503, 'INTERNAL_ERROR');
     if (this.connections.size >= this.options.config.limits.maxConnections) {
       this.log('refused connection: too many open connections');
@@ -389,56 +315,29 @@ export class AgentServer {
       return;
     }
     connection.inFlight++;
-    const done = this.handle(connection, request.id, request.method, request.params).then(
-      (frame) => {
+    const done = this.dispatcher
+      .handle(
+        {
+          origin: connection.origin,
+          approved: connection.approved,
+          requestId: `${connection.id}:${String(request.id)}`,
+          signal: connection.abort.signal,
+        },
+        request.id,
+        request.method,
+        request.params,
+      )
+      .then((frame) => {
         connection.inFlight--;
         this.touch(connection);
         if (request.hasId) this.send(connection, frame);
-      },
-    );
+      });
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
   }
 
-  /** Runs one request; always resolves to the reply frame. */
-  private async handle(
-    connection: Connection,
-    id: RpcId,
-    method: string,
-    params: unknown,
-  ): Promise<string> {
-    try {
-      if (!(await connection.approved))
-        throw new KysoError('ORIGIN_NOT_ALLOWED', { origin: connection.origin });
-      const handler = this.registry.get(method);
-      if (!handler) {
-        throw new RpcError(METHOD_NOT_FOUND, 'INVALID_INPUT', {
-          message: `Method not found: ${method}`,
-          details: { method },
-        });
-      }
-      const result = await handler(params, {
-        origin: connection.origin,
-        requestId: `${connection.id}:${String(id)}`,
-        signal: connection.abort.signal,
-        tokens: this.options.tokens,
-        signing: this.signing,
-        config: this.options.config,
-        agentVersion: AGENT_VERSION,
-        methodNames: this.methodNames,
-      });
-      return resultFrame(id, result);
-    } catch (error) {
-      const rpc = toRpcError(error);
-      if (rpc.reason === 'INTERNAL_ERROR')
-        this.log(`internal error in ${method}: ${String(error)}`);
-      return errorFrame(id, rpc);
-    }
-  }
-
   private onTokenEvent(event: TokenEvent): void {
     if (event.type !== 'tokens.changed') return;
-    for (const token of event.removed) this.pinCache.forget(token.id);
     const frame = notificationFrame('tokens.changed', {
       added: event.added.map((t) => t.id),
       removed: event.removed.map((t) => t.id),

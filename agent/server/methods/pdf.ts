@@ -1,23 +1,13 @@
 /**
- * sign.pdf, sign.pdfs and verify.pdf. The agent parses and hashes each PDF, the user approves
- * once (one dialog and one PIN for a whole batch) through the signing service, the token signs
- * one digest per document, and the signed PDFs go back as base64.
+ * sign.pdf, sign.pdfs and verify.pdf: params in, the signing pipeline (certificate check, then
+ * parse and hash, one approval and one PIN for a batch, journal), the signed PDFs out as base64.
  */
-import { keySchemeOf, loadCertificates, type Signer } from '../../cms/index.ts';
-import { loadTrust, type TrustMaterial } from '../../config/index.ts';
-import { KysoError, toKysoError } from '../../errors/index.ts';
-import { chainForCertificate } from '../../pki/index.ts';
-import {
-  prepareSignPdf,
-  verifyPdf,
-  type AppearanceOptions,
-  type PreparedPdfSignature,
-  type SignaturePreset,
-} from '../../pdf/index.ts';
-import type { CertificateInfo, HashAlgorithm, SignatureScheme } from '../../tokens/types.ts';
+import { loadCertificates } from '../../cms/index.ts';
+import type { AppearanceOptions, SignaturePreset } from '../../pdf/index.ts';
+import { placementFrom, type PdfDocumentOptions } from '../../signing/index.ts';
 import { RpcError } from '../jsonrpc.ts';
 import { Params } from '../params.ts';
-import type { MethodContext, MethodTable } from './registry.ts';
+import type { MethodTable } from './registry.ts';
 
 const NAME = { max: 500, what: 'a document name (1-500 characters)' };
 const TEXT = { max: 500, what: 'text (1-500 characters)' };
@@ -76,30 +66,29 @@ function placementOf(p: Params, raw: Raw): AppearanceOptions['placement'] {
   }
   const v = value as Raw;
   const page = v.page;
-  if (page !== undefined && (!Number.isInteger(page) || (page as number) < 1)) {
+  if (page !== undefined && !Number.isInteger(page)) {
     throw RpcError.invalidParams(`${field}.page`, 'a page number from 1');
   }
-  const pageIndex = page === undefined ? undefined : (page as number) - 1;
-  if (typeof v.anchor === 'string' && v.anchor.length > 0 && v.rect === undefined) {
-    return pageIndex === undefined ? { anchor: v.anchor } : { anchor: v.anchor, page: pageIndex };
-  }
+  const anchor = typeof v.anchor === 'string' && v.anchor.length > 0 ? v.anchor : undefined;
   const rect = v.rect;
-  if (
+  const validRect =
     Array.isArray(rect) &&
     rect.length === 4 &&
-    rect.every((n) => typeof n === 'number' && Number.isFinite(n))
-  ) {
-    return { page: pageIndex ?? 0, rect: rect as [number, number, number, number] };
+    rect.every((n) => typeof n === 'number' && Number.isFinite(n));
+  if ((rect !== undefined && !validRect) || (rect === undefined && anchor === undefined)) {
+    throw RpcError.invalidParams(field, what);
   }
-  throw RpcError.invalidParams(field, what);
+  // The rule (page from 1, rect or anchor but not both) is the pipeline's, for every door.
+  const spec = {
+    ...(page !== undefined ? { page: page as number } : {}),
+    ...(validRect ? { rect: rect as [number, number, number, number] } : {}),
+    ...(anchor !== undefined ? { anchor } : {}),
+  };
+  const pageProblem = page !== undefined && (page as number) < 1;
+  return placementFrom(spec, pageProblem ? `${field}.page` : field);
 }
 
-interface DocumentOptions {
-  preset: SignaturePreset;
-  appearance: AppearanceOptions;
-  reason?: string;
-  location?: string;
-}
+type DocumentOptions = Omit<PdfDocumentOptions, 'fieldName' | 'certify'>;
 
 /** Reads the appearance members of one object, over the batch defaults. */
 function documentOptions(p: Params, raw: Raw, defaults?: DocumentOptions): DocumentOptions {
@@ -132,39 +121,6 @@ function documentOptions(p: Params, raw: Raw, defaults?: DocumentOptions): Docum
   };
 }
 
-/**
- * The certificate side of a Signer for preparing the CMS; the signature itself comes from the
- * signing service (consent, PIN, journal), never from here.
- */
-async function preparingSigner(
-  ctx: MethodContext,
-  certificate: CertificateInfo,
-  scheme: SignatureScheme | undefined,
-  chainParam: Buffer[] | undefined,
-): Promise<Signer & { scheme: SignatureScheme }> {
-  const der = Buffer.from(certificate.certificate, 'base64');
-  // The signer's chain from its token and the configured intermediates; `chain` adds to it.
-  const chain = await chainForCertificate(ctx.tokens, certificate, trustOf(ctx), chainParam ?? []);
-  return {
-    certificate: der,
-    chain,
-    scheme: keySchemeOf(der, scheme),
-    sign: () => Promise.reject(new KysoError('INTERNAL_ERROR', { reason: 'sign via the service' })),
-  };
-}
-
-const trustCache = new WeakMap<object, TrustMaterial>();
-
-/** The configured trust files, read once per config (loadConfig already checked them). */
-function trustOf(ctx: MethodContext): TrustMaterial {
-  let trust = trustCache.get(ctx.config.trust);
-  if (!trust) {
-    trust = loadTrust(ctx.config.trust);
-    trustCache.set(ctx.config.trust, trust);
-  }
-  return trust;
-}
-
 function chainParam(p: Params, raw: Raw): Buffer[] | undefined {
   const value = raw.chain;
   if (value === undefined) return undefined;
@@ -172,33 +128,6 @@ function chainParam(p: Params, raw: Raw): Buffer[] | undefined {
     throw RpcError.invalidParams(p.field('chain'), 'a list of base64 DER CA certificates');
   }
   return (value as string[]).flatMap((v) => loadCertificates(Buffer.from(v, 'base64')));
-}
-
-async function signPrepared(
-  ctx: MethodContext,
-  method: string,
-  certificateId: string,
-  scheme: SignatureScheme,
-  hash: HashAlgorithm,
-  prepared: { name: string; prepared: PreparedPdfSignature }[],
-): Promise<Buffer[]> {
-  try {
-    const { results } = await ctx.signing.sign(ctx, {
-      method,
-      kind: 'pdf',
-      certificateId,
-      scheme,
-      documents: prepared.map((d) => ({
-        name: d.name,
-        hashAlgorithm: hash,
-        digest: d.prepared.toSign,
-      })),
-    });
-    return results.map((r) => r.signature);
-  } catch (error) {
-    await Promise.all(prepared.map((d) => d.prepared.abort()));
-    throw error;
-  }
 }
 
 export const pdfMethods: MethodTable = {
@@ -225,20 +154,24 @@ export const pdfMethods: MethodTable = {
     }
     const options = documentOptions(p, raw);
     const fieldName = p.optionalString('fieldName', NAME);
-    const certificate = await ctx.tokens.getCertificate(certificateId);
-    const signer = await preparingSigner(ctx, certificate, p.optionalScheme(), chainParam(p, raw));
-    const prepared = await prepareSignPdf(pdf, {
-      signer,
+    const scheme = p.optionalScheme();
+    const extraChain = chainParam(p, raw);
+    const { certificate, result } = await ctx.signing.pdf.signOne(ctx, {
+      method: 'sign.pdf',
+      certificateId,
+      scheme,
       hash,
-      ...options,
-      ...(fieldName !== undefined ? { fieldName } : {}),
-      ...(certify !== undefined ? { certify: certify as 1 | 2 | 3 } : {}),
+      ...(extraChain ? { extraChain } : {}),
+      item: {
+        name,
+        input: pdf,
+        options: {
+          ...options,
+          ...(fieldName !== undefined ? { fieldName } : {}),
+          ...(certify !== undefined ? { certify: certify as 1 | 2 | 3 } : {}),
+        },
+      },
     });
-    const [signature] = await signPrepared(ctx, 'sign.pdf', certificateId, signer.scheme, hash, [
-      { name, prepared },
-    ]);
-    if (!signature) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
-    const result = await prepared.finish(signature);
     return {
       pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64'),
       fieldName: result.fieldName,
@@ -266,58 +199,34 @@ export const pdfMethods: MethodTable = {
       const itemRaw = (rawItems[i] ?? {}) as Raw;
       return {
         name: item.string('name', NAME),
-        pdf: pdfBytes(item, itemRaw),
+        input: pdfBytes(item, itemRaw),
         options: documentOptions(item, itemRaw, defaults),
       };
     });
-    const certificate = await ctx.tokens.getCertificate(certificateId);
-    const signer = await preparingSigner(ctx, certificate, p.optionalScheme(), chainParam(p, raw));
-    // Prepare every document first; one that cannot be signed fails alone.
-    const outcomes: ({ prepared: PreparedPdfSignature } | { error: KysoError })[] = [];
-    for (const item of items) {
-      try {
-        outcomes.push({
-          prepared: await prepareSignPdf(item.pdf, { signer, hash, ...item.options }),
-        });
-      } catch (error) {
-        outcomes.push({ error: toKysoError(error) });
-      }
-    }
-    const ready = items.flatMap((item, i) => {
-      const o = outcomes[i];
-      return o && 'prepared' in o ? [{ name: item.name, prepared: o.prepared }] : [];
+    const scheme = p.optionalScheme();
+    const extraChain = chainParam(p, raw);
+    const outcome = await ctx.signing.pdf.signMany(ctx, {
+      method: 'sign.pdfs',
+      certificateId,
+      scheme,
+      hash,
+      ...(extraChain ? { extraChain } : {}),
+      items,
     });
-    const signatures =
-      ready.length > 0
-        ? await signPrepared(ctx, 'sign.pdfs', certificateId, signer.scheme, hash, ready)
-        : [];
-    let k = 0;
-    const results = [];
-    for (const [i, item] of items.entries()) {
-      const o = outcomes[i];
-      if (!o || 'error' in o) {
-        results.push({
-          name: item.name,
-          ok: false,
-          error: (o?.error ?? toKysoError(null)).toJSON(),
-        });
-        continue;
-      }
-      const signature = signatures[k++];
-      try {
-        if (!signature) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
-        const result = await o.prepared.finish(signature);
-        results.push({
-          name: item.name,
-          ok: true,
-          pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64'),
-          fieldName: result.fieldName,
-        });
-      } catch (error) {
-        results.push({ name: item.name, ok: false, error: toKysoError(error).toJSON() });
-      }
-    }
-    return { certificateId, certificate: certificate.certificate, items: results };
+    return {
+      certificateId,
+      certificate: outcome.certificate.certificate,
+      items: outcome.items.map((o) =>
+        o.ok
+          ? {
+              name: o.name,
+              ok: true,
+              pdf: (o.result.bytes ?? Buffer.alloc(0)).toString('base64'),
+              fieldName: o.result.fieldName,
+            }
+          : { name: o.name, ok: false, error: o.error.toJSON() },
+      ),
+    };
   },
 
   'verify.pdf': async (params, ctx) => {
@@ -331,13 +240,12 @@ export const pdfMethods: MethodTable = {
     ) {
       throw RpcError.invalidParams(p.field('trustAnchors'), 'a list of base64 certificates');
     }
-    if (anchors === undefined) {
-      // No trustAnchors: the agency's configured anchors and intermediates.
-      const trust = trustOf(ctx);
-      return verifyPdf(pdf, { trustAnchors: trust.anchors, intermediates: trust.intermediates });
-    }
-    return verifyPdf(pdf, {
-      trustAnchors: (anchors as string[]).map((a) => Buffer.from(a, 'base64')),
-    });
+    // No trustAnchors: the agency's configured anchors and intermediates.
+    return ctx.signing.pdf.verify(
+      pdf,
+      anchors === undefined
+        ? undefined
+        : (anchors as string[]).map((a) => Buffer.from(a, 'base64')),
+    );
   },
 };

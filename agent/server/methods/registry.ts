@@ -8,15 +8,15 @@
  *        };
  *      Read params with `Params` (../params.ts): bad input becomes -32602 naming the field.
  *      Throw `KysoError(code, details)` for user-facing failures; the server turns it into
- *      error.data.reason. Use `ctx.signing.sign(...)` for anything that needs consent + PIN
- *      + journal, so the security rules stay in one place.
+ *      error.data.reason. Call the pipeline (`ctx.signing`, agent/signing) for anything that needs
+ *      consent + PIN + journal, so the security rules stay in one place.
  *   2. Add the table to `methodGroups` below (one line).
  *   3. Document the method in docs/protocol.md with an example.
  * Handlers get only the services on `MethodContext`; they never see the socket.
  */
 import type { AgentConfig } from '../../config/index.ts';
-import type { TokenService } from '../../tokens/api.ts';
-import type { SigningService } from '../signing.ts';
+import type { SigningPipeline } from '../../signing/index.ts';
+import type { TokenService } from '../../tokens/index.ts';
 import { agentMethods } from './agent.ts';
 import { certificateMethods } from './certificates.ts';
 import { signMethods } from './sign.ts';
@@ -31,7 +31,8 @@ export interface MethodContext {
   /** Aborted when the connection closes: stop prompting, stop waiting. */
   signal: AbortSignal;
   tokens: TokenService;
-  signing: SigningService;
+  /** The use cases: handlers turn params into a pipeline call and its result into a reply. */
+  signing: SigningPipeline;
   config: AgentConfig;
   agentVersion: string;
   /** Every method name the agent answers (for agent.info). */

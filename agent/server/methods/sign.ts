@@ -3,7 +3,7 @@
  * approves and enters the PIN in the agent's own dialog (never over the socket).
  */
 import { Params } from '../params.ts';
-import type { SignedDocument } from '../signing.ts';
+import type { SignedDocument } from '../../signing/index.ts';
 import type { MethodTable } from './registry.ts';
 
 const NAME = { max: 500, what: 'a document name (1-500 characters)' };
@@ -32,7 +32,7 @@ export const signMethods: MethodTable = {
     const digest = p.digest('hash', hashAlgorithm);
     const scheme = p.optionalScheme();
     const name = p.optionalDisplayText('documentName', NAME) ?? 'hash';
-    const { certificate, results } = await ctx.signing.sign(ctx, {
+    const { certificate, results } = await ctx.signing.signDigests(ctx, {
       method: 'sign.hash',
       certificateId,
       scheme,
@@ -57,7 +57,7 @@ export const signMethods: MethodTable = {
         digest: item.digest('hash', hashAlgorithm),
       };
     });
-    const { certificate, results } = await ctx.signing.sign(ctx, {
+    const { certificate, results } = await ctx.signing.signDigests(ctx, {
       method: 'sign.hashes',
       certificateId,
       scheme,
