@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateInfo } from '../tokens/types.ts';
+import type { CertificateInfo } from '../tokens/index.ts';
 import { parseRequest, RpcError, toRpcError } from './jsonrpc.ts';
 import { filterCertificates } from './methods/certificates.ts';
 import { buildRegistry } from './methods/registry.ts';

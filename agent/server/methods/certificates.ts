@@ -1,5 +1,5 @@
 /** certificates.list with the filters document systems ask for (key usage, issuer, validity...). */
-import type { CertificateInfo } from '../../tokens/types.ts';
+import type { CertificateInfo } from '../../tokens/index.ts';
 import { Params } from '../params.ts';
 import type { MethodTable } from './registry.ts';
 
