@@ -132,3 +132,31 @@ describe('filterCertificates', () => {
     expect(ids({ withPrivateKey: true, keyUsage: ['nonRepudiation'] })).toEqual([]);
   });
 });
+
+describe('sign.pdf placement', () => {
+  it('refuses rect and anchor together, as kyso sign does, before the pipeline runs', async () => {
+    const { pdfMethods } = await import('./methods/pdf.ts');
+    const handler = pdfMethods['sign.pdf'];
+    const untouched = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('must not be called');
+        },
+      },
+    );
+    await expect(
+      handler?.(
+        {
+          certificateId: 'a'.repeat(64),
+          pdf: Buffer.from('%PDF-1.7\n').toString('base64'),
+          placement: { page: 1, rect: [0, 0, 100, 50], anchor: 'Ký tên' },
+        },
+        untouched as never,
+      ),
+    ).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { field: 'placement', problem: 'a rect or an anchor, not both' },
+    });
+  });
+});
