@@ -6,7 +6,8 @@
  * and an http(s) origin (else 403), then the upgrade completes and the origin is approved
  * (config, remembered, or asked once); until approved, requests wait; if refused, each gets
  * ORIGIN_NOT_ALLOWED and the socket closes with 4003 so the SDK can say "not approved"
- * instead of "not running". Services come in by injection so tests and the tray wire them.
+ * instead of "not running". Services come in by injection (agent/app wires them). HTTP lives in
+ * http.ts, per-connection limits in connection.ts, method dispatch in dispatch.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -26,11 +27,10 @@ import {
   RpcError,
 } from './jsonrpc.ts';
 import type { MethodTable } from './methods/registry.ts';
-import { isLoopbackHost, OriginPolicy, RateLimiter } from './security.ts';
+import { isLoopbackHost, OriginPolicy } from './security.ts';
+import { CLOSE_ORIGIN_NOT_ALLOWED, Connection } from './connection.ts';
 
-/** WebSocket close codes the SDK understands. */
-export const CLOSE_IDLE = 4001;
-export const CLOSE_ORIGIN_NOT_ALLOWED = 4003;
+export { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED } from './connection.ts';
 
 export interface AgentServerOptions {
   config: AgentConfig;
@@ -49,17 +49,6 @@ export interface AgentServerOptions {
 export interface ListenInfo {
   port: number;
   addresses: string[];
-}
-
-interface Connection {
-  id: number;
-  socket: WebSocket;
-  origin: string;
-  approved: Promise<boolean>;
-  abort: AbortController;
-  inFlight: number;
-  limiter: RateLimiter;
-  idleTimer: NodeJS.Timeout | null;
 }
 
 export class AgentServer {
@@ -216,22 +205,16 @@ export class AgentServer {
   }
 
   private onConnection(socket: WebSocket, origin: string): void {
-    const { limits } = this.options.config;
-    const abort = new AbortController();
-    const connection: Connection = {
-      id: this.nextConnectionId++,
+    const connection = new Connection(
+      this.nextConnectionId++,
       socket,
       origin,
-      approved: this.policy.ensure(origin, abort.signal),
-      abort,
-      inFlight: 0,
-      limiter: new RateLimiter(limits.ratePerSecond, limits.rateBurst),
-      idleTimer: null,
-    };
+      (signal) => this.policy.ensure(origin, signal),
+      this.options.config.limits,
+    );
     this.connections.add(connection);
-    this.touch(connection);
-    void connection.approved.then((approved) => {
-      if (!approved && socket.readyState === socket.OPEN) {
+    void connection.approved.then((ok) => {
+      if (!ok && socket.readyState === socket.OPEN) {
         this.log(`origin ${origin} not allowed`);
         // Let queued replies go first, then tell the SDK why.
         setImmediate(() => socket.close(CLOSE_ORIGIN_NOT_ALLOWED, 'ORIGIN_NOT_ALLOWED'));
@@ -242,31 +225,15 @@ export class AgentServer {
     );
     socket.on('error', (error) => this.log(`connection ${connection.id}: ${error.message}`));
     socket.on('close', () => {
-      abort.abort();
-      if (connection.idleTimer) clearTimeout(connection.idleTimer);
+      connection.closed();
       this.connections.delete(connection);
     });
   }
 
-  /** (Re)arms the idle timer: a quiet connection with nothing in flight is closed. */
-  private touch(connection: Connection): void {
-    if (connection.idleTimer) clearTimeout(connection.idleTimer);
-    connection.idleTimer = setTimeout(() => {
-      if (connection.inFlight > 0) return this.touch(connection);
-      connection.socket.close(CLOSE_IDLE, 'idle timeout');
-    }, this.options.config.limits.idleTimeoutMs);
-    connection.idleTimer.unref();
-  }
-
-  private send(connection: Connection, frame: string): void {
-    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(frame);
-  }
-
   private onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
-    this.touch(connection);
+    connection.touch();
     if (isBinary) {
-      this.send(
-        connection,
+      connection.send(
         errorFrame(
           null,
           new RpcError(INVALID_REQUEST, 'INVALID_INPUT', {
@@ -281,37 +248,13 @@ export class AgentServer {
       : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseRequest(text);
     if (!parsed.ok) {
-      this.send(connection, errorFrame(parsed.id, parsed.error));
+      connection.send(errorFrame(parsed.id, parsed.error));
       return;
     }
     const { request } = parsed;
-    if (!connection.limiter.take()) {
-      if (request.hasId) {
-        this.send(
-          connection,
-          errorFrame(
-            request.id,
-            new RpcError(-32000, 'RATE_LIMITED', {
-              details: { limit: 'rate', perSecond: this.options.config.limits.ratePerSecond },
-            }),
-          ),
-        );
-      }
-      return;
-    }
-    const { maxInFlight } = this.options.config.limits;
-    if (connection.inFlight >= maxInFlight) {
-      if (request.hasId) {
-        this.send(
-          connection,
-          errorFrame(
-            request.id,
-            new RpcError(-32000, 'RATE_LIMITED', {
-              details: { limit: 'inFlight', max: maxInFlight },
-            }),
-          ),
-        );
-      }
+    const refusal = connection.refusal(request.id);
+    if (refusal !== null) {
+      if (request.hasId) connection.send(refusal);
       return;
     }
     connection.inFlight++;
@@ -329,8 +272,8 @@ export class AgentServer {
       )
       .then((frame) => {
         connection.inFlight--;
-        this.touch(connection);
-        if (request.hasId) this.send(connection, frame);
+        connection.touch();
+        if (request.hasId) connection.send(frame);
       });
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
@@ -345,7 +288,7 @@ export class AgentServer {
     });
     for (const connection of this.connections) {
       void connection.approved.then((approved) => {
-        if (approved) this.send(connection, frame);
+        if (approved) connection.send(frame);
       });
     }
   }
