@@ -12,50 +12,16 @@ import { describe, expect, it } from 'vitest';
 const agentDir = dirname(fileURLToPath(import.meta.url));
 
 /**
- * Known violations, to fix after the wave-2 merge (they sit in folders outside the split work,
- * or wait for agent/protocol). Remove an entry when it is fixed: a stale entry fails the test,
- * so the list only shrinks.
+ * Known violations (none today). Remove an entry when it is fixed: a stale entry fails the
+ * test, so the list only shrinks.
  */
-const allowedDeepImports: readonly string[] = [
-  // to fix after the wave-2 merge
-  'cli/commands/sign.ts -> tokens/types.ts',
-  'cli/commands/tokens.ts -> tokens/types.ts',
-  'cli/token-context.ts -> tokens/types.ts',
-  'consent/types.ts -> tokens/types.ts',
-  'devices/database.ts -> tokens/known-modules.ts',
-  'devices/hotplug.ts -> tokens/api.ts',
-  'doctor/checks.ts -> tokens/types.ts',
-  'doctor/run.ts -> tokens/api.ts',
-  'doctor/run.ts -> tokens/types.ts',
-  'journal/journal.ts -> tokens/types.ts',
-  'server/methods/pdf.ts -> tokens/types.ts',
-  'server/methods/registry.ts -> tokens/api.ts',
-  'server/params.ts -> tokens/types.ts',
-  'server/pin-cache.ts -> tokens/api.ts',
-  'server/security.ts -> consent/queue.ts',
-  'server/security.ts -> consent/types.ts',
-  'server/server.ts -> consent/queue.ts',
-  'server/server.ts -> consent/types.ts',
-  'server/server.ts -> tokens/api.ts',
-  'server/server.ts -> tokens/types.ts',
-  'server/signing.ts -> consent/queue.ts',
-  'server/signing.ts -> consent/types.ts',
-  'server/signing.ts -> tokens/api.ts',
-  'server/signing.ts -> tokens/types.ts',
-];
+const allowedDeepImports: readonly string[] = [];
 
 /** Folder edges allowed to close a circle (from -> to), to fix after the wave-2 merge. */
 const allowedCircleEdges: readonly string[] = [];
 
 /** File edges inside one folder allowed to close a circle, to fix after the wave-2 merge. */
-const allowedFileCircleEdges: readonly string[] = [
-  // to fix after the wave-2 merge: method tables import types from the registry that imports them
-  'server/methods/agent.ts -> server/methods/registry.ts',
-  'server/methods/certificates.ts -> server/methods/registry.ts',
-  'server/methods/pdf.ts -> server/methods/registry.ts',
-  'server/methods/sign.ts -> server/methods/registry.ts',
-  'server/methods/tokens.ts -> server/methods/registry.ts',
-];
+const allowedFileCircleEdges: readonly string[] = [];
 
 interface Import {
   from: string;

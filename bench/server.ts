@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { OriginStore, parseConfig } from '../agent/config/index.ts';
 import { ScriptedConsent } from '../agent/consent/index.ts';
 import { Journal } from '../agent/journal/index.ts';
-import { AgentServer } from '../agent/server/index.ts';
+import { createAgentServer } from '../agent/app/index.ts';
 import { startTokenService } from '../agent/tokens/index.ts';
 import type { TokenService } from '../agent/tokens/api.ts';
 import { loadTestPki } from '../native-test/pki.ts';
@@ -93,7 +93,7 @@ async function overSocket(
     { signing: { default: 'approve' }, pins: { [token.label]: token.pin } },
     { warn: () => undefined },
   );
-  const server = new AgentServer({
+  const agent = createAgentServer({
     config,
     tokens: service,
     consent,
@@ -101,6 +101,7 @@ async function overSocket(
     originStore: new OriginStore(join(dir, 'origins.json')),
     hosts: ['127.0.0.1'],
   });
+  const { server } = agent;
   const { port } = await server.listen(0);
   const sockets = await Promise.all(
     Array.from({ length: clients }, () => RpcClient.open(`ws://127.0.0.1:${port}`)),
@@ -122,7 +123,7 @@ async function overSocket(
     );
   } finally {
     for (const s of sockets) s.socket.close();
-    await server.close();
+    await agent.close();
     await journal.close();
   }
 }

@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 import { configPaths, OriginStore, parseConfig, type AgentConfig } from '../agent/config/index.ts';
 import { ScriptedConsent, type ConsentScript } from '../agent/consent/index.ts';
 import { Journal } from '../agent/journal/index.ts';
-import { AgentServer } from '../agent/server/index.ts';
+import { createAgentServer } from '../agent/app/index.ts';
+import type { AgentServer } from '../agent/server/index.ts';
 import type { TokenService } from '../agent/tokens/api.ts';
 import { startTokenService } from '../agent/tokens/index.ts';
 import type { TokenEvent } from '../agent/tokens/types.ts';
@@ -100,7 +101,7 @@ export async function startTestAgent(
   });
   const journal = new Journal(paths.journal, config.journal);
   const originStore = new OriginStore(paths.origins);
-  const server = new AgentServer({
+  const agent = createAgentServer({
     config,
     tokens,
     consent,
@@ -108,10 +109,12 @@ export async function startTestAgent(
     originStore,
     hosts: ['127.0.0.1'],
   });
+  const server: AgentServer = agent.server;
   let port: number;
   try {
     ({ port } = await server.listen(config.port));
   } catch (error) {
+    await agent.close();
     await journal.close();
     if (!options.tokens) await service.close();
     throw error;
@@ -129,7 +132,7 @@ export async function startTestAgent(
     configDir,
     pki,
     async close() {
-      await server.close();
+      await agent.close();
       await journal.close();
       if (!options.tokens) await service.close();
     },

@@ -1,8 +1,11 @@
 /**
  * What the token commands share: which PKCS#11 modules to load (--module, then the config
- * file, then the known paths) and how the PIN is read (terminal prompt or --pin-stdin).
+ * file, then the known paths), and for the signing commands the same signing pipeline as the
+ * socket (checks, PIN retries on the terminal or one PIN from --pin-stdin, the journal).
  */
-import { TerminalConsent } from '../consent/index.ts';
+import { dirname } from 'node:path';
+import { createSigning } from '../app/index.ts';
+import { CommandLineConsent } from '../consent/index.ts';
 import {
   configPaths,
   defaultConfigDir,
@@ -11,9 +14,9 @@ import {
   type TrustMaterial,
 } from '../config/index.ts';
 import { modulesToLoad } from '../devices/index.ts';
-import { KysoError } from '../errors/index.ts';
+import { Journal } from '../journal/index.ts';
+import type { SigningPipeline } from '../signing/index.ts';
 import { startTokenService, type TokenService } from '../tokens/index.ts';
-import type { CertificateInfo, TokenInfo } from '../tokens/types.ts';
 import type { OptionSpec, ParsedArgs } from './args.ts';
 
 export const tokenOptionSpec = {
@@ -25,14 +28,12 @@ export const tokenOptionSpec = {
 export function modulePathsFrom(args: ParsedArgs): string[] {
   const fromFlags = args.all('module');
   if (fromFlags.length > 0) return fromFlags;
-  const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
-  return modulesToLoad(loadConfig(configFile).modules);
+  return modulesToLoad(loadConfig(configFileOf(args)).modules);
 }
 
 /** Trust anchors and intermediates of the config file (--config FILE, else the default file). */
 export function configuredTrust(args: ParsedArgs): TrustMaterial {
-  const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
-  return loadTrust(loadConfig(configFile).trust);
+  return loadTrust(loadConfig(configFileOf(args)).trust);
 }
 
 export async function openTokenService(args: ParsedArgs): Promise<TokenService> {
@@ -52,30 +53,40 @@ export async function withTokenService<T>(
   }
 }
 
-async function readStdinLine(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+function configFileOf(args: ParsedArgs): string {
+  return args.get('config') ?? configPaths(defaultConfigDir()).config;
 }
 
-/** The PIN for a signing command, or undefined for a token with a PIN pad. */
-export async function readPin(
+/**
+ * Runs a signing command through the pipeline: the config file's journal (records carry
+ * origin "cli:<user name>"), the command itself as the approval, the PIN asked on the
+ * terminal (retries) or read from standard input with --pin-stdin. No PIN cache: one
+ * signature, then the command exits.
+ */
+export async function withSigning<T>(
   args: ParsedArgs,
-  token: TokenInfo,
-  certificate: CertificateInfo,
-): Promise<string | undefined> {
-  if (token.protectedAuthenticationPath) return undefined;
-  if (args.flags.has('pin-stdin')) {
-    const pin = await readStdinLine();
-    if (pin.length === 0) throw new KysoError('PIN_REQUIRED', { reason: 'stdin was empty' });
-    return pin;
-  }
-  const pin = await new TerminalConsent().askPin(
-    { token, certificate, origin: 'kyso (command line)' },
-    new AbortController().signal,
-  );
-  if (pin === null) throw new KysoError('USER_CANCELLED');
-  return pin;
+  use: (signing: SigningPipeline, service: TokenService) => Promise<T>,
+): Promise<T> {
+  const configFile = configFileOf(args);
+  const config = loadConfig(configFile);
+  const consent = new CommandLineConsent(args.flags.has('pin-stdin') ? 'stdin' : 'terminal');
+  return withTokenService(args, async (tokens) => {
+    const journal = new Journal(configPaths(dirname(configFile)).journal, config.journal);
+    const signing = createSigning({
+      config,
+      tokens,
+      consent,
+      journal,
+      pinCache: { ...config.pinCache, enabled: false },
+    });
+    try {
+      return await use(signing, tokens);
+    } finally {
+      await signing.close();
+      await journal.close();
+      consent.close();
+    }
+  });
 }
 
 export function printJson(value: unknown): void {

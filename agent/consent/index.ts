@@ -6,7 +6,13 @@ export type {
   PinRequest,
   SigningApprovalRequest,
 } from './types.ts';
-export { hasTerminal, TerminalConsent, type TerminalConsentOptions } from './terminal.ts';
+export {
+  hasTerminal,
+  isSafeDisplayText,
+  TerminalConsent,
+  type TerminalConsentOptions,
+} from './terminal.ts';
+export { CommandLineConsent, type PinSource } from './command-line.ts';
 export {
   ScriptedConsent,
   parseConsentScript,

@@ -31,6 +31,11 @@ export function clean(text: string): string {
   return text.replace(UNSAFE, '\ufffd');
 }
 
+/** True when text may be shown in a consent dialog as is (the signing pipeline's rule). */
+export function isSafeDisplayText(text: string): boolean {
+  return text.search(UNSAFE) < 0;
+}
+
 /** Short form of a hex digest: first and last 8 characters. */
 function shortDigest(hex: string): string {
   return hex.length <= 20 ? hex : `${hex.slice(0, 8)}…${hex.slice(-8)}`;

@@ -5,7 +5,7 @@
  * Every call takes an AbortSignal: when the requesting connection goes away the dialog closes
  * and the call rejects or resolves as cancelled.
  */
-import type { CertificateInfo, HashAlgorithm, TokenInfo } from '../tokens/types.ts';
+import type { CertificateInfo, HashAlgorithm, TokenInfo } from '../protocol/index.ts';
 
 export interface OriginApprovalRequest {
   origin: string;

@@ -3,7 +3,7 @@
  * PKCS#11 module drives it on this OS and architecture. Data lives in devices.json.
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { findInstalledModules } from '../tokens/known-modules.ts';
+import { findInstalledModules } from '../tokens/index.ts';
 import { isKysoError, KysoError } from '../errors/index.ts';
 import {
   JsonSyntaxError,

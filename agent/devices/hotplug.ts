@@ -5,7 +5,7 @@
  * removal are seen well within 2 seconds, and devices we know but cannot drive are reported
  * with what to install.
  */
-import type { TokenService } from '../tokens/api.ts';
+import type { TokenService } from '../tokens/index.ts';
 import { currentPlatform, loadDeviceDatabase, recognise, type Platform } from './database.ts';
 import type { DeviceDatabase, RecognisedDevice, UsbDeviceRef } from './types.ts';
 import { openUsbEventSource, sameDevice, type UsbEventSource } from './usb-source.ts';

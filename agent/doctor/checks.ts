@@ -7,7 +7,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { HotplugWatcher } from '../devices/index.ts';
 import { catalog } from '../errors/index.ts';
 import { keyUsageAllowsSigning } from '../pki/index.ts';
-import type { CertificateInfo, ModuleStatus, TokenInfo } from '../tokens/types.ts';
+import type { CertificateInfo, ModuleStatus, TokenInfo } from '../tokens/index.ts';
 import {
   BROWSERS,
   linuxPolicySnippet,

@@ -23,8 +23,8 @@ import {
   type UsbEventSource,
 } from '../devices/index.ts';
 import { toKysoError } from '../errors/index.ts';
-import type { TokenService } from '../tokens/api.ts';
-import type { CertificateInfo, ModuleStatus, TokenInfo } from '../tokens/types.ts';
+import type { TokenService } from '../tokens/index.ts';
+import type { CertificateInfo, ModuleStatus, TokenInfo } from '../tokens/index.ts';
 import { loadTrustBundle } from './chain.ts';
 import {
   browserFindings,

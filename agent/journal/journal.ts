@@ -25,7 +25,7 @@ import {
 import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import type { HashAlgorithm } from '../tokens/types.ts';
+import type { HashAlgorithm } from '../protocol/index.ts';
 
 export interface JournalDocument {
   name: string;

@@ -11,4 +11,3 @@ export type { MethodContext, MethodHandler, MethodTable } from './methods/regist
 export { Params } from './params.ts';
 export { RpcError } from './jsonrpc.ts';
 export { isLoopbackHost } from './security.ts';
-export { MAX_PIN_PROMPTS } from './signing.ts';

@@ -5,7 +5,7 @@
  * fixes them all at once.
  */
 import type { ErrorCode } from '../errors/index.ts';
-import type { HashAlgorithm, SignatureScheme } from '../tokens/types.ts';
+import type { HashAlgorithm, SignatureScheme } from '../protocol/index.ts';
 import {
   array,
   childPath,

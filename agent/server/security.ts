@@ -3,8 +3,7 @@
  * whose name resolves to 127.0.0.1 still sends its own Host), Origin must be allowed by the
  * administrator or approved once by the user, and each connection has a request budget.
  */
-import type { ConsentProvider } from '../consent/types.ts';
-import type { ConsentQueue } from '../consent/queue.ts';
+import type { ConsentProvider, ConsentQueue } from '../consent/index.ts';
 import { normaliseOrigin, type OriginStore } from '../config/index.ts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);

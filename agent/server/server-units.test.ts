@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateInfo } from '../tokens/types.ts';
+import type { CertificateInfo } from '../tokens/index.ts';
 import { parseRequest, RpcError, toRpcError } from './jsonrpc.ts';
 import { filterCertificates } from './methods/certificates.ts';
 import { buildRegistry } from './methods/registry.ts';
@@ -133,10 +133,10 @@ describe('filterCertificates', () => {
   });
 });
 
-describe('SigningService', () => {
-  it('refuses document names that could spoof the dialog, for every method, before any token call', async () => {
-    const { SigningService } = await import('./signing.ts');
-    const { ConsentQueue } = await import('../consent/queue.ts');
+describe('sign.pdf placement', () => {
+  it('refuses rect and anchor together, as kyso sign does, before the pipeline runs', async () => {
+    const { pdfMethods } = await import('./methods/pdf.ts');
+    const handler = pdfMethods['sign.pdf'];
     const untouched = new Proxy(
       {},
       {
@@ -145,27 +145,18 @@ describe('SigningService', () => {
         },
       },
     );
-    const service = new SigningService({
-      tokens: untouched as never,
-      consent: untouched as never,
-      queue: new ConsentQueue(),
-      journal: untouched as never,
-      pinCache: untouched as never,
-    });
     await expect(
-      service.sign(
-        { origin: 'https://a.test', requestId: '1:1', signal: new AbortController().signal },
+      handler?.(
         {
-          method: 'sign.pdfs',
           certificateId: 'a'.repeat(64),
-          scheme: undefined,
-          kind: 'pdf',
-          documents: [
-            { name: 'ok.pdf', hashAlgorithm: 'SHA-256', digest: Buffer.alloc(32) },
-            { name: 'x\u202Efdp.exe', hashAlgorithm: 'SHA-256', digest: Buffer.alloc(32) },
-          ],
+          pdf: Buffer.from('%PDF-1.7\n').toString('base64'),
+          placement: { page: 1, rect: [0, 0, 100, 50], anchor: 'Ký tên' },
         },
+        untouched as never,
       ),
-    ).rejects.toMatchObject({ code: 'INVALID_INPUT', details: { field: 'documents[1].name' } });
+    ).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { field: 'placement', problem: 'a rect or an anchor, not both' },
+    });
   });
 });

@@ -6,55 +6,37 @@
  * and an http(s) origin (else 403), then the upgrade completes and the origin is approved
  * (config, remembered, or asked once); until approved, requests wait; if refused, each gets
  * ORIGIN_NOT_ALLOWED and the socket closes with 4003 so the SDK can say "not approved"
- * instead of "not running". Services come in by injection so tests and the tray wire them.
+ * instead of "not running". Services come in by injection (agent/app wires them). HTTP lives in
+ * http.ts, per-connection limits in connection.ts, method dispatch in dispatch.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AgentConfig, OriginStore } from '../config/index.ts';
 import { normaliseOrigin } from '../config/index.ts';
-import { ConsentQueue } from '../consent/queue.ts';
-import type { ConsentProvider } from '../consent/types.ts';
-import { catalog, KysoError, type ErrorCode } from '../errors/index.ts';
-import type { Journal } from '../journal/index.ts';
-import { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED, PROTOCOL_VERSION } from '../protocol/index.ts';
-import type { TokenService } from '../tokens/api.ts';
-import type { TokenEvent } from '../tokens/types.ts';
+import { KysoError } from '../errors/index.ts';
+import type { SigningPipeline } from '../signing/index.ts';
+import type { TokenEvent, TokenService } from '../tokens/index.ts';
+import { Dispatcher } from './dispatch.ts';
+import { handleHttp, refuseUpgrade } from './http.ts';
 import {
   errorFrame,
   INVALID_REQUEST,
-  METHOD_NOT_FOUND,
   notificationFrame,
   parseRequest,
-  resultFrame,
   RpcError,
-  toRpcError,
-  type RpcId,
 } from './jsonrpc.ts';
-import {
-  buildRegistry,
-  methodGroups,
-  type MethodHandler,
-  type MethodTable,
-} from './methods/registry.ts';
-import { PinCache } from './pin-cache.ts';
-import { isLoopbackHost, OriginPolicy, RateLimiter } from './security.ts';
-import { SigningService } from './signing.ts';
-import { AGENT_VERSION } from './version.ts';
+import type { MethodTable } from './methods/registry.ts';
+import { isLoopbackHost, OriginPolicy } from './security.ts';
+import { CLOSE_ORIGIN_NOT_ALLOWED, Connection } from './connection.ts';
 
-/** Body of an HTTP refusal: the stable code and what to tell the user. */
-function refusalBody(reason: ErrorCode): string {
-  return JSON.stringify({ reason, message: catalog[reason] });
-}
-
-/** WebSocket close codes the SDK understands. */
-export { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED };
+export { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED } from './connection.ts';
 
 export interface AgentServerOptions {
   config: AgentConfig;
   tokens: TokenService;
-  consent: ConsentProvider;
-  journal: Journal;
+  /** The use cases; its consent provider and queue also approve origins. */
+  signing: SigningPipeline;
   /** Remembered origin approvals; null keeps approvals in memory for this run only. */
   originStore: OriginStore | null;
   /** Extra method groups (tests, future helpers); the default registry is always included. */
@@ -69,27 +51,13 @@ export interface ListenInfo {
   addresses: string[];
 }
 
-interface Connection {
-  id: number;
-  socket: WebSocket;
-  origin: string;
-  approved: Promise<boolean>;
-  abort: AbortController;
-  inFlight: number;
-  limiter: RateLimiter;
-  idleTimer: NodeJS.Timeout | null;
-}
-
 export class AgentServer {
   private readonly options: AgentServerOptions;
-  private readonly registry: Map<string, MethodHandler>;
-  private readonly methodNames: string[];
+  private readonly dispatcher: Dispatcher;
   private readonly wss: WebSocketServer;
   private readonly http: Server[] = [];
   private readonly connections = new Set<Connection>();
   private readonly policy: OriginPolicy;
-  private readonly signing: SigningService;
-  private readonly pinCache: PinCache;
   private readonly unsubscribe: () => void;
   private readonly log: (line: string) => void;
   /** Requests being handled, so close() lets them journal their outcome first. */
@@ -101,23 +69,20 @@ export class AgentServer {
   constructor(options: AgentServerOptions) {
     this.options = options;
     this.log = options.log ?? (() => undefined);
-    this.registry = buildRegistry([...methodGroups, ...(options.extraMethods ?? [])]);
-    this.methodNames = [...this.registry.keys()].sort();
-    const queue = new ConsentQueue();
+    this.dispatcher = new Dispatcher(
+      {
+        tokens: options.tokens,
+        signing: options.signing,
+        config: options.config,
+        log: this.log,
+      },
+      options.extraMethods,
+    );
     this.policy = new OriginPolicy({
       allowedOrigins: options.config.allowedOrigins,
       store: options.originStore,
-      consent: options.consent,
-      queue,
-    });
-    this.pinCache = new PinCache(options.config.pinCache, options.tokens);
-    this.signing = new SigningService({
-      tokens: options.tokens,
-      consent: options.consent,
-      queue,
-      journal: options.journal,
-      pinCache: this.pinCache,
-      syncJournal: options.config.journal.syncBeforeReply,
+      consent: options.signing.consent,
+      queue: options.signing.queue,
     });
     // ws refuses frames above maxPayload from the header alone (close 1009), before buffering.
     this.wss = new WebSocketServer({
@@ -201,75 +166,25 @@ export class AgentServer {
       Promise.allSettled([...this.running]),
       new Promise((resolve) => setTimeout(resolve, 5000).unref()),
     ]);
-    await this.pinCache.clear();
   }
 
   // ---- HTTP: /health and CORS -------------------------------------------------------------
 
   private onHttp(req: IncomingMessage, res: ServerResponse): void {
-    if (!isLoopbackHost(req.headers.host)) {
-      this.refuseHttp(res, 403, 'HOST_NOT_ALLOWED');
-      return;
-    }
-    const url = req.url ?? '/';
-    const path = url.split('?')[0];
-    const origin =
-      req.headers.origin === undefined ? undefined : normaliseOrigin(req.headers.origin);
-    // CORS only for allowed origins; others can still learn "running" with a no-cors fetch.
-    if (origin && this.policy.isAllowed(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-      if (req.headers['access-control-request-private-network'] === 'true') {
-        res.setHeader('Access-Control-Allow-Private-Network', 'true');
-      }
-    }
-    if (path !== '/health') {
-      this.refuseHttp(res, 404, 'INVALID_INPUT');
-      return;
-    }
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Methods', 'GET');
-      res.writeHead(204).end();
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      this.refuseHttp(res, 405, 'INVALID_INPUT');
-      return;
-    }
-    const body = JSON.stringify({
-      agent: 'Kyso Agent',
-      version: AGENT_VERSION,
-      protocolVersion: PROTOCOL_VERSION,
+    handleHttp(req, res, {
       ready: this.ready && !this.closing,
-      modules: this.options.tokens.modules().map((m) => ({ state: m.state })),
+      isAllowed: (origin) => this.policy.isAllowed(origin),
+      modules: () => this.options.tokens.modules(),
     });
-    res.writeHead(200, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
-  private refuseHttp(res: ServerResponse, status: number, reason: ErrorCode): void {
-    const body = refusalBody(reason);
-    res.writeHead(status, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-      Connection: 'close',
-    });
-    res.end(body);
   }
 
   // ---- WebSocket ----------------------------------------------------------------------------
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const reject = (status: number, reason: ErrorCode) => {
-      const body = refusalBody(reason);
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    };
+    const reject = (
+      status: number,
+      reason: 'INTERNAL_ERROR' | 'RATE_LIMITED' | 'HOST_NOT_ALLOWED' | 'ORIGIN_NOT_ALLOWED',
+    ) => refuseUpgrade(socket, status, reason);
     if (this.closing) return reject(503, 'INTERNAL_ERROR');
     if (this.connections.size >= this.options.config.limits.maxConnections) {
       this.log('refused connection: too many open connections');
@@ -290,22 +205,16 @@ export class AgentServer {
   }
 
   private onConnection(socket: WebSocket, origin: string): void {
-    const { limits } = this.options.config;
-    const abort = new AbortController();
-    const connection: Connection = {
-      id: this.nextConnectionId++,
+    const connection = new Connection(
+      this.nextConnectionId++,
       socket,
       origin,
-      approved: this.policy.ensure(origin, abort.signal),
-      abort,
-      inFlight: 0,
-      limiter: new RateLimiter(limits.ratePerSecond, limits.rateBurst),
-      idleTimer: null,
-    };
+      (signal) => this.policy.ensure(origin, signal),
+      this.options.config.limits,
+    );
     this.connections.add(connection);
-    this.touch(connection);
-    void connection.approved.then((approved) => {
-      if (!approved && socket.readyState === socket.OPEN) {
+    void connection.approved.then((ok) => {
+      if (!ok && socket.readyState === socket.OPEN) {
         this.log(`origin ${origin} not allowed`);
         // Let queued replies go first, then tell the SDK why.
         setImmediate(() => socket.close(CLOSE_ORIGIN_NOT_ALLOWED, 'ORIGIN_NOT_ALLOWED'));
@@ -316,31 +225,15 @@ export class AgentServer {
     );
     socket.on('error', (error) => this.log(`connection ${connection.id}: ${error.message}`));
     socket.on('close', () => {
-      abort.abort();
-      if (connection.idleTimer) clearTimeout(connection.idleTimer);
+      connection.closed();
       this.connections.delete(connection);
     });
   }
 
-  /** (Re)arms the idle timer: a quiet connection with nothing in flight is closed. */
-  private touch(connection: Connection): void {
-    if (connection.idleTimer) clearTimeout(connection.idleTimer);
-    connection.idleTimer = setTimeout(() => {
-      if (connection.inFlight > 0) return this.touch(connection);
-      connection.socket.close(CLOSE_IDLE, 'idle timeout');
-    }, this.options.config.limits.idleTimeoutMs);
-    connection.idleTimer.unref();
-  }
-
-  private send(connection: Connection, frame: string): void {
-    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(frame);
-  }
-
   private onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
-    this.touch(connection);
+    connection.touch();
     if (isBinary) {
-      this.send(
-        connection,
+      connection.send(
         errorFrame(
           null,
           new RpcError(INVALID_REQUEST, 'INVALID_INPUT', {
@@ -355,90 +248,39 @@ export class AgentServer {
       : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseRequest(text);
     if (!parsed.ok) {
-      this.send(connection, errorFrame(parsed.id, parsed.error));
+      connection.send(errorFrame(parsed.id, parsed.error));
       return;
     }
     const { request } = parsed;
-    if (!connection.limiter.take()) {
-      if (request.hasId) {
-        this.send(
-          connection,
-          errorFrame(
-            request.id,
-            new RpcError(-32000, 'RATE_LIMITED', {
-              details: { limit: 'rate', perSecond: this.options.config.limits.ratePerSecond },
-            }),
-          ),
-        );
-      }
-      return;
-    }
-    const { maxInFlight } = this.options.config.limits;
-    if (connection.inFlight >= maxInFlight) {
-      if (request.hasId) {
-        this.send(
-          connection,
-          errorFrame(
-            request.id,
-            new RpcError(-32000, 'RATE_LIMITED', {
-              details: { limit: 'inFlight', max: maxInFlight },
-            }),
-          ),
-        );
-      }
+    const refusal = connection.refusal(request.id);
+    if (refusal !== null) {
+      if (request.hasId) connection.send(refusal);
       return;
     }
     connection.inFlight++;
-    const done = this.handle(connection, request.id, request.method, request.params).then(
-      (frame) => {
+    const done = this.dispatcher
+      .handle(
+        {
+          origin: connection.origin,
+          approved: connection.approved,
+          requestId: `${connection.id}:${String(request.id)}`,
+          signal: connection.abort.signal,
+        },
+        request.id,
+        request.method,
+        request.params,
+      )
+      .then((frame) => {
         connection.inFlight--;
-        this.touch(connection);
-        if (request.hasId) this.send(connection, frame);
-      },
-    );
+        connection.touch();
+        if (request.hasId) connection.send(frame);
+      });
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
   }
 
-  /** Runs one request; always resolves to the reply frame. */
-  private async handle(
-    connection: Connection,
-    id: RpcId,
-    method: string,
-    params: unknown,
-  ): Promise<string> {
-    try {
-      if (!(await connection.approved))
-        throw new KysoError('ORIGIN_NOT_ALLOWED', { origin: connection.origin });
-      const handler = this.registry.get(method);
-      if (!handler) {
-        throw new RpcError(METHOD_NOT_FOUND, 'INVALID_INPUT', {
-          message: `Method not found: ${method}`,
-          details: { method },
-        });
-      }
-      const result = await handler(params, {
-        origin: connection.origin,
-        requestId: `${connection.id}:${String(id)}`,
-        signal: connection.abort.signal,
-        tokens: this.options.tokens,
-        signing: this.signing,
-        config: this.options.config,
-        agentVersion: AGENT_VERSION,
-        methodNames: this.methodNames,
-      });
-      return resultFrame(id, result);
-    } catch (error) {
-      const rpc = toRpcError(error);
-      if (rpc.reason === 'INTERNAL_ERROR')
-        this.log(`internal error in ${method}: ${String(error)}`);
-      return errorFrame(id, rpc);
-    }
-  }
-
   private onTokenEvent(event: TokenEvent): void {
     if (event.type !== 'tokens.changed') return;
-    for (const token of event.removed) this.pinCache.forget(token.id);
     const frame = notificationFrame('tokens.changed', {
       added: event.added.map((t) => t.id),
       removed: event.removed.map((t) => t.id),
@@ -446,7 +288,7 @@ export class AgentServer {
     });
     for (const connection of this.connections) {
       void connection.approved.then((approved) => {
-        if (approved) this.send(connection, frame);
+        if (approved) connection.send(frame);
       });
     }
   }

@@ -8,18 +8,11 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app } from 'electron';
-import {
-  configPaths,
-  defaultConfigDir,
-  loadConfig,
-  OriginStore,
-} from '../../agent/config/index.ts';
+import { startAgent } from '../../agent/app/index.ts';
+import { configPaths, defaultConfigDir, loadConfig } from '../../agent/config/index.ts';
 import { ConsentQueue, type ConsentProvider } from '../../agent/consent/index.ts';
-import { modulesToLoad, startHotplug } from '../../agent/devices/index.ts';
+import { modulesToLoad } from '../../agent/devices/index.ts';
 import { checkPort, runDoctor } from '../../agent/doctor/index.ts';
-import { Journal } from '../../agent/journal/index.ts';
-import { AgentServer } from '../../agent/server/index.ts';
-import { startTokenService } from '../../agent/tokens/index.ts';
 import { TrayApp } from './app.ts';
 import { TraySettings } from './settings.ts';
 
@@ -54,40 +47,43 @@ async function main(): Promise<void> {
 
   const settings = new TraySettings(configDir);
   const config = loadConfig(paths.config);
-  const modules = modulesToLoad(config.modules);
-  const tokens = await startTokenService({ modules, pollIntervalMs: 1000 });
-  const hotplug = startHotplug({ tokens });
-  log(`hot-plug: ${hotplug.mode}${hotplug.reason ? ` (${hotplug.reason})` : ''}`);
   let running = false;
-  const tray = new TrayApp({
-    tokens,
-    settings,
-    runDoctor: () =>
-      runDoctor({
-        configDir,
-        // The port is ours while the server listens; otherwise probe who holds it.
-        portState: (port) =>
-          running
-            ? Promise.resolve({
-                state: 'in-use',
-                owner: { pid: process.pid, command: 'kyso tray' },
-              })
-            : checkPort(port),
-      }),
-    agent: () => ({ running, port: config.port }),
-    logDir,
-    pagesDir: join(dist, 'pages'),
-    preloadPath: join(dist, 'preload.cjs'),
-  });
-  const journal = new Journal(paths.journal, config.journal);
-  const server = new AgentServer({
-    config: { ...config, pinCache: settings.effectivePinCache() },
-    tokens,
-    consent: serialised(tray.consent()),
-    journal,
-    originStore: new OriginStore(paths.origins),
+  let created: TrayApp | undefined;
+  // The same wiring as `kyso start`, with the tray's windows as the consent provider.
+  const agent = await startAgent({
+    config,
+    configFile: paths.config,
+    modules: modulesToLoad(config.modules),
+    pinCache: settings.effectivePinCache(),
     log,
+    consent: (tokens) => {
+      created = new TrayApp({
+        tokens,
+        settings,
+        runDoctor: () =>
+          runDoctor({
+            configDir,
+            // The port is ours while the server listens; otherwise probe who holds it.
+            portState: (port) =>
+              running
+                ? Promise.resolve({
+                    state: 'in-use',
+                    owner: { pid: process.pid, command: 'kyso tray' },
+                  })
+                : checkPort(port),
+          }),
+        agent: () => ({ running, port: config.port }),
+        logDir,
+        pagesDir: join(dist, 'pages'),
+        preloadPath: join(dist, 'preload.cjs'),
+      });
+      return serialised(created.consent());
+    },
   });
+  const { hotplug, server } = agent;
+  // Assigned in the consent factory, which startAgent has called by now.
+  const tray = created as TrayApp | undefined;
+  if (!tray) throw new Error('tray not created');
   tray.start();
   hotplug.onEvent((event) => {
     if (event.type === 'device.module-missing') tray.notifyModuleMissing(event.device);
@@ -113,10 +109,7 @@ async function main(): Promise<void> {
     event.preventDefault();
     void (async () => {
       tray.dispose();
-      hotplug.close();
-      await server.close();
-      await journal.close();
-      await tokens.close();
+      await agent.close();
       app.exit(0);
     })();
   });

@@ -1,8 +1,9 @@
+/** `kyso sign-hash`: signs a digest through the signing pipeline (the "test sign"). */
 import { KysoError } from '../../errors/index.ts';
-import { assertUsableForSigning } from '../../pki/index.ts';
+import { commandLineCaller } from '../../signing/index.ts';
 import { digestLengths, isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { Command } from '../command.ts';
-import { printJson, readPin, tokenOptionSpec, withTokenService } from '../token-context.ts';
+import { printJson, tokenOptionSpec, withSigning } from '../token-context.ts';
 
 export const signHashCommand: Command = {
   name: 'sign-hash',
@@ -12,7 +13,9 @@ export const signHashCommand: Command = {
                [--module PATH]... [--config FILE] [--json]
 
 Signs the given digest on the token and prints the signature (base64). The PIN is asked
-on the terminal, or read from the first line of standard input with --pin-stdin.`,
+on the terminal (a wrong PIN may be retried; a locked PIN is reported before asking), or read
+from the first line of standard input with --pin-stdin. The signature is journaled with
+origin "cli:<user name>" (kyso journal).`,
   options: {
     ...tokenOptionSpec,
     values: ['config', 'cert', 'hash', 'alg', 'scheme'],
@@ -38,20 +41,15 @@ on the terminal, or read from the first line of standard input with --pin-stdin.
         actual: digest.length,
       });
     }
-    return withTokenService(args, async (service) => {
-      const certificate = await service.getCertificate(certificateId);
-      assertUsableForSigning(certificate, new Date());
-      const token = await service.getToken(certificate.tokenId);
-      const pin = await readPin(args, token, certificate);
-      const result = await service.sign(
-        {
-          certificateId: certificate.id,
-          hashAlgorithm: alg,
-          digest,
-          ...(scheme ? { scheme } : {}),
-        },
-        pin === undefined ? {} : { pin },
-      );
+    return withSigning(args, async (signing) => {
+      const { certificate, results } = await signing.signDigests(commandLineCaller(), {
+        method: 'sign-hash',
+        certificateId,
+        scheme,
+        documents: [{ name: 'hash', hashAlgorithm: alg, digest }],
+      });
+      const [result] = results;
+      if (!result) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
       const signature = result.signature.toString('base64');
       if (args.flags.has('json')) {
         printJson({

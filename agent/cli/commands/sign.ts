@@ -1,27 +1,18 @@
-/** `kyso sign`: PAdES signature on a PDF with a token key, as an incremental update. */
-import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
-import { loadCertificates, tokenSigner } from '../../cms/index.ts';
+/**
+ * `kyso sign`: PAdES signature on a PDF with a token key, as an incremental update, through
+ * the same pipeline as sign.pdf on the socket (certificate checked before the PDF is read,
+ * PIN retries, journal).
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { loadCertificates } from '../../cms/index.ts';
 import { KysoError } from '../../errors/index.ts';
-import {
-  assertOutputFree,
-  signPdf,
-  type AppearanceOptions,
-  type SignaturePreset,
-} from '../../pdf/index.ts';
+import { assertOutputFree, type AppearanceOptions, type SignaturePreset } from '../../pdf/index.ts';
+import { commandLineCaller, placementFrom } from '../../signing/index.ts';
 import { isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
-import type { TokenService } from '../../tokens/index.ts';
-import type { CertificateInfo } from '../../tokens/types.ts';
-import { assertUsableForSigning, chainForCertificate } from '../../pki/index.ts';
 import type { Command } from '../command.ts';
 import type { ParsedArgs } from '../args.ts';
-import {
-  configuredTrust,
-  printJson,
-  readPin,
-  tokenOptionSpec,
-  withTokenService,
-} from '../token-context.ts';
+import { printJson, tokenOptionSpec, withSigning } from '../token-context.ts';
 
 const PRESETS: readonly SignaturePreset[] = [
   'approval',
@@ -61,33 +52,23 @@ export async function appearanceFromArgs(args: ParsedArgs): Promise<AppearanceOp
       throw new KysoError('INVALID_INPUT', { field: '--image', problem: 'file not readable' });
     });
   }
-  let pageIndex: number | undefined;
-  if (page !== undefined) {
-    const n = Number(page);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new KysoError('INVALID_INPUT', { field: '--page', problem: 'a page number from 1' });
-    }
-    pageIndex = n - 1;
-  }
-  if (rect !== undefined && anchor !== undefined) {
-    throw new KysoError('INVALID_INPUT', { field: '--rect', problem: 'use --rect or --anchor' });
-  }
-  if (rect !== undefined) out.placement = { page: pageIndex ?? 0, rect: parseRect(rect) };
-  else if (anchor !== undefined) {
-    out.placement = pageIndex === undefined ? { anchor } : { anchor, page: pageIndex };
-  }
+  const pageNumber = page === undefined ? undefined : Number(page);
+  if (pageNumber !== undefined) placementFrom({ page: pageNumber }, '--page');
+  // The placement rule (rect or anchor, not both) is the pipeline's, as on the socket.
+  const placement = placementFrom(
+    {
+      ...(pageNumber !== undefined ? { page: pageNumber } : {}),
+      ...(rect !== undefined ? { rect: parseRect(rect) } : {}),
+      ...(anchor !== undefined ? { anchor } : {}),
+    },
+    '--rect',
+  );
+  if (placement !== undefined) out.placement = placement;
   return out;
 }
 
-/**
- * CA certificates for the CMS: --chain files, then the path found through the CA certificates on
- * the signer's token and the config file's trust.intermediates (up to a trust anchor).
- */
-export async function chainFor(
-  args: ParsedArgs,
-  service: TokenService,
-  signerCert: CertificateInfo,
-): Promise<Buffer[]> {
+/** --chain files: CA certificates added to the chain found on the token and in trust. */
+async function chainFiles(args: ParsedArgs): Promise<Buffer[]> {
   const explicit: Buffer[] = [];
   for (const file of args.all('chain')) {
     const data = await readFile(file).catch(() => {
@@ -95,7 +76,7 @@ export async function chainFor(
     });
     explicit.push(...loadCertificates(data));
   }
-  return chainForCertificate(service, signerCert, configuredTrust(args), explicit);
+  return explicit;
 }
 
 export const signCommand: Command = {
@@ -112,7 +93,9 @@ export const signCommand: Command = {
 Adds a signature to FILE as an incremental update and writes OUT (never the input, never an
 existing file: FILE_EXISTS). Pages count from 1; --rect is in points from the bottom-left
 corner of the page as displayed. The PIN is asked on the terminal, or read from the first
-line of standard input with --pin-stdin. The signature carries the CA certificates of the
+line of standard input with --pin-stdin; on the terminal a wrong PIN may be retried, and
+a locked PIN is reported before asking. The certificate is checked (validity, key usage)
+before FILE is read. The signature is journaled with origin "cli:<user name>" (kyso journal). The signature carries the CA certificates of the
 signer's chain found on the token and in the config file's trust.intermediates; --chain adds
 more. --field names the signature field: an empty signature field of that name
 in the document (a template's signature box) is filled in place.`,
@@ -170,15 +153,31 @@ in the document (a template's signature box) is filled in place.`,
     const reason = args.get('reason');
     const fieldName = args.get('field');
     const location = args.get('location');
-    await access(file, constants.R_OK).catch(() => {
-      throw new KysoError('INVALID_INPUT', { field: 'FILE', problem: 'file not readable' });
-    });
+    const extraChain = await chainFiles(args);
 
-    return withTokenService(args, async (service) => {
-      const certificate = await service.getCertificate(certificateId);
-      assertUsableForSigning(certificate, new Date());
-      const token = await service.getToken(certificate.tokenId);
-      const chain = await chainFor(args, service, certificate);
+    return withSigning(args, async (signing) => {
+      const started = performance.now();
+      // FILE is read only after the certificate and token checks passed.
+      const { certificate, chain, result } = await signing.pdf.signOne(commandLineCaller(), {
+        method: 'sign',
+        certificateId,
+        scheme,
+        hash,
+        extraChain,
+        item: {
+          name: basename(file),
+          input: file,
+          output: out,
+          options: {
+            preset,
+            appearance,
+            ...(reason !== undefined ? { reason } : {}),
+            ...(fieldName !== undefined ? { fieldName } : {}),
+            ...(location !== undefined ? { location } : {}),
+            ...(certify !== undefined ? { certify } : {}),
+          },
+        },
+      });
       if (chain.length === 0 && !args.flags.has('json')) {
         process.stderr.write(
           'Chú ý: chữ ký không kèm chứng thư CA (thiết bị và trust.intermediates không có CA cấp);\n' +
@@ -187,26 +186,6 @@ in the document (a template's signature box) is filled in place.`,
             '  pass --chain so verifiers can build the chain.\n',
         );
       }
-      const pin = await readPin(args, token, certificate);
-      const signer = await tokenSigner({
-        service,
-        certificateId: certificate.id,
-        credentials: pin === undefined ? {} : { pin },
-        chain,
-        ...(scheme ? { scheme } : {}),
-      });
-      const started = performance.now();
-      const result = await signPdf(file, {
-        signer,
-        preset,
-        hash,
-        output: out,
-        appearance,
-        ...(reason !== undefined ? { reason } : {}),
-        ...(fieldName !== undefined ? { fieldName } : {}),
-        ...(location !== undefined ? { location } : {}),
-        ...(certify !== undefined ? { certify } : {}),
-      });
       const ms = Math.round(performance.now() - started);
       if (args.flags.has('json')) {
         printJson({

@@ -3,19 +3,17 @@
  * real parts (token service, consent provider, journal) into the server, prints one line
  * when ready, and stops cleanly (sockets closed, cached logins logged out, journal synced).
  */
-import { dirname } from 'node:path';
-import { loadConfig, configPaths, defaultConfigDir, OriginStore } from '../../config/index.ts';
+import { startAgent } from '../../app/index.ts';
+import { loadConfig, configPaths, defaultConfigDir } from '../../config/index.ts';
 import {
   hasTerminal,
   ScriptedConsent,
   TerminalConsent,
   type ConsentProvider,
 } from '../../consent/index.ts';
-import { modulesToLoad, startHotplug } from '../../devices/index.ts';
+import { modulesToLoad } from '../../devices/index.ts';
 import { KysoError } from '../../errors/index.ts';
-import { Journal } from '../../journal/index.ts';
-import { AgentServer, AGENT_VERSION, PROTOCOL_VERSION } from '../../server/index.ts';
-import { startTokenService } from '../../tokens/index.ts';
+import { AGENT_VERSION, PROTOCOL_VERSION } from '../../server/index.ts';
 import type { Command } from '../command.ts';
 
 function port(text: string | undefined, flag: string): number | undefined {
@@ -52,8 +50,6 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
   async run(args) {
     const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
     const config = loadConfig(configFile);
-    const dir = dirname(configFile);
-    const paths = configPaths(dir);
     const listenPort = port(args.get('port'), '--port') ?? config.port;
     const modules = modulesToLoad(
       args.all('module').length > 0 ? args.all('module') : config.modules,
@@ -70,19 +66,8 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
           '/ no terminal to ask the user on: every signing request will be refused (use the tray app).',
       );
     }
-    const tokens = await startTokenService({ modules, pollIntervalMs: 1000 });
-    // USB attach/detach triggers a rescan at once; slot polling is the fallback.
-    const hotplug = startHotplug({ tokens });
-    log(`hot-plug: ${hotplug.mode}${hotplug.reason ? ` (${hotplug.reason})` : ''}`);
-    const journal = new Journal(paths.journal, config.journal);
-    const server = new AgentServer({
-      config,
-      tokens,
-      consent,
-      journal,
-      originStore: new OriginStore(paths.origins),
-      log,
-    });
+    const agent = await startAgent({ config, configFile, modules, consent, log });
+    const { server } = agent;
     let demo: { url: string; close(): Promise<void> } | undefined;
     try {
       const { port: bound, addresses } = await server.listen(listenPort);
@@ -103,7 +88,7 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
             protocolVersion: PROTOCOL_VERSION,
             port: bound,
             urls,
-            journal: paths.journal,
+            journal: agent.journalFile,
             ...(demo ? { demo: demo.url } : {}),
           }) + '\n',
         );
@@ -115,10 +100,8 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
         );
       }
     } catch (error) {
-      hotplug.close();
-      await server.close();
-      await journal.close();
-      await tokens.close();
+      await demo?.close();
+      await agent.close();
       throw error;
     }
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -127,10 +110,7 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
     });
     log(`${signal}: đang dừng / stopping`);
     await demo?.close();
-    hotplug.close();
-    await server.close();
-    await journal.close();
-    await tokens.close();
+    await agent.close();
     if (consent instanceof TerminalConsent) consent.close();
     log('đã dừng / stopped');
     return 0;

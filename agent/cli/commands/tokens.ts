@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { printJson, tokenOptionSpec, withTokenService } from '../token-context.ts';
-import type { TokenInfo } from '../../tokens/types.ts';
+import type { TokenInfo } from '../../tokens/index.ts';
 
 function pinState(token: TokenInfo): string {
   const { pin } = token;

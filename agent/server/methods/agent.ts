@@ -3,7 +3,7 @@ import { KysoError } from '../../errors/index.ts';
 import { object, optional, string } from '../../validation/index.ts';
 import { readParams, text } from '../params.ts';
 import { PROTOCOL_VERSION, protocolMajor } from '../../protocol/index.ts';
-import type { MethodTable } from './registry.ts';
+import type { MethodTable } from './types.ts';
 
 const infoParams = object({
   protocolVersion: optional(

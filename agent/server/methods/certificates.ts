@@ -2,7 +2,7 @@
 import { KEY_USAGES, type CertificateInfo } from '../../protocol/index.ts';
 import { boolean, object, optional, refine, string, withDefault } from '../../validation/index.ts';
 import { readParams, stringList, text } from '../params.ts';
-import type { MethodTable } from './registry.ts';
+import type { MethodTable } from './types.ts';
 
 const listParams = object({
   keyUsage: optional(stringList(KEY_USAGES)),

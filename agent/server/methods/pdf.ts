@@ -1,24 +1,13 @@
 /**
- * sign.pdf, sign.pdfs and verify.pdf. The agent parses and hashes each PDF, the user approves
- * once (one dialog and one PIN for a whole batch) through the signing service, the token signs
- * one digest per document, and the signed PDFs go back as base64.
+ * sign.pdf, sign.pdfs and verify.pdf: params in, the signing pipeline (certificate check, then
+ * parse and hash, one approval and one PIN for a batch, journal), the signed PDFs out as base64.
  */
-import { keySchemeOf, loadCertificates, type Signer } from '../../cms/index.ts';
-import { loadTrust, type TrustMaterial } from '../../config/index.ts';
-import { KysoError, toKysoError } from '../../errors/index.ts';
-import { chainForCertificate } from '../../pki/index.ts';
-import {
-  prepareSignPdf,
-  verifyPdf,
-  type AppearanceOptions,
-  type PreparedPdfSignature,
-  type SignaturePreset,
-} from '../../pdf/index.ts';
-import type { CertificateInfo, HashAlgorithm, SignatureScheme } from '../../tokens/types.ts';
+import { loadCertificates } from '../../cms/index.ts';
+import type { AppearanceOptions, SignaturePreset } from '../../pdf/index.ts';
+import { placementFrom, type PdfDocumentOptions } from '../../signing/index.ts';
 import {
   array,
   int,
-  mustBe,
   number,
   object,
   oneOf,
@@ -26,7 +15,6 @@ import {
   refine,
   string,
   withDefault,
-  type Invalid,
   type ObjectOf,
   type Text,
 } from '../../validation/index.ts';
@@ -40,7 +28,7 @@ import {
   stringList,
   text,
 } from '../params.ts';
-import type { MethodContext, MethodTable } from './registry.ts';
+import type { MethodTable } from './types.ts';
 
 const NAME = text(500, DOCUMENT_NAME);
 const TEXT = text(500, { vi: 'văn bản (1-500 ký tự)', en: 'text (1-500 characters)' });
@@ -70,28 +58,21 @@ const pdfBytes = refine(base64({ vi: 'tệp PDF', en: 'the PDF' }), (pdf, report
     : pdf,
 );
 
-const placementOf = refine(
-  object(
-    {
-      page: optional(int(1, 1_000_000, { vi: 'số trang, tính từ 1', en: 'a page number from 1' })),
-      anchor: optional(string()),
-      rect: optional(
-        array(number(-Number.MAX_VALUE, Number.MAX_VALUE, { vi: 'một số', en: 'a number' })),
-      ),
-    },
-    { expected: PLACEMENT },
-  ),
-  (v, report): NonNullable<AppearanceOptions['placement']> | Invalid => {
-    const pageIndex = v.page === undefined ? undefined : v.page - 1;
-    if (v.anchor !== undefined && v.anchor.length > 0 && v.rect === undefined) {
-      return pageIndex === undefined ? { anchor: v.anchor } : { anchor: v.anchor, page: pageIndex };
-    }
-    if (v.rect?.length === 4) {
-      return { page: pageIndex ?? 0, rect: v.rect as [number, number, number, number] };
-    }
-    return report.fail(mustBe(PLACEMENT));
+/** Placement members, type-checked here; the rule itself is the pipeline's `placementFrom`. */
+const placementOf = object(
+  {
+    page: optional(
+      int(-1_000_000, 1_000_000, { vi: 'số trang, tính từ 1', en: 'a page number from 1' }),
+    ),
+    anchor: optional(string()),
+    rect: optional(
+      array(number(-Number.MAX_VALUE, Number.MAX_VALUE, { vi: 'một số', en: 'a number' }), {
+        min: 4,
+        max: 4,
+      }),
+    ),
   },
-  PLACEMENT,
+  { expected: PLACEMENT },
 );
 
 /** Appearance and signature-dictionary members accepted per document and for the batch. */
@@ -143,22 +124,32 @@ const verifyPdfParams = object({
   trustAnchors: optional(array(base64({ vi: 'chứng thư số', en: 'a certificate' }))),
 });
 
-interface DocumentOptions {
-  preset: SignaturePreset;
-  appearance: AppearanceOptions;
-  reason?: string;
-  location?: string;
-}
+type DocumentOptions = Omit<PdfDocumentOptions, 'fieldName' | 'certify'>;
 
 /** The appearance members of one object (already read), over the batch defaults. */
-function documentOptions(raw: AppearanceParams, defaults?: DocumentOptions): DocumentOptions {
+function documentOptions(
+  raw: AppearanceParams,
+  field: string,
+  defaults?: DocumentOptions,
+): DocumentOptions {
   const appearance: AppearanceOptions = { ...defaults?.appearance };
   if (raw.docNumber !== undefined) appearance.docNumber = raw.docNumber;
   if (raw.issuedDate !== undefined) appearance.issuedDate = raw.issuedDate;
   if (raw.copyForm !== undefined) appearance.copyForm = raw.copyForm;
   if (raw.organisation !== undefined) appearance.organisation = raw.organisation;
   if (raw.image !== undefined) appearance.image = raw.image;
-  if (raw.placement !== undefined) appearance.placement = raw.placement;
+  if (raw.placement !== undefined) {
+    const { page, anchor, rect } = raw.placement;
+    const placement = placementFrom(
+      {
+        ...(page !== undefined ? { page } : {}),
+        ...(anchor !== undefined && anchor.length > 0 ? { anchor } : {}),
+        ...(rect !== undefined ? { rect: rect as [number, number, number, number] } : {}),
+      },
+      field,
+    );
+    if (placement !== undefined) appearance.placement = placement;
+  }
   if (raw.textLines !== undefined) appearance.textLines = raw.textLines;
   const reason = raw.reason ?? defaults?.reason;
   const location = raw.location ?? defaults?.location;
@@ -170,87 +161,29 @@ function documentOptions(raw: AppearanceParams, defaults?: DocumentOptions): Doc
   };
 }
 
-/**
- * The certificate side of a Signer for preparing the CMS; the signature itself comes from the
- * signing service (consent, PIN, journal), never from here.
- */
-async function preparingSigner(
-  ctx: MethodContext,
-  certificate: CertificateInfo,
-  scheme: SignatureScheme | undefined,
-  chainParam: Buffer[] | undefined,
-): Promise<Signer & { scheme: SignatureScheme }> {
-  const der = Buffer.from(certificate.certificate, 'base64');
-  // The signer's chain from its token and the configured intermediates; `chain` adds to it.
-  const chain = await chainForCertificate(ctx.tokens, certificate, trustOf(ctx), chainParam ?? []);
-  return {
-    certificate: der,
-    chain,
-    scheme: keySchemeOf(der, scheme),
-    sign: () => Promise.reject(new KysoError('INTERNAL_ERROR', { reason: 'sign via the service' })),
-  };
-}
-
-const trustCache = new WeakMap<object, TrustMaterial>();
-
-/** The configured trust files, read once per config (loadConfig already checked them). */
-function trustOf(ctx: MethodContext): TrustMaterial {
-  let trust = trustCache.get(ctx.config.trust);
-  if (!trust) {
-    trust = loadTrust(ctx.config.trust);
-    trustCache.set(ctx.config.trust, trust);
-  }
-  return trust;
-}
-
-async function signPrepared(
-  ctx: MethodContext,
-  method: string,
-  certificateId: string,
-  scheme: SignatureScheme,
-  hash: HashAlgorithm,
-  prepared: { name: string; prepared: PreparedPdfSignature }[],
-): Promise<Buffer[]> {
-  try {
-    const { results } = await ctx.signing.sign(ctx, {
-      method,
-      kind: 'pdf',
-      certificateId,
-      scheme,
-      documents: prepared.map((d) => ({
-        name: d.name,
-        hashAlgorithm: hash,
-        digest: d.prepared.toSign,
-      })),
-    });
-    return results.map((r) => r.signature);
-  } catch (error) {
-    await Promise.all(prepared.map((d) => d.prepared.abort()));
-    throw error;
-  }
-}
-
 export const pdfMethods: MethodTable = {
   'sign.pdf': async (params, ctx) => {
     const p = readParams(signPdfParams, params);
     const { certificateId, pdf, certify, fieldName } = p;
     const name = p.documentName ?? 'document.pdf';
-    const hash = p.hashAlgorithm;
-    const options = documentOptions(p);
-    const certificate = await ctx.tokens.getCertificate(certificateId);
-    const signer = await preparingSigner(ctx, certificate, p.scheme, p.chain?.flat());
-    const prepared = await prepareSignPdf(pdf, {
-      signer,
-      hash,
-      ...options,
-      ...(fieldName !== undefined ? { fieldName } : {}),
-      ...(certify !== undefined ? { certify } : {}),
+    const options = documentOptions(p, 'placement');
+    const extraChain = p.chain?.flat();
+    const { certificate, result } = await ctx.signing.pdf.signOne(ctx, {
+      method: 'sign.pdf',
+      certificateId,
+      scheme: p.scheme,
+      hash: p.hashAlgorithm,
+      ...(extraChain ? { extraChain } : {}),
+      item: {
+        name,
+        input: pdf,
+        options: {
+          ...options,
+          ...(fieldName !== undefined ? { fieldName } : {}),
+          ...(certify !== undefined ? { certify } : {}),
+        },
+      },
     });
-    const [signature] = await signPrepared(ctx, 'sign.pdf', certificateId, signer.scheme, hash, [
-      { name, prepared },
-    ]);
-    if (!signature) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
-    const result = await prepared.finish(signature);
     return {
       pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64'),
       fieldName: result.fieldName,
@@ -262,70 +195,40 @@ export const pdfMethods: MethodTable = {
   'sign.pdfs': async (params, ctx) => {
     const p = readParams(signPdfsParams(ctx.config.limits.maxBatchItems), params);
     const { certificateId } = p;
-    const hash = p.hashAlgorithm;
-    const defaults = documentOptions(p);
-    const items = p.items.map((item) => ({
+    const defaults = documentOptions(p, 'placement');
+    const items = p.items.map((item, i) => ({
       name: item.name,
-      pdf: item.pdf,
-      options: documentOptions(item, defaults),
+      input: item.pdf,
+      options: documentOptions(item, `items[${i}].placement`, defaults),
     }));
-    const certificate = await ctx.tokens.getCertificate(certificateId);
-    const signer = await preparingSigner(ctx, certificate, p.scheme, p.chain?.flat());
-    // Prepare every document first; one that cannot be signed fails alone.
-    const outcomes: ({ prepared: PreparedPdfSignature } | { error: KysoError })[] = [];
-    for (const item of items) {
-      try {
-        outcomes.push({
-          prepared: await prepareSignPdf(item.pdf, { signer, hash, ...item.options }),
-        });
-      } catch (error) {
-        outcomes.push({ error: toKysoError(error) });
-      }
-    }
-    const ready = items.flatMap((item, i) => {
-      const o = outcomes[i];
-      return o && 'prepared' in o ? [{ name: item.name, prepared: o.prepared }] : [];
+    const extraChain = p.chain?.flat();
+    const outcome = await ctx.signing.pdf.signMany(ctx, {
+      method: 'sign.pdfs',
+      certificateId,
+      scheme: p.scheme,
+      hash: p.hashAlgorithm,
+      ...(extraChain ? { extraChain } : {}),
+      items,
     });
-    const signatures =
-      ready.length > 0
-        ? await signPrepared(ctx, 'sign.pdfs', certificateId, signer.scheme, hash, ready)
-        : [];
-    let k = 0;
-    const results = [];
-    for (const [i, item] of items.entries()) {
-      const o = outcomes[i];
-      if (!o || 'error' in o) {
-        results.push({
-          name: item.name,
-          ok: false,
-          error: (o?.error ?? toKysoError(null)).toJSON(),
-        });
-        continue;
-      }
-      const signature = signatures[k++];
-      try {
-        if (!signature) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
-        const result = await o.prepared.finish(signature);
-        results.push({
-          name: item.name,
-          ok: true,
-          pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64'),
-          fieldName: result.fieldName,
-        });
-      } catch (error) {
-        results.push({ name: item.name, ok: false, error: toKysoError(error).toJSON() });
-      }
-    }
-    return { certificateId, certificate: certificate.certificate, items: results };
+    return {
+      certificateId,
+      certificate: outcome.certificate.certificate,
+      items: outcome.items.map((o) =>
+        o.ok
+          ? {
+              name: o.name,
+              ok: true,
+              pdf: (o.result.bytes ?? Buffer.alloc(0)).toString('base64'),
+              fieldName: o.result.fieldName,
+            }
+          : { name: o.name, ok: false, error: o.error.toJSON() },
+      ),
+    };
   },
 
   'verify.pdf': async (params, ctx) => {
-    const { pdf, trustAnchors: anchors } = readParams(verifyPdfParams, params);
-    if (anchors === undefined) {
-      // No trustAnchors: the agency's configured anchors and intermediates.
-      const trust = trustOf(ctx);
-      return verifyPdf(pdf, { trustAnchors: trust.anchors, intermediates: trust.intermediates });
-    }
-    return verifyPdf(pdf, { trustAnchors: anchors });
+    const { pdf, trustAnchors } = readParams(verifyPdfParams, params);
+    // No trustAnchors: the agency's configured anchors and intermediates.
+    return ctx.signing.pdf.verify(pdf, trustAnchors);
   },
 };

@@ -4,42 +4,24 @@
  * Adding methods (e.g. the PDF helper's `sign.pdf` / `verify.pdf`):
  *   1. Create `agent/server/methods/<group>.ts` exporting a `MethodTable`:
  *        export const pdfMethods: MethodTable = {
- *          'sign.pdf': async (params, ctx) => { const p = new Params(params).only(...); ... },
+ *          'sign.pdf': async (params, ctx) => { const p = readParams(schema, params); ... },
  *        };
- *      Read params with `Params` (../params.ts): bad input becomes -32602 naming the field.
+ *      Read params with `readParams` and a schema (../params.ts, agent/validation): bad input becomes -32602 naming the field.
  *      Throw `KysoError(code, details)` for user-facing failures; the server turns it into
- *      error.data.reason. Use `ctx.signing.sign(...)` for anything that needs consent + PIN
- *      + journal, so the security rules stay in one place.
+ *      error.data.reason. Call the pipeline (`ctx.signing`, agent/signing) for anything that needs
+ *      consent + PIN + journal, so the security rules stay in one place.
  *   2. Add the table to `methodGroups` below (one line).
  *   3. Document the method in docs/protocol.md with an example.
  * Handlers get only the services on `MethodContext`; they never see the socket.
  */
-import type { AgentConfig } from '../../config/index.ts';
-import type { TokenService } from '../../tokens/api.ts';
-import type { SigningService } from '../signing.ts';
 import { agentMethods } from './agent.ts';
 import { certificateMethods } from './certificates.ts';
 import { signMethods } from './sign.ts';
 import { tokenMethods } from './tokens.ts';
 import { pdfMethods } from './pdf.ts';
+import type { MethodHandler, MethodTable } from './types.ts';
 
-export interface MethodContext {
-  /** The approved web origin making the request. */
-  origin: string;
-  /** Unique per agent run: "<connection>:<JSON-RPC id>", used in the journal. */
-  requestId: string;
-  /** Aborted when the connection closes: stop prompting, stop waiting. */
-  signal: AbortSignal;
-  tokens: TokenService;
-  signing: SigningService;
-  config: AgentConfig;
-  agentVersion: string;
-  /** Every method name the agent answers (for agent.info). */
-  methodNames: string[];
-}
-
-export type MethodHandler = (params: unknown, ctx: MethodContext) => Promise<unknown>;
-export type MethodTable = Record<string, MethodHandler>;
+export type { MethodContext, MethodHandler, MethodTable } from './types.ts';
 
 export const methodGroups: MethodTable[] = [
   agentMethods,

@@ -13,8 +13,8 @@ import {
   readParams,
   scheme,
 } from '../params.ts';
-import type { SignedDocument } from '../signing.ts';
-import type { MethodTable } from './registry.ts';
+import type { SignedDocument } from '../../signing/index.ts';
+import type { MethodTable } from './types.ts';
 
 const nameSchema = displayText(500, DOCUMENT_NAME);
 const digest = base64();
@@ -78,7 +78,7 @@ export const signMethods: MethodTable = {
     const p = readParams(signHashParams, params);
     const { certificateId, hashAlgorithm, hash: digest, scheme } = p;
     const name = p.documentName ?? 'hash';
-    const { certificate, results } = await ctx.signing.sign(ctx, {
+    const { certificate, results } = await ctx.signing.signDigests(ctx, {
       method: 'sign.hash',
       certificateId,
       scheme,
@@ -94,7 +94,7 @@ export const signMethods: MethodTable = {
       signHashesParams(ctx.config.limits.maxBatchItems),
       params,
     );
-    const { certificate, results } = await ctx.signing.sign(ctx, {
+    const { certificate, results } = await ctx.signing.signDigests(ctx, {
       method: 'sign.hashes',
       certificateId,
       scheme,

@@ -1,7 +1,7 @@
 /** tokens.list: the tokens present now (their PIN state included, never the PIN). */
 import { object } from '../../validation/index.ts';
 import { readParams } from '../params.ts';
-import type { MethodTable } from './registry.ts';
+import type { MethodTable } from './types.ts';
 
 export const tokenMethods: MethodTable = {
   'tokens.list': async (params, ctx) => {

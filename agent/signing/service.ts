@@ -1,14 +1,14 @@
 /**
- * The signing use case behind every signing method: check the certificate, ask the user
- * (serialised, one dialog at a time), get the PIN from the consent provider (retrying a wrong
- * PIN while the token is not locked), sign, and journal the outcome whatever it is.
+ * The signing use case behind every door (socket, CLI, tray): check the certificate and the
+ * token's PIN state, prepare the documents (only then: a PDF is parsed after the certificate
+ * passed), ask the user (serialised, one dialog at a time), get the PIN from the consent
+ * provider (retrying a wrong PIN while the token is not locked), sign, and journal the outcome
+ * whatever it is.
  */
-import type { ConsentProvider } from '../consent/types.ts';
-import { ConsentQueue } from '../consent/queue.ts';
+import { isSafeDisplayText, type ConsentProvider, type ConsentQueue } from '../consent/index.ts';
 import { KysoError, isKysoError, toKysoError } from '../errors/index.ts';
 import { assertUsableForSigning } from '../pki/index.ts';
 import type { Journal, JournalDocument } from '../journal/index.ts';
-import type { TokenService } from '../tokens/api.ts';
 import type {
   CertificateInfo,
   Credentials,
@@ -16,8 +16,8 @@ import type {
   SignatureScheme,
   SignResult,
   TokenInfo,
-} from '../tokens/types.ts';
-import { isSafeDisplayText } from './params.ts';
+  TokenService,
+} from '../tokens/index.ts';
 import type { PinCache } from './pin-cache.ts';
 
 /** PIN dialogs shown for one request before giving up with PIN_INCORRECT. */
@@ -29,17 +29,55 @@ export interface DocumentDigest {
   digest: Buffer;
 }
 
+/**
+ * Documents whose digests exist only after work on them (a PDF parsed and hashed): `prepare`
+ * runs after the certificate and token checks, so an unusable certificate costs no parsing.
+ */
+export interface DeferredDocuments {
+  /** Names and algorithms journaled if preparation never happens. */
+  names: { name: string; hashAlgorithm: HashAlgorithm }[];
+  /** The digests, and the scheme when preparing fixed it (the CMS names its algorithm). */
+  prepare(
+    certificate: CertificateInfo,
+  ): Promise<{ documents: DocumentDigest[]; scheme?: SignatureScheme }>;
+}
+
 export interface SignJob {
   method: string;
   certificateId: string;
   scheme: SignatureScheme | undefined;
-  documents: DocumentDigest[];
+  documents: DocumentDigest[] | DeferredDocuments;
   kind?: 'hash' | 'pdf';
+}
+
+/** A job whose documents are known: what the token signs. */
+interface ReadyJob extends Omit<SignJob, 'documents'> {
+  documents: DocumentDigest[];
+}
+
+function journalDocuments(documents: DocumentDigest[]): JournalDocument[] {
+  return documents.map((d) => ({
+    name: d.name,
+    hashAlgorithm: d.hashAlgorithm,
+    digestHex: d.digest.toString('hex'),
+  }));
+}
+
+/** Every door's names reach the dialog through here: refuse the ones that could spoof it. */
+function assertSafeNames(names: { name: string }[]): void {
+  const unsafe = names.findIndex((d) => !isSafeDisplayText(d.name));
+  if (unsafe >= 0) {
+    throw new KysoError('INVALID_INPUT', {
+      field: `documents[${unsafe}].name`,
+      problem: 'a name without control or bidi-override characters',
+    });
+  }
 }
 
 export type SignedDocument = SignResult;
 
 export interface SigningCaller {
+  /** Web origin for the socket; "cli:<user name>" for the command line (journaled). */
   origin: string;
   requestId: string;
   signal: AbortSignal;
@@ -78,19 +116,11 @@ export class SigningService {
   ): Promise<{ certificate: CertificateInfo; results: SignedDocument[] }> {
     let certificate: CertificateInfo | undefined;
     let token: TokenInfo | undefined;
-    const documents: JournalDocument[] = job.documents.map((d) => ({
-      name: d.name,
-      hashAlgorithm: d.hashAlgorithm,
-      digestHex: d.digest.toString('hex'),
-    }));
-    // Every method's names reach the dialog through here: refuse the ones that could spoof it.
-    const unsafe = job.documents.findIndex((d) => !isSafeDisplayText(d.name));
-    if (unsafe >= 0) {
-      throw new KysoError('INVALID_INPUT', {
-        field: `documents[${unsafe}].name`,
-        problem: 'a name without control or bidi-override characters',
-      });
-    }
+    const deferred = Array.isArray(job.documents) ? null : job.documents;
+    let documents: JournalDocument[] = deferred
+      ? deferred.names.map((d) => ({ ...d, digestHex: '' }))
+      : journalDocuments(job.documents as DocumentDigest[]);
+    assertSafeNames(documents);
     try {
       certificate = await this.tokens.getCertificate(job.certificateId);
       assertUsableForSigning(certificate, new Date());
@@ -99,8 +129,23 @@ export class SigningService {
       if (token.pin.locked && token.loginRequired && !token.protectedAuthenticationPath) {
         throw new KysoError('PIN_LOCKED', { token: token.label });
       }
+      const prepared = deferred
+        ? await deferred.prepare(certificate)
+        : { documents: job.documents as DocumentDigest[] };
+      const ready: ReadyJob = {
+        ...job,
+        documents: prepared.documents,
+        scheme: prepared.scheme ?? job.scheme,
+      };
+      if (deferred) {
+        documents = journalDocuments(ready.documents);
+        assertSafeNames(documents);
+        // Nothing left to sign (every document failed to prepare): nothing to ask or journal.
+        if (ready.documents.length === 0) return { certificate, results: [] };
+      }
       const cert = certificate;
       const tok = token;
+      const shown = documents;
       // The dialogs (approval, PIN tries) run one request at a time; signing without a
       // prompt (cached login, PIN pad) happens after the lock so other requests proceed.
       const signedInLock = await this.queue.run(caller.signal, async () => {
@@ -110,15 +155,15 @@ export class SigningService {
             certificate: cert,
             token: tok,
             kind: job.kind ?? 'hash',
-            documents,
+            documents: shown,
           },
           caller.signal,
         );
         if (!approved) throw new KysoError('USER_CANCELLED', { step: 'approval' });
         if (this.needsNoPrompt(tok, cert)) return null;
-        return this.signWithPin(caller, job, cert, tok);
+        return this.signWithPin(caller, ready, cert, tok);
       });
-      const results = signedInLock ?? (await this.signWithoutPrompt(caller, job, cert, tok));
+      const results = signedInLock ?? (await this.signWithoutPrompt(caller, ready, cert, tok));
       await this.record(caller, job, documents, certificate, token, 'signed', null);
       return { certificate, results };
     } catch (error) {
@@ -154,7 +199,7 @@ export class SigningService {
     );
   }
 
-  private callToken(job: SignJob, credentials: Credentials): Promise<SignResult[]> {
+  private callToken(job: ReadyJob, credentials: Credentials): Promise<SignResult[]> {
     const [first] = job.documents;
     if (job.documents.length === 1 && first) {
       return this.tokens
@@ -214,7 +259,7 @@ export class SigningService {
 
   private async signWithoutPrompt(
     caller: SigningCaller,
-    job: SignJob,
+    job: ReadyJob,
     certificate: CertificateInfo,
     token: TokenInfo,
   ): Promise<SignResult[]> {
@@ -240,7 +285,7 @@ export class SigningService {
 
   private async signWithPin(
     caller: SigningCaller,
-    job: SignJob,
+    job: ReadyJob,
     certificate: CertificateInfo,
     token: TokenInfo,
   ): Promise<SignResult[]> {

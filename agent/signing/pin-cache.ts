@@ -4,7 +4,7 @@
  * forgets it at once (the session died with the device anyway).
  */
 import type { PinCachePolicy } from '../config/index.ts';
-import type { TokenService } from '../tokens/api.ts';
+import type { TokenService } from '../tokens/index.ts';
 
 export class PinCache {
   private readonly expiries = new Map<string, NodeJS.Timeout>();

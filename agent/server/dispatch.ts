@@ -1,0 +1,80 @@
+/**
+ * Dispatch: one request in, one reply frame out, always (unknown methods included). No
+ * socket and no policy here: the connection layer decided the request may run.
+ */
+import type { AgentConfig } from '../config/index.ts';
+import { KysoError } from '../errors/index.ts';
+import type { SigningPipeline } from '../signing/index.ts';
+import type { TokenService } from '../tokens/index.ts';
+import {
+  errorFrame,
+  METHOD_NOT_FOUND,
+  resultFrame,
+  RpcError,
+  toRpcError,
+  type RpcId,
+} from './jsonrpc.ts';
+import {
+  buildRegistry,
+  methodGroups,
+  type MethodHandler,
+  type MethodTable,
+} from './methods/registry.ts';
+import { AGENT_VERSION } from './version.ts';
+
+export interface RequestOrigin {
+  origin: string;
+  /** Resolves false when the user refused the origin. */
+  approved: Promise<boolean>;
+  requestId: string;
+  signal: AbortSignal;
+}
+
+export class Dispatcher {
+  private readonly registry: Map<string, MethodHandler>;
+  private readonly methodNames: string[];
+
+  constructor(
+    private readonly services: {
+      tokens: TokenService;
+      signing: SigningPipeline;
+      config: AgentConfig;
+      log: (line: string) => void;
+    },
+    extraMethods: MethodTable[] = [],
+  ) {
+    this.registry = buildRegistry([...methodGroups, ...extraMethods]);
+    this.methodNames = [...this.registry.keys()].sort();
+  }
+
+  async handle(from: RequestOrigin, id: RpcId, method: string, params: unknown): Promise<string> {
+    try {
+      if (!(await from.approved))
+        throw new KysoError('ORIGIN_NOT_ALLOWED', { origin: from.origin });
+      const handler = this.registry.get(method);
+      if (!handler) {
+        throw new RpcError(METHOD_NOT_FOUND, 'INVALID_INPUT', {
+          message: `Method not found: ${method}`,
+          details: { method },
+        });
+      }
+      const result = await handler(params, {
+        origin: from.origin,
+        requestId: from.requestId,
+        signal: from.signal,
+        tokens: this.services.tokens,
+        signing: this.services.signing,
+        config: this.services.config,
+        agentVersion: AGENT_VERSION,
+        methodNames: this.methodNames,
+      });
+      return resultFrame(id, result);
+    } catch (error) {
+      const rpc = toRpcError(error);
+      if (rpc.reason === 'INTERNAL_ERROR') {
+        this.services.log(`internal error in ${method}: ${String(error)}`);
+      }
+      return errorFrame(id, rpc);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The HTTP side of the endpoint: `GET /health` (with CORS for allowed origins only) and the
+ * refusals of upgrades that fail the Host / Origin / capacity checks, each with a stable code.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { normaliseOrigin } from '../config/index.ts';
+import { catalog, type ErrorCode } from '../errors/index.ts';
+import { isLoopbackHost } from './security.ts';
+import { AGENT_VERSION, PROTOCOL_VERSION } from './version.ts';
+
+/** Body of an HTTP refusal: the stable code and what to tell the user. */
+export function refusalBody(reason: ErrorCode): string {
+  return JSON.stringify({ reason, message: catalog[reason] });
+}
+
+export function refuseHttp(res: ServerResponse, status: number, reason: ErrorCode): void {
+  const body = refusalBody(reason);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  res.end(body);
+}
+
+/** Ends a WebSocket upgrade with an HTTP refusal. */
+export function refuseUpgrade(socket: Duplex, status: number, reason: ErrorCode): void {
+  const body = refusalBody(reason);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+export interface HealthState {
+  ready: boolean;
+  isAllowed(origin: string): boolean;
+  modules(): { state: string }[];
+}
+
+export function handleHttp(req: IncomingMessage, res: ServerResponse, state: HealthState): void {
+  if (!isLoopbackHost(req.headers.host)) {
+    refuseHttp(res, 403, 'HOST_NOT_ALLOWED');
+    return;
+  }
+  const url = req.url ?? '/';
+  const path = url.split('?')[0];
+  const origin = req.headers.origin === undefined ? undefined : normaliseOrigin(req.headers.origin);
+  // CORS only for allowed origins; others can still learn "running" with a no-cors fetch.
+  if (origin && state.isAllowed(origin)) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    if (req.headers['access-control-request-private-network'] === 'true') {
+      res.setHeader('Access-Control-Allow-Private-Network', 'true');
+    }
+  }
+  if (path !== '/health') {
+    refuseHttp(res, 404, 'INVALID_INPUT');
+    return;
+  }
+  if (req.method === 'OPTIONS') {
+    res.setHeader('Access-Control-Allow-Methods', 'GET');
+    res.writeHead(204).end();
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    refuseHttp(res, 405, 'INVALID_INPUT');
+    return;
+  }
+  const body = JSON.stringify({
+    agent: 'Kyso Agent',
+    version: AGENT_VERSION,
+    protocolVersion: PROTOCOL_VERSION,
+    ready: state.ready,
+    modules: state.modules().map((m) => ({ state: m.state })),
+  });
+  res.writeHead(200, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

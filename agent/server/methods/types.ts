@@ -1,0 +1,23 @@
+/** What a method handler gets: the services on its context, never the socket. */
+import type { AgentConfig } from '../../config/index.ts';
+import type { SigningPipeline } from '../../signing/index.ts';
+import type { TokenService } from '../../tokens/index.ts';
+
+export interface MethodContext {
+  /** The approved web origin making the request. */
+  origin: string;
+  /** Unique per agent run: "<connection>:<JSON-RPC id>", used in the journal. */
+  requestId: string;
+  /** Aborted when the connection closes: stop prompting, stop waiting. */
+  signal: AbortSignal;
+  tokens: TokenService;
+  /** The use cases: handlers turn params into a pipeline call and its result into a reply. */
+  signing: SigningPipeline;
+  config: AgentConfig;
+  agentVersion: string;
+  /** Every method name the agent answers (for agent.info). */
+  methodNames: string[];
+}
+
+export type MethodHandler = (params: unknown, ctx: MethodContext) => Promise<unknown>;
+export type MethodTable = Record<string, MethodHandler>;

@@ -1,0 +1,27 @@
+/**
+ * The use cases behind every door (socket, CLI, tray): sign hashes, sign PDFs (one or a
+ * batch), verify; with the certificate check first, consent, PIN retries, the PIN cache and
+ * the journal written once, here.
+ */
+export { SigningPipeline, type SigningPipelineDeps } from './pipeline.ts';
+export {
+  MAX_PIN_PROMPTS,
+  SigningService,
+  type DeferredDocuments,
+  type DocumentDigest,
+  type SignedDocument,
+  type SignJob,
+  type SigningCaller,
+} from './service.ts';
+export {
+  PdfSigning,
+  type PdfDocumentOptions,
+  type PdfItemOutcome,
+  type PdfSignItem,
+  type PdfSignOutcome,
+  type PdfSignRequest,
+  type PreparePdf,
+} from './pdf.ts';
+export { PinCache } from './pin-cache.ts';
+export { placementFrom, type PlacementSpec, type Rect } from './placement.ts';
+export { commandLineCaller } from './caller.ts';

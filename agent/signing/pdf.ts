@@ -1,0 +1,229 @@
+/**
+ * PDF use cases: sign one PDF or a batch (one approval and one PIN), verify. Order matters:
+ * the certificate and token are checked by the signing service before any PDF is opened;
+ * only then is each document parsed and hashed (prepared), signed once on the token, and
+ * finished. A document that cannot be prepared or finished fails alone.
+ */
+import { access, constants } from 'node:fs/promises';
+import { keySchemeOf, type Signer } from '../cms/index.ts';
+import { loadTrust, type TrustMaterial, type TrustSettings } from '../config/index.ts';
+import { KysoError, toKysoError } from '../errors/index.ts';
+import {
+  prepareSignPdf,
+  verifyPdf,
+  type AppearanceOptions,
+  type PreparedPdfSignature,
+  type SignaturePreset,
+  type SignPdfOptions,
+  type SignPdfResult,
+  type VerifyResult,
+} from '../pdf/index.ts';
+import { chainForCertificate } from '../pki/index.ts';
+import type {
+  CertificateInfo,
+  HashAlgorithm,
+  SignatureScheme,
+  TokenService,
+} from '../tokens/index.ts';
+import type { SigningCaller, SigningService } from './service.ts';
+
+/** Parses, plans and hashes one PDF; injectable so tests can see when a PDF gets opened. */
+export type PreparePdf = (
+  input: string | Buffer,
+  options: SignPdfOptions,
+) => Promise<PreparedPdfSignature>;
+
+export interface PdfDocumentOptions {
+  preset: SignaturePreset;
+  appearance: AppearanceOptions;
+  reason?: string;
+  location?: string;
+  fieldName?: string;
+  certify?: 1 | 2 | 3;
+}
+
+export interface PdfSignItem {
+  name: string;
+  /** The PDF bytes, or a file path (read only after the certificate passed). */
+  input: Buffer | string;
+  options: PdfDocumentOptions;
+  /** Output file; without it the signed bytes come back in the result. */
+  output?: string;
+}
+
+export interface PdfSignRequest {
+  method: string;
+  certificateId: string;
+  scheme: SignatureScheme | undefined;
+  hash: HashAlgorithm;
+  /** CA certificates the caller adds to the chain found on the token and in trust. */
+  extraChain?: Buffer[];
+  items: PdfSignItem[];
+}
+
+export type PdfItemOutcome =
+  { name: string; ok: true; result: SignPdfResult } | { name: string; ok: false; error: KysoError };
+
+export interface PdfSignOutcome {
+  certificate: CertificateInfo;
+  /** CA certificates embedded in the CMS (empty: verifiers may not build the chain). */
+  chain: Buffer[];
+  items: PdfItemOutcome[];
+}
+
+export class PdfSigning {
+  private readonly service: SigningService;
+  private readonly tokens: TokenService;
+  private readonly trustSettings: TrustSettings;
+  private readonly prepare: PreparePdf;
+  private trust: TrustMaterial | undefined;
+
+  constructor(deps: {
+    service: SigningService;
+    tokens: TokenService;
+    trust: TrustSettings;
+    prepare?: PreparePdf;
+  }) {
+    this.service = deps.service;
+    this.tokens = deps.tokens;
+    this.trustSettings = deps.trust;
+    this.prepare = deps.prepare ?? prepareSignPdf;
+  }
+
+  /** The configured trust files, read once (loadConfig already checked them). */
+  trustMaterial(): TrustMaterial {
+    this.trust ??= loadTrust(this.trustSettings);
+    return this.trust;
+  }
+
+  /** Signs a batch; the outcome lists every item, signed or failed, in order. */
+  async signMany(caller: SigningCaller, request: PdfSignRequest): Promise<PdfSignOutcome> {
+    const { hash } = request;
+    let chain: Buffer[] = [];
+    const outcomes: ({ prepared: PreparedPdfSignature } | { error: KysoError })[] = [];
+    const { certificate, results } = await this.service
+      .sign(caller, {
+        method: request.method,
+        kind: 'pdf',
+        certificateId: request.certificateId,
+        scheme: request.scheme,
+        documents: {
+          names: request.items.map((item) => ({ name: item.name, hashAlgorithm: hash })),
+          // Runs after the certificate and token checks: the first time a PDF is touched.
+          prepare: async (cert) => {
+            const signer = await this.preparingSigner(cert, request);
+            chain = signer.chain ?? [];
+            for (const item of request.items) {
+              outcomes.push(await this.prepareItem(item, signer, hash));
+            }
+            const documents = request.items.flatMap((item, i) => {
+              const o = outcomes[i];
+              return o && 'prepared' in o
+                ? [{ name: item.name, hashAlgorithm: hash, digest: o.prepared.toSign }]
+                : [];
+            });
+            return { documents, scheme: signer.scheme };
+          },
+        },
+      })
+      .catch(async (error: unknown) => {
+        await Promise.all(outcomes.map((o) => ('prepared' in o ? o.prepared.abort() : null)));
+        throw error;
+      });
+    let k = 0;
+    const items: PdfItemOutcome[] = [];
+    for (const [i, item] of request.items.entries()) {
+      const o = outcomes[i];
+      if (!o || 'error' in o) {
+        items.push({ name: item.name, ok: false, error: o?.error ?? toKysoError(null) });
+        continue;
+      }
+      const signed = results[k++];
+      try {
+        if (!signed) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
+        items.push({
+          name: item.name,
+          ok: true,
+          result: await o.prepared.finish(signed.signature),
+        });
+      } catch (error) {
+        items.push({ name: item.name, ok: false, error: toKysoError(error) });
+      }
+    }
+    return { certificate, chain, items };
+  }
+
+  /** Signs one PDF; its failure is thrown. */
+  async signOne(
+    caller: SigningCaller,
+    request: Omit<PdfSignRequest, 'items'> & { item: PdfSignItem },
+  ): Promise<{ certificate: CertificateInfo; chain: Buffer[]; result: SignPdfResult }> {
+    const { item, ...rest } = request;
+    const { certificate, chain, items } = await this.signMany(caller, { ...rest, items: [item] });
+    const [only] = items;
+    if (!only) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
+    if (!only.ok) throw only.error;
+    return { certificate, chain, result: only.result };
+  }
+
+  /** Verifies every signature; without anchors, the configured anchors and intermediates. */
+  verify(pdf: Buffer, trustAnchors?: Buffer[]): Promise<VerifyResult> {
+    if (trustAnchors !== undefined) return verifyPdf(pdf, { trustAnchors });
+    const trust = this.trustMaterial();
+    return verifyPdf(pdf, { trustAnchors: trust.anchors, intermediates: trust.intermediates });
+  }
+
+  private async prepareItem(
+    item: PdfSignItem,
+    signer: Signer,
+    hash: HashAlgorithm,
+  ): Promise<{ prepared: PreparedPdfSignature } | { error: KysoError }> {
+    try {
+      if (typeof item.input === 'string') {
+        await access(item.input, constants.R_OK).catch(() => {
+          throw new KysoError('INVALID_INPUT', { field: 'FILE', problem: 'file not readable' });
+        });
+      }
+      const { options } = item;
+      const prepared = await this.prepare(item.input, {
+        signer,
+        hash,
+        preset: options.preset,
+        appearance: options.appearance,
+        ...(options.reason !== undefined ? { reason: options.reason } : {}),
+        ...(options.location !== undefined ? { location: options.location } : {}),
+        ...(options.fieldName !== undefined ? { fieldName: options.fieldName } : {}),
+        ...(options.certify !== undefined ? { certify: options.certify } : {}),
+        ...(item.output !== undefined ? { output: item.output } : {}),
+      });
+      return { prepared };
+    } catch (error) {
+      return { error: toKysoError(error) };
+    }
+  }
+
+  /**
+   * The certificate side of a Signer for preparing the CMS: the signer's chain from its token
+   * and the configured intermediates, plus the caller's. The signature itself comes from the
+   * signing service (consent, PIN, journal), never from here.
+   */
+  private async preparingSigner(
+    certificate: CertificateInfo,
+    request: PdfSignRequest,
+  ): Promise<Signer & { scheme: SignatureScheme }> {
+    const der = Buffer.from(certificate.certificate, 'base64');
+    const chain = await chainForCertificate(
+      this.tokens,
+      certificate,
+      this.trustMaterial(),
+      request.extraChain ?? [],
+    );
+    return {
+      certificate: der,
+      chain,
+      scheme: keySchemeOf(der, request.scheme),
+      sign: () =>
+        Promise.reject(new KysoError('INTERNAL_ERROR', { reason: 'sign via the service' })),
+    };
+  }
+}

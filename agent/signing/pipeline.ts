@@ -1,0 +1,78 @@
+/**
+ * The signing pipeline every door uses (socket handlers, `kyso sign`, `kyso sign-hash`, the
+ * tray): hashes and PDFs through one SigningService (checks, consent, PIN, journal), the PIN
+ * cache, and the consent queue that origin approvals share with signing dialogs.
+ */
+import type { PinCachePolicy, TrustSettings } from '../config/index.ts';
+import { ConsentQueue, type ConsentProvider } from '../consent/index.ts';
+import type { Journal } from '../journal/index.ts';
+import type { CertificateInfo, TokenService } from '../tokens/index.ts';
+import { PdfSigning, type PreparePdf } from './pdf.ts';
+import { PinCache } from './pin-cache.ts';
+import {
+  SigningService,
+  type SignedDocument,
+  type SignJob,
+  type SigningCaller,
+} from './service.ts';
+
+export interface SigningPipelineDeps {
+  tokens: TokenService;
+  consent: ConsentProvider;
+  journal: Journal;
+  /** PIN cache policy; the command line passes it disabled (one signature, then exit). */
+  pinCache: PinCachePolicy;
+  trust: TrustSettings;
+  /** Reply only after the journal record is fsync'd (config journal.syncBeforeReply). */
+  syncJournal?: boolean;
+  /** Tests: see when a PDF gets opened. */
+  preparePdf?: PreparePdf;
+}
+
+export class SigningPipeline {
+  readonly consent: ConsentProvider;
+  /** One dialog at a time across origin approvals and signing. */
+  readonly queue = new ConsentQueue();
+  readonly pdf: PdfSigning;
+  private readonly service: SigningService;
+  private readonly pinCache: PinCache;
+  private readonly unsubscribe: () => void;
+
+  constructor(deps: SigningPipelineDeps) {
+    this.consent = deps.consent;
+    this.pinCache = new PinCache(deps.pinCache, deps.tokens);
+    this.service = new SigningService({
+      tokens: deps.tokens,
+      consent: deps.consent,
+      queue: this.queue,
+      journal: deps.journal,
+      pinCache: this.pinCache,
+      ...(deps.syncJournal !== undefined ? { syncJournal: deps.syncJournal } : {}),
+    });
+    this.pdf = new PdfSigning({
+      service: this.service,
+      tokens: deps.tokens,
+      trust: deps.trust,
+      ...(deps.preparePdf ? { prepare: deps.preparePdf } : {}),
+    });
+    // A removed token's cached login died with the device.
+    this.unsubscribe = deps.tokens.onEvent((event) => {
+      if (event.type !== 'tokens.changed') return;
+      for (const token of event.removed) this.pinCache.forget(token.id);
+    });
+  }
+
+  /** Signs digests the caller computed (sign.hash, sign.hashes, `kyso sign-hash`). */
+  signDigests(
+    caller: SigningCaller,
+    job: SignJob,
+  ): Promise<{ certificate: CertificateInfo; results: SignedDocument[] }> {
+    return this.service.sign(caller, job);
+  }
+
+  /** Logs out cached logins and stops listening to the token service (agent stopping). */
+  async close(): Promise<void> {
+    this.unsubscribe();
+    await this.pinCache.clear();
+  }
+}
