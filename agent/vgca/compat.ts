@@ -357,25 +357,24 @@ export class VgcaCompat {
       async () => {
         const request = batchRequest(input);
         const transfer = { jwt: request.JWTToken, sessionId: request.SessionId };
-        const rows: Record<string, unknown>[] = request.Files.map((f) => ({
-          FileID: f.FileID,
-          FileName: f.FileName,
-          URL: f.URL,
-        }));
-        const downloaded: ({ bytes: Bytes; name: string } | null)[] = [];
-        for (const [i, f] of request.Files.entries()) {
+        const entries: { row: Record<string, unknown>; file?: { bytes: Bytes; name: string } }[] =
+          request.Files.map((f) => ({
+            row: { FileID: f.FileID, FileName: f.FileName, URL: f.URL },
+          }));
+        for (const [i, entry] of entries.entries()) {
+          const f = request.Files[i];
+          if (!f) continue;
           try {
             const file = await download(f.URL, transfer);
-            downloaded.push({
+            entry.file = {
               bytes: file.bytes,
               name: displayName(f.FileName === f.URL ? file.name : f.FileName),
-            });
+            };
           } catch (error) {
-            downloaded.push(null);
-            Object.assign(rows[i]!, failureOf(error));
+            Object.assign(entry.row, failureOf(error));
           }
         }
-        const ready = downloaded.flatMap((d, i) => (d ? [{ index: i, file: d }] : []));
+        const ready = entries.flatMap((e) => (e.file ? [{ row: e.row, file: e.file }] : []));
         if (ready.length > 0) {
           const appearance = await this.appearance('files');
           const cert = await this.certificate('files');
@@ -384,9 +383,12 @@ export class VgcaCompat {
             certificateId: cert.id,
             items: ready.map(({ file }) => ({ name: file.name, pdf: toBase64(file.bytes) })),
           });
-          for (const [k, item] of result.items.entries()) {
-            const { index, file } = ready[k]!;
-            const row = rows[index]!;
+          for (const [k, { row, file }] of ready.entries()) {
+            const item = result.items[k];
+            if (!item) {
+              Object.assign(row, failure('INTERNAL_ERROR', { detail: 'no result for this file' }));
+              continue;
+            }
             if (!item.ok) {
               Object.assign(row, failure(item.error.code, { messages: item.error.message }));
               continue;
@@ -414,6 +416,7 @@ export class VgcaCompat {
             }
           }
         }
+        const rows = entries.map((e) => e.row);
         const failed = rows.filter((r) => Number(r.Status) !== 0);
         if (failed.length === 0) return { Status: VGCA_STATUS.OK, Message: '', Files: rows };
         const codes = new Set(failed.map((r) => r.ErrorCode));

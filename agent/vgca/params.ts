@@ -146,9 +146,9 @@ export function issuedDate(value: string, now: Date = new Date()): string {
   const v = value.trim();
   if (!v) return vietnamDate(now);
   const plain = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
-  if (plain) return checkedDate(+plain[1]!, +plain[2]!, +plain[3]!, value);
+  if (plain) return checkedDate(Number(plain[1]), Number(plain[2]), Number(plain[3]), value);
   const vn = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v);
-  if (vn) return checkedDate(+vn[3]!, +vn[2]!, +vn[1]!, value);
+  if (vn) return checkedDate(Number(vn[3]), Number(vn[2]), Number(vn[1]), value);
   // Only full date-times with a zone: a zone-less time would be read in the PC's zone.
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(v)) {
     const instant = new Date(v);
@@ -167,11 +167,18 @@ function checkedDate(y: number, m: number, d: number, original: string): string 
 
 /** A document name for the consent dialog and the journal: ≤ 200 characters, no controls. */
 export function displayName(name: string, fallback = 'document.pdf'): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = name.replace(
-    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    '',
-  );
+  const cleaned = [...name]
+    .filter((ch) => {
+      const c = ch.codePointAt(0) ?? 0;
+      const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+      const bidi =
+        c === 0x200e ||
+        c === 0x200f ||
+        (c >= 0x202a && c <= 0x202e) ||
+        (c >= 0x2066 && c <= 0x2069);
+      return !control && !bidi;
+    })
+    .join('');
   const trimmed = cleaned.trim().slice(0, 200);
   return trimmed || fallback;
 }
