@@ -119,9 +119,21 @@ function hashAlgorithmOf(name: string): HashAlgorithm {
   throw new VgcaError('VGCA_BAD_PARAMS', `HashAlg ${name} is not supported (SHA256/384/512)`);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Set when the callback already got TIMEOUT: later steps (the upload) must not run. */
+export interface Deadline {
+  expired: boolean;
+}
+
+function checkDeadline(deadline: Deadline): void {
+  if (deadline.expired) throw new VgcaError('TIMEOUT', 'too late to upload');
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, deadline: Deadline): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new VgcaError('TIMEOUT', `${ms} ms`)), ms);
+    const timer = setTimeout(() => {
+      deadline.expired = true;
+      reject(new VgcaError('TIMEOUT', `${ms} ms`));
+    }, ms);
     promise.then(
       (value) => {
         clearTimeout(timer);
@@ -187,7 +199,7 @@ export class VgcaCompat {
 
   /** Runs an operation and hands its result (or failure) to the callback as a JSON string. */
   run(
-    operation: () => Promise<Record<string, unknown>>,
+    operation: (deadline: Deadline) => Promise<Record<string, unknown>>,
     short: boolean,
     callback: ((result: string) => void) | undefined,
   ): Promise<string> {
@@ -195,13 +207,14 @@ export class VgcaCompat {
     const ms = short
       ? (o.shortTimeoutMs ?? SHORT_TIMEOUT_MS)
       : (o.timeoutMs ?? DOCUMENT_TIMEOUT_MS);
+    const deadline: Deadline = { expired: false };
     let started: Promise<Record<string, unknown>>;
     try {
-      started = operation();
+      started = operation(deadline);
     } catch (error) {
       started = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return withTimeout(started, ms)
+    return withTimeout(started, ms, deadline)
       .catch((error: unknown) => failureOf(error))
       .then((result) => {
         const text = JSON.stringify(result);
@@ -289,7 +302,9 @@ export class VgcaCompat {
   private async finish(
     request: DocumentRequest,
     signed: { bytes: Bytes; name: string },
+    deadline: Deadline,
   ): Promise<Record<string, unknown>> {
+    checkDeadline(deadline);
     if (!request.FileUploadHandler) {
       // Nowhere to upload: hand the signed file to the page (a Kyso extra).
       return {
@@ -328,7 +343,7 @@ export class VgcaCompat {
       );
     }
     return this.run(
-      async () => {
+      async (deadline) => {
         const file = await source;
         const appearance = await this.appearance(kind, request);
         const cert = await this.certificate(kind);
@@ -339,7 +354,7 @@ export class VgcaCompat {
           pdf: toBase64(file.bytes),
           documentName: name,
         });
-        const reply = await this.finish(request, { bytes: fromBase64(result.pdf), name });
+        const reply = await this.finish(request, { bytes: fromBase64(result.pdf), name }, deadline);
         if (kind === 'issued' && Number(reply.Status) === 0) {
           reply.DocumentNumber ??= request.DocNumber;
           reply.DocumentDate ??= appearance.issuedDate;
@@ -354,7 +369,7 @@ export class VgcaCompat {
   /** vgca_sign_files: one consent and one PIN for the batch (sign.pdfs), a status per file. */
   signFiles(input: unknown, callback: Callback | undefined): Promise<string> {
     return this.run(
-      async () => {
+      async (deadline) => {
         const request = batchRequest(input);
         const transfer = { jwt: request.JWTToken, sessionId: request.SessionId };
         const entries: { row: Record<string, unknown>; file?: { bytes: Bytes; name: string } }[] =
@@ -393,6 +408,7 @@ export class VgcaCompat {
               Object.assign(row, failure(item.error.code, { messages: item.error.message }));
               continue;
             }
+            checkDeadline(deadline);
             const doc = { bytes: fromBase64(item.pdf), name: file.name };
             try {
               const reply = request.FileUploadHandler
