@@ -569,7 +569,7 @@ export class VgcaCompat {
         const anchors = this.options().trustAnchors;
         const report = await this.kyso().verifyPdf({
           pdf: toBase64(file.bytes),
-          ...(anchors ? { trustAnchors: anchors } : {}),
+          ...(anchors ? { trustAnchors: anchors.map(derBase64) } : {}),
         });
         return verifyResult(report, displayName(file.name), request);
       },
@@ -632,6 +632,11 @@ function senderCallback(
   callback: SenderCallback | undefined,
 ): Callback | undefined {
   return typeof callback === 'function' ? (result) => callback(sender, result) : undefined;
+}
+
+/** PEM or base64 DER → base64 DER (what verify.pdf takes). */
+function derBase64(certificate: string): string {
+  return certificate.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
 }
 
 function tryJsonObject(text: string): unknown {
