@@ -207,6 +207,24 @@ describe('document calls (URL mode)', () => {
   });
 });
 
+describe('local file (FileName "")', () => {
+  it('opens the file picker in the click, signs the chosen file and uploads it', async () => {
+    const chooser = page.waitForEvent('filechooser', { timeout: 20_000 });
+    await page.click('#btn-browse');
+    await (
+      await chooser
+    ).setFiles({
+      name: 'Tờ trình chọn từ máy.pdf',
+      mimeType: 'application/pdf',
+      buffer: plainPdf('Tệp trên máy'),
+    });
+    await page.waitForFunction(`window.results.browse !== undefined`, null, { timeout: 45_000 });
+    const r = (await page.evaluate(`window.results.browse`)) as VgcaResult;
+    expect(r.msg).toMatchObject({ Status: 0, FileName: 'Tờ trình chọn từ máy.pdf' });
+    expect(await pdfsigOf(uploadOf(r.msg.FileServer).bytes, 'browse.pdf')).toEqual([true]);
+  });
+});
+
 describe('batch, hash, authentication, certificate, verification, version', () => {
   it('vgca_sign_files: one consent for the batch, a status per file', async () => {
     const before = agent.consent.log.filter((e) => e.kind === 'signing').length;
