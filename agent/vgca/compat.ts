@@ -174,25 +174,28 @@ function deliver(callback: ((result: string) => void) | undefined, result: strin
 
 export class VgcaCompat {
   private client: KysoClient | null = null;
-  private clientUrl = '';
+  private clientKey = '';
 
   constructor(private readonly options: () => VgcaCompatOptions) {}
 
   private kyso(): KysoClient {
     const o = this.options();
     const url = o.agentUrl ?? 'ws://127.0.0.1:51987';
-    if (!this.client || this.clientUrl !== url) {
+    const timeoutMs = Math.max(
+      o.timeoutMs ?? DOCUMENT_TIMEOUT_MS,
+      o.shortTimeoutMs ?? SHORT_TIMEOUT_MS,
+    );
+    // A new client when the page changes the agent URL or the timeouts (kysoVgca.configure).
+    const key = `${url} ${timeoutMs}`;
+    if (!this.client || this.clientKey !== key) {
       this.client?.close();
       this.client = new KysoClient({
         url,
-        timeoutMs: Math.max(
-          o.timeoutMs ?? DOCUMENT_TIMEOUT_MS,
-          o.shortTimeoutMs ?? SHORT_TIMEOUT_MS,
-        ),
+        timeoutMs,
         reconnect: false,
         clientName: o.clientName ?? `Kyso VGCA compatibility ${VGCA_COMPAT_VERSION}`,
       });
-      this.clientUrl = url;
+      this.clientKey = key;
     }
     return this.client;
   }
