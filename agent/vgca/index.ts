@@ -92,10 +92,16 @@ export function createVgcaGlobals(options: () => VgcaCompatOptions): VgcaGlobals
 /** Defines the globals on `target` (window in the bundle). */
 export function installVgcaGlobals(target: Record<string, unknown>): KysoVgca {
   let configured: VgcaCompatOptions = {};
-  const options = (): VgcaCompatOptions => ({
-    ...(target.KysoVgcaOptions as VgcaCompatOptions | undefined),
-    ...configured,
-  });
+  // An agent serving this script at GET /vgca.js prepends `self.KysoVgcaAgentDefault =
+  // "ws://127.0.0.1:<its port>";` so a page loading it from there reaches that agent.
+  const options = (): VgcaCompatOptions => {
+    const fallback = target.KysoVgcaAgentDefault;
+    return {
+      ...(typeof fallback === 'string' ? { agentUrl: fallback } : {}),
+      ...(target.KysoVgcaOptions as VgcaCompatOptions | undefined),
+      ...configured,
+    };
+  };
   const globals = createVgcaGlobals(options);
   for (const [name, fn] of Object.entries(globals) as [string, Fn][]) target[name] = fn;
   const api: KysoVgca = {

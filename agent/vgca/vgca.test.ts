@@ -141,5 +141,9 @@ describe('globals', () => {
     api.configure({ uploadFieldName: 'file' });
     target.KysoVgcaOptions = { uploadFieldName: 'x', timeoutMs: 5 };
     expect(api.options()).toMatchObject({ uploadFieldName: 'file', timeoutMs: 5 });
+    target.KysoVgcaAgentDefault = 'ws://127.0.0.1:6000';
+    expect(api.options().agentUrl).toBe('ws://127.0.0.1:6000');
+    api.configure({ agentUrl: 'ws://127.0.0.1:7000' });
+    expect(api.options().agentUrl).toBe('ws://127.0.0.1:7000');
   });
 });
