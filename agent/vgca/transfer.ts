@@ -1,0 +1,175 @@
+/**
+ * The page side of the plugin's file handling: download the PDF with the page's own
+ * credentials, upload the signed PDF to FileUploadHandler, read the handler's reply. The agent
+ * makes no outbound connection: everything here runs in the page, under its origin's rules.
+ */
+import { nameFromUrl, type MetaDataEntry } from './params.ts';
+import { VgcaError } from './status.ts';
+
+/** Bytes on a plain ArrayBuffer (what fetch, Blob and WebCrypto take). */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+export interface Transfer {
+  /** Bearer token for Authorization (JWTToken), when the page gave one. */
+  jwt: string;
+  sessionId: string;
+}
+
+function authHeaders(t: Transfer): Record<string, string> {
+  return t.jwt ? { Authorization: `Bearer ${t.jwt}` } : {};
+}
+
+/** filename*=UTF-8''… or filename="…" from a Content-Disposition header. */
+export function dispositionName(header: string | null): string {
+  if (!header) return '';
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // fall through to the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/.exec(header);
+  return (plain?.[1] ?? plain?.[2] ?? '').trim();
+}
+
+export interface Downloaded {
+  bytes: Bytes;
+  name: string;
+}
+
+export async function download(url: string, t: Transfer): Promise<Downloaded> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      credentials: 'include',
+      cache: 'no-store',
+      headers: authHeaders(t),
+    });
+  } catch (error) {
+    throw new VgcaError('VGCA_DOWNLOAD_FAILED', error instanceof Error ? error.message : 'network');
+  }
+  if (!response.ok) {
+    throw new VgcaError('VGCA_DOWNLOAD_FAILED', `HTTP ${response.status}`, { url });
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const name = dispositionName(response.headers.get('Content-Disposition')) || nameFromUrl(url);
+  return { bytes, name };
+}
+
+/** Name of the multipart field that carries the signed file (the plugin's is unconfirmed). */
+export const DEFAULT_UPLOAD_FIELD = 'uploadfile';
+
+export interface UploadReply {
+  /** HTTP status of the handler's reply. */
+  httpStatus: number;
+  /** The reply's body as text. */
+  body: string;
+}
+
+export async function upload(
+  handler: string,
+  file: { bytes: Bytes; name: string },
+  t: Transfer & { fieldName: string; metaData: MetaDataEntry[] },
+): Promise<UploadReply> {
+  const form = new FormData();
+  form.append(t.fieldName, new Blob([file.bytes], { type: 'application/pdf' }), file.name);
+  if (t.sessionId) form.append('SessionId', t.sessionId);
+  for (const { Key, Value } of t.metaData) form.append(Key, Value);
+  let response: Response;
+  try {
+    response = await fetch(handler, {
+      method: 'POST',
+      body: form,
+      credentials: 'include',
+      cache: 'no-store',
+      headers: authHeaders(t),
+    });
+  } catch (error) {
+    throw new VgcaError('VGCA_UPLOAD_FAILED', error instanceof Error ? error.message : 'network');
+  }
+  const body = await response.text();
+  if (!response.ok) {
+    throw new VgcaError('VGCA_UPLOAD_FAILED', `HTTP ${response.status}`, {
+      handler,
+      httpStatus: response.status,
+      body: body.slice(0, 500),
+    });
+  }
+  return { httpStatus: response.status, body };
+}
+
+/**
+ * The callback's object for a handler reply: a JSON object that has Status is the handler's
+ * own plugin-shaped answer and passes through (FileName filled in when missing); anything else
+ * (plain text, other JSON) becomes FileServer, as integrators read it.
+ */
+export function handlerResult(reply: UploadReply, fileName: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(reply.body);
+  } catch {
+    json = undefined;
+  }
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && 'Status' in json) {
+    const obj = json as Record<string, unknown>;
+    return { ...obj, FileName: obj.FileName ?? fileName, Message: obj.Message ?? '' };
+  }
+  return { Status: 0, Message: '', FileName: fileName, FileServer: reply.body.trim() };
+}
+
+interface FileInputLike {
+  type: string;
+  accept: string;
+  files: ArrayLike<Blob & { name: string }> | null;
+  addEventListener(type: string, listener: () => void, options?: { once?: boolean }): void;
+  click(): void;
+}
+
+/**
+ * FileName "": the plugin opens a file dialog. Must start in the user's click (the browser
+ * requires a user activation for the picker), so it is called synchronously by the globals.
+ */
+export function pickLocalPdf(): Promise<Downloaded> {
+  const doc = (globalThis as { document?: { createElement(tag: string): unknown } }).document;
+  if (!doc) return Promise.reject(new VgcaError('VGCA_BAD_PARAMS', 'FileName is empty'));
+  const input = doc.createElement('input') as FileInputLike;
+  input.type = 'file';
+  input.accept = 'application/pdf,.pdf';
+  const picked = new Promise<Downloaded>((resolve, reject) => {
+    input.addEventListener(
+      'change',
+      () => {
+        const file = input.files?.[0];
+        if (!file) return reject(new VgcaError('USER_CANCELLED'));
+        file.arrayBuffer().then(
+          (buffer) => resolve({ bytes: new Uint8Array(buffer), name: file.name }),
+          () => reject(new VgcaError('VGCA_DOWNLOAD_FAILED', 'local file')),
+        );
+      },
+      { once: true },
+    );
+    input.addEventListener('cancel', () => reject(new VgcaError('USER_CANCELLED')), {
+      once: true,
+    });
+  });
+  input.click();
+  return picked;
+}
+
+export function toBase64(bytes: Bytes): string {
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  }
+  return btoa(binary);
+}
+
+export function fromBase64(base64: string): Bytes {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
