@@ -43,8 +43,13 @@ import { SigningService } from './signing.ts';
 import { AGENT_VERSION } from './version.ts';
 
 /** Body of an HTTP refusal: the stable code and what to tell the user. */
-function refusalBody(reason: ErrorCode): string {
-  return JSON.stringify({ reason, message: catalog[reason] });
+function refusalBody(reason: ErrorCode, details?: Record<string, number | string>): string {
+  return JSON.stringify({ reason, message: catalog[reason], ...(details ? { details } : {}) });
+}
+
+/** Seconds until a remembered refusal ends (the SDK tells the user when to retry). */
+function retryAfterSeconds(until: number): number {
+  return Math.max(1, Math.ceil((until - Date.now()) / 1000));
 }
 
 /** WebSocket close codes the SDK understands. */
@@ -227,6 +232,17 @@ export class AgentServer {
       this.refuseHttp(res, 404, 'INVALID_INPUT');
       return;
     }
+    // A refused origin may read why (as its WebSocket's 4003 says), so the SDK can tell "not
+    // approved, retry in N s" from "blocked by the browser" or "another program".
+    const refusedUntil = origin ? this.policy.refusedUntil(origin) : undefined;
+    if (origin && refusedUntil !== undefined && req.method === 'GET') {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      const seconds = retryAfterSeconds(refusedUntil);
+      res.setHeader('Retry-After', String(seconds));
+      this.refuseHttp(res, 403, 'ORIGIN_NOT_ALLOWED', { origin, retryAfterSeconds: seconds });
+      return;
+    }
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'GET');
       res.writeHead(204).end();
@@ -250,8 +266,13 @@ export class AgentServer {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  private refuseHttp(res: ServerResponse, status: number, reason: ErrorCode): void {
-    const body = refusalBody(reason);
+  private refuseHttp(
+    res: ServerResponse,
+    status: number,
+    reason: ErrorCode,
+    details?: Record<string, number | string>,
+  ): void {
+    const body = refusalBody(reason, details);
     res.writeHead(status, {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(body),
@@ -408,8 +429,13 @@ export class AgentServer {
     params: unknown,
   ): Promise<string> {
     try {
-      if (!(await connection.approved))
-        throw new KysoError('ORIGIN_NOT_ALLOWED', { origin: connection.origin });
+      if (!(await connection.approved)) {
+        const until = this.policy.refusedUntil(connection.origin);
+        throw new KysoError('ORIGIN_NOT_ALLOWED', {
+          origin: connection.origin,
+          ...(until !== undefined ? { retryAfterSeconds: retryAfterSeconds(until) } : {}),
+        });
+      }
       const handler = this.registry.get(method);
       if (!handler) {
         throw new RpcError(METHOD_NOT_FOUND, 'INVALID_INPUT', {
