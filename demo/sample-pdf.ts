@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import * as fontkit from 'fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 
-export const SAMPLE_PDF = fileURLToPath(new URL('../assets/demo/quyet-dinh-mau.pdf', import.meta.url));
+export const SAMPLE_PDF = fileURLToPath(
+  new URL('../assets/demo/quyet-dinh-mau.pdf', import.meta.url),
+);
 const FONT = new URL('../assets/fonts/LiberationSerif-Regular.ttf', import.meta.url);
 
 /** The signer named in the sample (the TEST leader certificate's CN), the approval anchor. */
@@ -144,7 +146,9 @@ export async function makeSampleDecision(): Promise<Uint8Array> {
   const signY = y;
   page.drawText('Nơi nhận:', { x: LEFT, y: signY, size: 12, font });
   const recipients = ['- Như Điều 3;', '- Văn phòng Chính phủ (để b/c);', '- Lưu: VT.'];
-  recipients.forEach((r, i) => page.drawText(r, { x: LEFT, y: signY - 14 - i * 13, size: 11, font }));
+  recipients.forEach((r, i) =>
+    page.drawText(r, { x: LEFT, y: signY - 14 - i * 13, size: 11, font }),
+  );
   centred(w, 'TM. ỦY BAN NHÂN DÂN', rightCentre, signY, 13);
   centred(w, SAMPLE_TITLE, rightCentre, signY - 16, 13);
   // Room for the signature image and the seal between the title and the name.

@@ -402,10 +402,12 @@ export async function diagnoseConnection(
 function versionError(
   agentProtocolVersion: string,
   details: Record<string, unknown>,
+  side?: 'agent' | 'page',
 ): KysoClientError {
   const agentMajor = protocolMajor(agentProtocolVersion) ?? 0;
   const ours = protocolMajor(PROTOCOL_VERSION) ?? 0;
-  const code = agentMajor < ours ? 'AGENT_UPDATE_REQUIRED' : 'PAGE_UPDATE_REQUIRED';
+  const agentOlder = side ? side === 'agent' : agentMajor < ours;
+  const code = agentOlder ? 'AGENT_UPDATE_REQUIRED' : 'PAGE_UPDATE_REQUIRED';
   return clientError(code, {
     ...details,
     side: code === 'AGENT_UPDATE_REQUIRED' ? 'agent' : 'page',
@@ -503,7 +505,7 @@ export class KysoClient {
     const info = await this.connect();
     // A method of this SDK's protocol that the agent does not offer: the agent is older.
     if (KNOWN_METHODS.has(method) && Array.isArray(info.methods) && !info.methods.includes(method))
-      throw versionError(info.protocolVersion, { method, agentVersion: info.version });
+      throw versionError(info.protocolVersion, { method, agentVersion: info.version }, 'agent');
     return this.send(method, params);
   }
 
@@ -565,7 +567,8 @@ export class KysoClient {
         resolve();
       };
       socket.onclose = (event) => {
-        if (event.code === CLOSE_ORIGIN_NOT_ALLOWED) return fail(clientError('ORIGIN_NOT_ALLOWED'));
+        if (event.code === CLOSE_ORIGIN_NOT_ALLOWED)
+          return void this.originRefusal(clientError('ORIGIN_NOT_ALLOWED')).then(fail);
         void this.diagnose({ closeCode: event.code }).then(fail);
       };
       socket.onerror = () => undefined; // onclose follows with the code
@@ -606,6 +609,19 @@ export class KysoClient {
     });
   }
 
+  /**
+   * An ORIGIN_NOT_ALLOWED with when to retry: the agent's close (4003) often comes before any
+   * reply, and only its /health refusal says how long it remembers the refusal.
+   */
+  private async originRefusal(error: KysoClientError): Promise<KysoClientError> {
+    if (typeof error.details.retryAfterSeconds === 'number') return error;
+    const failure = await diagnoseConnection(this.url).catch(() => undefined);
+    if (failure?.code !== 'ORIGIN_NOT_ALLOWED') return error;
+    return new KysoClientError('ORIGIN_NOT_ALLOWED', failure.messages ?? error.messages, {
+      details: { ...error.details, ...failure.details },
+    });
+  }
+
   /** The error to give for a failed agent.info: version sides, other programs, lost sockets. */
   private async handshakeFailure(error: unknown): Promise<KysoClientError> {
     if (!(error instanceof KysoClientError)) return clientError('CONNECTION_LOST');
@@ -618,6 +634,7 @@ export class KysoClient {
     // An error reply without Kyso's data.reason did not come from Kyso.
     if (error.rpcCode !== undefined && error.details.kyso === false)
       return foreignProgram({ step: 'agent.info', rpcCode: error.rpcCode });
+    if (error.code === 'ORIGIN_NOT_ALLOWED') return this.originRefusal(error);
     if (error.code === 'CONNECTION_LOST') {
       const diagnosis = await this.diagnose({ step: 'agent.info', ...error.details });
       return diagnosis.code === 'CONNECTION_LOST' ? error : diagnosis;
