@@ -106,7 +106,7 @@ export async function makeSampleDecision(): Promise<Uint8Array> {
   const w: Writer = { page, font };
   const leftCentre = LEFT + 40 * MM;
   const rightCentre = RIGHT - 50 * MM;
-  let y = PAGE[1] - 22 * MM;
+  let y = PAGE[1] - 30 * MM;
 
   centred(w, 'ỦY BAN NHÂN DÂN', leftCentre, y, 13);
   centred(w, 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', rightCentre, y, 12);
