@@ -1,6 +1,7 @@
 /**
  * Serves the demo document system on a loopback origin (default http://127.0.0.1:51988):
- * the page, its script, and the SDK bundled on the fly. Run alone with
+ * the page, its script, the SDK bundled on the fly, the sample decision PDF with the demo
+ * signature and seal images, and pdf.js (pdfjs-dist's built module and worker) for previews. Run alone with
  * `node --import tsx demo/serve.ts [--port N] [--agent ws://127.0.0.1:51987]`, or via
  * `kyso start --demo`, which also allows the demo's origin for that run.
  */
@@ -13,10 +14,36 @@ import { buildClient, buildClientTypes } from './build-client.ts';
 
 export const DEFAULT_DEMO_PORT = 51988;
 
-const FILES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+const JS = 'text/javascript; charset=utf-8';
+const pdfjs = (name: string) =>
+  new URL(`../node_modules/pdfjs-dist/build/${name}`, import.meta.url);
+
+/** Static files: the page, its script, the sample document and images, pdf.js. */
+const FILES: Record<string, { file: URL; type: string }> = {
+  '/': { file: new URL('index.html', import.meta.url), type: 'text/html; charset=utf-8' },
+  '/app.js': { file: new URL('app.js', import.meta.url), type: JS },
+  '/sample.pdf': {
+    file: new URL('../assets/demo/quyet-dinh-mau.pdf', import.meta.url),
+    type: 'application/pdf',
+  },
+  '/signature.png': {
+    file: new URL('../assets/demo/signature.png', import.meta.url),
+    type: 'image/png',
+  },
+  '/seal.png': { file: new URL('../assets/demo/seal.png', import.meta.url), type: 'image/png' },
+  '/pdfjs/pdf.min.mjs': { file: pdfjs('pdf.min.mjs'), type: JS },
+  '/pdfjs/pdf.worker.min.mjs': { file: pdfjs('pdf.worker.min.mjs'), type: JS },
 };
+
+/**
+ * The page's policy: scripts, workers and images only from the demo itself (pdf.js renders to
+ * canvas; downloads are blob: links), connections only to loopback (the agent).
+ */
+export const DEMO_CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; " +
+  "worker-src 'self'; " +
+  // Chromium's CSP has no IPv6 literal host sources: [::1] would be an error in the console.
+  "connect-src 'self' ws://127.0.0.1:* ws://localhost:* http://127.0.0.1:* http://localhost:*";
 
 export async function startDemoServer(options: {
   port?: number;
@@ -28,13 +55,11 @@ export async function startDemoServer(options: {
   const config = `export const agentUrl = ${JSON.stringify(options.agentUrl ?? 'ws://127.0.0.1:51987')};\n`;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const send = (status: number, type: string, body: string) => {
+    const send = (status: number, type: string, body: string | Buffer) => {
       res.writeHead(status, {
         'Content-Type': type,
         'Cache-Control': 'no-store',
-        'Content-Security-Policy':
-          "default-src 'self'; style-src 'self' 'unsafe-inline'; " +
-          'connect-src ws://127.0.0.1:* ws://localhost:* ws://[::1]:* http://127.0.0.1:* http://localhost:* http://[::1]:*',
+        'Content-Security-Policy': DEMO_CSP,
       });
       res.end(body);
     };
@@ -47,7 +72,7 @@ export async function startDemoServer(options: {
     if (path === '/favicon.ico') return send(204, 'image/x-icon', '');
     const entry = FILES[path];
     if (!entry) return send(404, 'text/plain', 'not found');
-    readFile(new URL(entry.file, import.meta.url), 'utf8').then(
+    readFile(entry.file).then(
       (body) => send(200, entry.type, body),
       () => send(500, 'text/plain', 'error'),
     );

@@ -9,9 +9,21 @@
  *   const { signature } = await kyso.signHash({ certificateId: certs[0].id,
  *     hashAlgorithm: 'SHA-256', hash: base64Digest, documentName: 'Quyết định 12.pdf' });
  *
- * Every failure is a KysoClientError with a stable `code`; the three connection failures a
- * page must tell apart are AGENT_NOT_RUNNING, LOCAL_NETWORK_ACCESS_BLOCKED and
- * ORIGIN_NOT_ALLOWED, each with Vietnamese and English text for the user.
+ *   const signed = await kyso.signPdf({ certificateId, pdf: base64Pdf, preset: 'approval',
+ *     image: signaturePng, placement: { anchor: 'Nguyễn Văn Ánh' } });
+ *   signed.warnings;                             // always an array (empty: nothing to say)
+ *   await kyso.signPdfs(batch, { onProgress: ({ done, total }) => show(done, total) });
+ *   const report = await kyso.verifyPdf({ pdf: signed.pdf });
+ *
+ * Every failure is a KysoClientError with a stable `code` (KysoErrorCode) and Vietnamese and
+ * English text for the user. Before anything is signed, connect() tells apart:
+ * - AGENT_NOT_RUNNING: nothing answers on the agent's port;
+ * - PORT_IN_USE_BY_OTHER_PROGRAM: something answers there, but it is not Kyso Agent;
+ * - ORIGIN_NOT_ALLOWED: Kyso refused this website (details.retryAfterSeconds when the agent
+ *   remembers a refusal and will ask again after it);
+ * - LOCAL_NETWORK_ACCESS_BLOCKED: the browser keeps the page from the loopback address;
+ * - AGENT_UPDATE_REQUIRED / PAGE_UPDATE_REQUIRED: the version handshake (agent.info) found a
+ *   protocol the other side does not speak; the code names the side that must update.
  */
 
 import {
@@ -19,11 +31,14 @@ import {
   CLOSE_IDLE,
   CLOSE_ORIGIN_NOT_ALLOWED,
   isErrorCode,
+  METHOD_NAMES,
   PROTOCOL_VERSION,
+  protocolMajor,
   type AgentInfo,
   type CertificateFilter,
   type CertificateInfo,
   type ClientErrorCode,
+  type ErrorCode,
   type LocalisedText,
   type MethodName,
   type MethodParams,
@@ -34,6 +49,7 @@ import {
   type SignHashResult,
   type SignPdfParams,
   type SignPdfResult,
+  type SignPdfsItemResult,
   type SignPdfsParams,
   type SignPdfsResult,
   type TokenInfo,
@@ -47,6 +63,92 @@ import {
 export * from '../protocol/index.ts';
 
 export const DEFAULT_AGENT_URL = 'ws://127.0.0.1:51987';
+
+/**
+ * Every code a KysoClientError may carry, with its vi/en text in `catalog`: the agent's codes
+ * and the SDK's own (CLIENT_ERROR_CODES). A newer agent may send a code this SDK does not
+ * know yet; `code` is then that string and `messages` the agent's own text.
+ */
+export type KysoErrorCode = ErrorCode;
+
+/** The vi/en text of every code, for pages that show their own error box. */
+export function messageFor(code: KysoErrorCode): LocalisedText {
+  return catalog[code];
+}
+
+/** Something the agent did that the user should know, though the operation succeeded. */
+export interface ResultWarning {
+  code: string;
+  message: LocalisedText;
+  details: Record<string, unknown>;
+}
+
+/** Results as the SDK returns them: `warnings` is always there (empty: nothing to say). */
+export type WithWarnings<T> = T & { warnings: ResultWarning[] };
+
+export type SignPdfsItemOutcome = WithWarnings<SignPdfsItemResult>;
+
+export interface SignPdfsOutcome extends Omit<SignPdfsResult, 'items'> {
+  items: SignPdfsItemOutcome[];
+  warnings: ResultWarning[];
+}
+
+/** What onProgress gets: `done` of `total` documents are finished (signed or failed). */
+export interface SignPdfsProgress {
+  done: number;
+  total: number;
+  /** The document just finished; absent for the first call (request sent, waiting). */
+  item?: SignPdfsItemOutcome;
+}
+
+export interface SignPdfsOptions {
+  /**
+   * Called once when the batch is sent (done 0), then once per document in order. The agent
+   * (protocol 1.0) answers a batch in one reply after the user's one approval, so today the
+   * per-document calls come together when that reply arrives; a page written against this
+   * option keeps working when the agent starts reporting each document as it is signed.
+   */
+  onProgress?: (progress: SignPdfsProgress) => void;
+}
+
+function localised(value: unknown, fallback: string): LocalisedText {
+  if (typeof value === 'object' && value !== null) {
+    const { vi, en } = value as { vi?: unknown; en?: unknown };
+    if (typeof vi === 'string' && typeof en === 'string') return { vi, en };
+  }
+  if (typeof value === 'string') return { vi: value, en: value };
+  return isErrorCode(fallback) ? catalog[fallback] : { vi: fallback, en: fallback };
+}
+
+/** The `warnings` of a result in one shape, whatever the agent sent (strings or objects). */
+export function warningsOf(result: unknown): ResultWarning[] {
+  const raw = (result as { warnings?: unknown } | null)?.warnings;
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((w: unknown): ResultWarning[] => {
+    if (typeof w === 'string') return [{ code: w, message: localised(undefined, w), details: {} }];
+    if (typeof w !== 'object' || w === null) return [];
+    const { code, message, details } = w as {
+      code?: unknown;
+      message?: unknown;
+      details?: unknown;
+    };
+    const name = typeof code === 'string' ? code : 'WARNING';
+    return [
+      {
+        code: name,
+        message: localised(message, name),
+        details:
+          typeof details === 'object' && details !== null
+            ? (details as Record<string, unknown>)
+            : {},
+      },
+    ];
+  });
+}
+
+function withWarnings<T extends object>(result: T): WithWarnings<T> {
+  return { ...result, warnings: warningsOf(result) };
+}
 
 export class KysoClientError extends Error {
   /**
@@ -87,6 +189,24 @@ function clientError(
   details: Record<string, unknown> = {},
 ): KysoClientError {
   return new KysoClientError(code, catalog[code], { details });
+}
+
+function errorText(code: string): LocalisedText {
+  return isErrorCode(code) ? catalog[code] : catalog.INTERNAL_ERROR;
+}
+
+function foreignProgram(details: Record<string, unknown>): KysoClientError {
+  return clientError('PORT_IN_USE_BY_OTHER_PROGRAM', details);
+}
+
+function isAgentInfo(value: unknown): value is AgentInfo {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { agent?: unknown; protocolVersion?: unknown; version?: unknown };
+  return (
+    v.agent === 'Kyso Agent' &&
+    typeof v.protocolVersion === 'string' &&
+    typeof v.version === 'string'
+  );
 }
 
 /** The subset of the browser WebSocket the SDK uses (the `ws` package fits too). */
@@ -135,11 +255,14 @@ interface PermissionsLike {
   query(descriptor: { name: string }): Promise<{ state: string }>;
 }
 
-/** The browser's local network access permission state, when the browser has one. */
+/**
+ * The browser's local network access permission state: 'granted', 'denied', 'prompt', or
+ * undefined when the browser has no such permission (no local network access checks).
+ */
 async function localNetworkPermission(): Promise<string | undefined> {
   const nav = (globalThis as { navigator?: { permissions?: PermissionsLike } }).navigator;
   if (!nav?.permissions) return undefined;
-  for (const name of ['local-network-access', 'loopback-network']) {
+  for (const name of ['local-network-access', 'loopback-network', 'local-network']) {
     try {
       return (await nav.permissions.query({ name })).state;
     } catch {
@@ -149,21 +272,151 @@ async function localNetworkPermission(): Promise<string | undefined> {
   return undefined;
 }
 
+/** The page's own origin and host, when the SDK runs in a page. */
+function pageLocation(): { origin: string; hostname: string } | undefined {
+  const location = (globalThis as { location?: { origin?: unknown; hostname?: unknown } }).location;
+  if (typeof location?.origin !== 'string' || typeof location.hostname !== 'string') return;
+  return { origin: location.origin, hostname: location.hostname };
+}
+
+const LOOPBACK_NAMES = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$|\.localhost$/i;
+
+export type ConnectionDiagnosis =
+  | 'AGENT_NOT_RUNNING'
+  | 'PORT_IN_USE_BY_OTHER_PROGRAM'
+  | 'LOCAL_NETWORK_ACCESS_BLOCKED'
+  | 'ORIGIN_NOT_ALLOWED'
+  | 'CONNECTION_LOST';
+
+export interface ConnectionFailure {
+  code: ConnectionDiagnosis | ErrorCode;
+  /** The agent's own text (an HTTP refusal body), when it sent one. */
+  messages?: LocalisedText;
+  details: Record<string, unknown>;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timeout')), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** Reads a /health answer the page may read (CORS): Kyso's health, a refusal, or other. */
+async function readHealth(
+  response: Response,
+): Promise<
+  { kind: 'kyso'; ready: boolean } | { kind: 'refusal'; body: RefusalBody } | { kind: 'other' }
+> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await response.text());
+  } catch {
+    return { kind: 'other' };
+  }
+  if (typeof body !== 'object' || body === null) return { kind: 'other' };
+  const b = body as { agent?: unknown; ready?: unknown; reason?: unknown };
+  if (b.agent === 'Kyso Agent') return { kind: 'kyso', ready: b.ready !== false };
+  if (!response.ok && isErrorCode(b.reason)) return { kind: 'refusal', body: body as RefusalBody };
+  return { kind: 'other' };
+}
+
+/** An HTTP refusal of the agent: `{ reason, message: { vi, en }, details? }`. */
+interface RefusalBody {
+  reason: ErrorCode;
+  message?: unknown;
+  details?: Record<string, unknown>;
+}
+
 /**
- * Tells "not running" from "blocked": with the socket failed, a no-cors fetch of /health
- * still reaches a running agent (an opaque reply), and fails when nothing listens.
+ * Why the socket to the agent could not be opened, asked of `GET /health` on the same port:
+ * 1. the browser says the local network permission is denied: LOCAL_NETWORK_ACCESS_BLOCKED;
+ * 2. a CORS fetch the page may read: Kyso's health (running, so something else broke the
+ *    socket: CONNECTION_LOST), Kyso's refusal body (ORIGIN_NOT_ALLOWED with retryAfterSeconds,
+ *    or the code it names), or anything else: PORT_IN_USE_BY_OTHER_PROGRAM;
+ * 3. an opaque (no-cors) answer: something listens and the browser lets the page reach it,
+ *    but it neither took the WebSocket nor spoke Kyso's /health: PORT_IN_USE_BY_OTHER_PROGRAM;
+ * 4. no answer at all: nothing listens, or the browser blocked the request. A browser blocks
+ *    loopback only for pages outside loopback (local network access checks), and says so
+ *    only as "denied"; a failed request looks the same either way. So: a page on a loopback
+ *    host, a browser without the permission, or the permission granted: AGENT_NOT_RUNNING;
+ *    otherwise (a page on the network, permission not granted): LOCAL_NETWORK_ACCESS_BLOCKED,
+ *    with details.agentMayNotRun, because allowing the permission is the user's next step
+ *    either way, and after that a failure says AGENT_NOT_RUNNING.
  */
 export async function diagnoseConnection(
   agentUrl: string,
-): Promise<'AGENT_NOT_RUNNING' | 'LOCAL_NETWORK_ACCESS_BLOCKED'> {
-  if ((await localNetworkPermission()) === 'denied') return 'LOCAL_NETWORK_ACCESS_BLOCKED';
+  options: { timeoutMs?: number } = {},
+): Promise<ConnectionFailure> {
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const permission = await localNetworkPermission();
+  if (permission === 'denied')
+    return { code: 'LOCAL_NETWORK_ACCESS_BLOCKED', details: { permission } };
+  const page = pageLocation();
+  if (page?.origin === 'null') return { code: 'ORIGIN_NOT_ALLOWED', details: { origin: 'null' } };
+  const url = healthUrl(agentUrl);
   try {
-    await fetch(healthUrl(agentUrl), { mode: 'no-cors', cache: 'no-store' });
-    return 'LOCAL_NETWORK_ACCESS_BLOCKED';
+    const response = await withTimeout(
+      fetch(url, { mode: 'cors', cache: 'no-store', credentials: 'omit' }),
+      timeoutMs,
+    );
+    const health = await readHealth(response);
+    if (health.kind === 'kyso')
+      return { code: 'CONNECTION_LOST', details: { health: 'ok', ready: health.ready } };
+    if (health.kind === 'refusal') {
+      return {
+        code: health.body.reason,
+        messages: localised(health.body.message, health.body.reason),
+        details: { status: response.status, ...(health.body.details ?? {}) },
+      };
+    }
+    return { code: 'PORT_IN_USE_BY_OTHER_PROGRAM', details: { status: response.status } };
   } catch {
-    return 'AGENT_NOT_RUNNING';
+    // Not readable (no CORS for this page), or no answer: ask without CORS.
   }
+  try {
+    await withTimeout(
+      fetch(url, { mode: 'no-cors', cache: 'no-store', credentials: 'omit' }),
+      timeoutMs,
+    );
+    return { code: 'PORT_IN_USE_BY_OTHER_PROGRAM', details: { health: 'opaque' } };
+  } catch {
+    // Nothing answered, or the browser blocked it.
+  }
+  const onLoopback = page ? LOOPBACK_NAMES.test(page.hostname) : true;
+  if (onLoopback || permission === undefined || permission === 'granted')
+    return { code: 'AGENT_NOT_RUNNING', details: permission ? { permission } : {} };
+  return { code: 'LOCAL_NETWORK_ACCESS_BLOCKED', details: { permission, agentMayNotRun: true } };
 }
+
+/** The side that must update when the page's SDK and the agent speak different majors. */
+function versionError(
+  agentProtocolVersion: string,
+  details: Record<string, unknown>,
+  side?: 'agent' | 'page',
+): KysoClientError {
+  const agentMajor = protocolMajor(agentProtocolVersion) ?? 0;
+  const ours = protocolMajor(PROTOCOL_VERSION) ?? 0;
+  const agentOlder = side ? side === 'agent' : agentMajor < ours;
+  const code = agentOlder ? 'AGENT_UPDATE_REQUIRED' : 'PAGE_UPDATE_REQUIRED';
+  return clientError(code, {
+    ...details,
+    side: code === 'AGENT_UPDATE_REQUIRED' ? 'agent' : 'page',
+    agentProtocolVersion,
+    sdkProtocolVersion: PROTOCOL_VERSION,
+  });
+}
+
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHOD_NAMES);
 
 export class KysoClient {
   readonly url: string;
@@ -174,6 +427,8 @@ export class KysoClient {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(change: TokensChanged) => void>();
   private nextId = 1;
+  /** The id of the agent.info request of the handshake in progress. */
+  private handshakeId: number | null = null;
   private closedByUser = false;
   private reconnectDelay = 1000;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -213,16 +468,28 @@ export class KysoClient {
     return this.call('sign.hashes', params);
   }
 
-  signPdf(params: SignPdfParams): Promise<SignPdfResult> {
-    return this.call('sign.pdf', params);
+  /** Signs one PDF (PAdES, Decree 30 appearance); `warnings` says what the agent adjusted. */
+  async signPdf(params: SignPdfParams): Promise<WithWarnings<SignPdfResult>> {
+    return withWarnings(await this.call('sign.pdf', params));
   }
 
-  signPdfs(params: SignPdfsParams): Promise<SignPdfsResult> {
-    return this.call('sign.pdfs', params);
+  /**
+   * Signs several PDFs with one approval and one PIN; a document that cannot be signed fails
+   * alone (its item has ok: false and the error). See SignPdfsOptions.onProgress.
+   */
+  async signPdfs(params: SignPdfsParams, options: SignPdfsOptions = {}): Promise<SignPdfsOutcome> {
+    const total = params.items.length;
+    const progress = options.onProgress;
+    progress?.({ done: 0, total });
+    const result = await this.call('sign.pdfs', params);
+    const items = result.items.map((item) => withWarnings(item));
+    items.forEach((item, index) => progress?.({ done: index + 1, total, item }));
+    return { ...result, items, warnings: warningsOf(result) };
   }
 
-  verifyPdf(params: VerifyPdfParams): Promise<VerifyPdfResult> {
-    return this.call('verify.pdf', params);
+  /** Checks every signature of a PDF: one report per signature, and the document's verdict. */
+  async verifyPdf(params: VerifyPdfParams): Promise<WithWarnings<VerifyPdfResult>> {
+    return withWarnings(await this.call('verify.pdf', params));
   }
 
   /** Token inserted/removed; returns the unsubscribe function. Keeps the connection alive. */
@@ -235,7 +502,10 @@ export class KysoClient {
   call<M extends MethodName>(method: M, params?: MethodParams<M>): Promise<MethodResult<M>>;
   call(method: string, params?: object): Promise<unknown>;
   async call(method: string, params?: object): Promise<unknown> {
-    await this.connect();
+    const info = await this.connect();
+    // A method of this SDK's protocol that the agent does not offer: the agent is older.
+    if (KNOWN_METHODS.has(method) && Array.isArray(info.methods) && !info.methods.includes(method))
+      throw versionError(info.protocolVersion, { method, agentVersion: info.version }, 'agent');
     return this.send(method, params);
   }
 
@@ -247,10 +517,11 @@ export class KysoClient {
     this.agentInfo = null;
   }
 
-  private send(method: string, params?: object): Promise<unknown> {
+  private send(method: string, params?: object, onId?: (id: number) => void): Promise<unknown> {
     const socket = this.socket;
     if (!socket) return Promise.reject(clientError('CONNECTION_LOST'));
     const id = this.nextId++;
+    onId?.(id);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -296,10 +567,9 @@ export class KysoClient {
         resolve();
       };
       socket.onclose = (event) => {
-        if (event.code === CLOSE_ORIGIN_NOT_ALLOWED) return fail(clientError('ORIGIN_NOT_ALLOWED'));
-        void diagnoseConnection(this.url).then((code) =>
-          fail(clientError(code, { closeCode: event.code })),
-        );
+        if (event.code === CLOSE_ORIGIN_NOT_ALLOWED)
+          return void this.originRefusal(clientError('ORIGIN_NOT_ALLOWED')).then(fail);
+        void this.diagnose({ closeCode: event.code }).then(fail);
       };
       socket.onerror = () => undefined; // onclose follows with the code
     });
@@ -307,17 +577,69 @@ export class KysoClient {
     socket.onclose = (event) => this.onClose(socket, event.code);
     let info: AgentInfo;
     try {
-      info = (await this.send('agent.info', {
-        protocolVersion: PROTOCOL_VERSION,
-        ...(this.options.clientName ? { client: this.options.clientName } : {}),
-      })) as AgentInfo;
+      const answer = await this.send(
+        'agent.info',
+        {
+          protocolVersion: PROTOCOL_VERSION,
+          ...(this.options.clientName ? { client: this.options.clientName } : {}),
+        },
+        (id) => (this.handshakeId = id),
+      );
+      if (!isAgentInfo(answer)) throw foreignProgram({ step: 'agent.info', answer: typeof answer });
+      info = answer;
+      const major = protocolMajor(info.protocolVersion);
+      if (major !== protocolMajor(PROTOCOL_VERSION))
+        throw versionError(info.protocolVersion, { agentVersion: info.version });
     } catch (error) {
       socket.close();
-      throw error;
+      throw await this.handshakeFailure(error);
+    } finally {
+      this.handshakeId = null;
     }
     this.agentInfo = info;
     this.reconnectDelay = 1000;
     return info;
+  }
+
+  /** A KysoClientError for a socket that could not be opened, from GET /health. */
+  private async diagnose(details: Record<string, unknown>): Promise<KysoClientError> {
+    const failure = await diagnoseConnection(this.url);
+    return new KysoClientError(failure.code, failure.messages ?? errorText(failure.code), {
+      details: { ...details, ...failure.details },
+    });
+  }
+
+  /**
+   * An ORIGIN_NOT_ALLOWED with when to retry: the agent's close (4003) often comes before any
+   * reply, and only its /health refusal says how long it remembers the refusal.
+   */
+  private async originRefusal(error: KysoClientError): Promise<KysoClientError> {
+    if (typeof error.details.retryAfterSeconds === 'number') return error;
+    const failure = await diagnoseConnection(this.url).catch(() => undefined);
+    if (failure?.code !== 'ORIGIN_NOT_ALLOWED') return error;
+    return new KysoClientError('ORIGIN_NOT_ALLOWED', failure.messages ?? error.messages, {
+      details: { ...error.details, ...failure.details },
+    });
+  }
+
+  /** The error to give for a failed agent.info: version sides, other programs, lost sockets. */
+  private async handshakeFailure(error: unknown): Promise<KysoClientError> {
+    if (!(error instanceof KysoClientError)) return clientError('CONNECTION_LOST');
+    if (error.code === 'PROTOCOL_VERSION_UNSUPPORTED') {
+      const agentProtocol = error.details.agentProtocolVersion;
+      return versionError(typeof agentProtocol === 'string' ? agentProtocol : '0.0', {
+        ...error.details,
+      });
+    }
+    // An error reply without Kyso's data.reason did not come from Kyso.
+    if (error.rpcCode !== undefined && error.details.kyso === false)
+      return foreignProgram({ step: 'agent.info', rpcCode: error.rpcCode });
+    if (error.code === 'ORIGIN_NOT_ALLOWED') return this.originRefusal(error);
+    if (error.code === 'CONNECTION_LOST') {
+      const diagnosis = await this.diagnose({ step: 'agent.info', ...error.details });
+      return diagnosis.code === 'CONNECTION_LOST' ? error : diagnosis;
+    }
+    return error;
   }
 
   private onMessage(data: unknown): void {
@@ -340,6 +662,23 @@ export class KysoClient {
     try {
       message = JSON.parse(String(data)) as typeof message;
     } catch {
+      message = {};
+    }
+    if (typeof message !== 'object' || message === null) message = {};
+    const isReply =
+      typeof message.id === 'number' &&
+      message.method === undefined &&
+      ('result' in message || 'error' in message);
+    const isNotification = typeof message.method === 'string' && message.id === undefined;
+    if (this.handshakeId !== null && !isReply && !isNotification) {
+      // During the handshake only Kyso's reply may come: anything else (an echo, another
+      // protocol's greeting, text) means another program took the port.
+      const pending = this.pending.get(this.handshakeId);
+      if (pending) {
+        this.pending.delete(this.handshakeId);
+        clearTimeout(pending.timer);
+        pending.reject(foreignProgram({ step: 'agent.info', message: String(data).slice(0, 80) }));
+      }
       return;
     }
     if (message.method === 'tokens.changed' && message.id === undefined) {
@@ -362,7 +701,7 @@ export class KysoClient {
         new KysoClientError(reason, data.message ?? fallback, {
           rpcCode: message.error.code,
           ...(data.field !== undefined ? { field: data.field } : {}),
-          ...(data.details ? { details: data.details } : {}),
+          details: data.reason === undefined ? { kyso: false } : (data.details ?? {}),
           message: `${data.reason ?? 'ERROR'}: ${message.error.message}`,
         }),
       );

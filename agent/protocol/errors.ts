@@ -187,6 +187,18 @@ export const catalog = {
     vi: 'Trình duyệt đã chặn trang web kết nối tới Kyso Agent trên máy này (quyền "truy cập mạng cục bộ"). Bấm biểu tượng bên trái thanh địa chỉ và cho phép quyền này, hoặc nhờ bộ phận CNTT thêm trang web vào chính sách LocalNetworkAccessAllowedForUrls.',
     en: 'The browser blocked this website from reaching Kyso Agent on this computer (local network access permission). Allow it from the icon left of the address bar, or ask IT to add the site to the LocalNetworkAccessAllowedForUrls policy.',
   },
+  PORT_IN_USE_BY_OTHER_PROGRAM: {
+    vi: 'Cổng của Kyso Agent trên máy này đang bị một chương trình khác chiếm, nên trang web không nói chuyện được với Kyso. Mở ứng dụng Kyso và chạy "kyso doctor" để biết chương trình nào, đóng chương trình đó rồi thử lại, hoặc nhờ bộ phận CNTT.',
+    en: 'Another program holds the Kyso Agent port on this computer, so the website cannot talk to Kyso. Open the Kyso app and run "kyso doctor" to see which program, close it and retry, or ask your IT staff.',
+  },
+  AGENT_UPDATE_REQUIRED: {
+    vi: 'Kyso Agent trên máy này đã cũ so với hệ thống quản lý văn bản. Cập nhật Kyso Agent lên phiên bản mới rồi thử lại (hoặc nhờ bộ phận CNTT).',
+    en: 'Kyso Agent on this computer is older than the document system needs. Update Kyso Agent, then retry (or ask your IT staff).',
+  },
+  PAGE_UPDATE_REQUIRED: {
+    vi: 'Hệ thống quản lý văn bản dùng thư viện Kyso cũ hơn Kyso Agent trên máy này. Tải lại trang (Ctrl+F5) rồi thử lại; nếu vẫn lỗi, báo quản trị hệ thống cập nhật thư viện Kyso của trang.',
+    en: "The document system uses an older Kyso library than the Kyso Agent on this computer. Reload the page (Ctrl+F5) and retry; if it persists, ask the system's administrators to update the page's Kyso library.",
+  },
   AGENT_NOT_RUNNING: {
     vi: 'Kyso Agent chưa chạy trên máy này. Mở ứng dụng Kyso (hoặc cài đặt Kyso Agent) rồi thử lại.',
     en: 'Kyso Agent is not running on this computer. Open the Kyso app (or install Kyso Agent), then retry.',
@@ -233,11 +245,16 @@ export const ERROR_CODES = Object.keys(catalog) as readonly ErrorCode[];
 /**
  * Codes the browser SDK raises itself, without an answer from the agent (ORIGIN_NOT_ALLOWED
  * also comes from the agent, as error.data.reason, when a request arrives unapproved).
+ * AGENT_UPDATE_REQUIRED / PAGE_UPDATE_REQUIRED come from the agent.info handshake and name the
+ * side that must update.
  */
 export const CLIENT_ERROR_CODES = [
   'AGENT_NOT_RUNNING',
+  'PORT_IN_USE_BY_OTHER_PROGRAM',
   'LOCAL_NETWORK_ACCESS_BLOCKED',
   'ORIGIN_NOT_ALLOWED',
+  'AGENT_UPDATE_REQUIRED',
+  'PAGE_UPDATE_REQUIRED',
   'TIMEOUT',
   'CONNECTION_LOST',
 ] as const satisfies readonly ErrorCode[];

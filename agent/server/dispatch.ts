@@ -20,12 +20,15 @@ import {
   type MethodHandler,
   type MethodTable,
 } from './methods/registry.ts';
+import { retryAfterSeconds } from './http.ts';
 import { AGENT_VERSION } from './version.ts';
 
 export interface RequestOrigin {
   origin: string;
   /** Resolves false when the user refused the origin. */
   approved: Promise<boolean>;
+  /** When the origin's remembered refusal ends, if it is refused (for retryAfterSeconds). */
+  refusedUntil(): number | undefined;
   requestId: string;
   signal: AbortSignal;
 }
@@ -49,8 +52,13 @@ export class Dispatcher {
 
   async handle(from: RequestOrigin, id: RpcId, method: string, params: unknown): Promise<string> {
     try {
-      if (!(await from.approved))
-        throw new KysoError('ORIGIN_NOT_ALLOWED', { origin: from.origin });
+      if (!(await from.approved)) {
+        const until = from.refusedUntil();
+        throw new KysoError('ORIGIN_NOT_ALLOWED', {
+          origin: from.origin,
+          ...(until !== undefined ? { retryAfterSeconds: retryAfterSeconds(until) } : {}),
+        });
+      }
       const handler = this.registry.get(method);
       if (!handler) {
         throw new RpcError(METHOD_NOT_FOUND, 'INVALID_INPUT', {

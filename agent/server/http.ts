@@ -10,12 +10,24 @@ import { isLoopbackHost } from './security.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from './version.ts';
 
 /** Body of an HTTP refusal: the stable code and what to tell the user. */
-export function refusalBody(reason: ErrorCode): string {
-  return JSON.stringify({ reason, message: catalog[reason] });
+export function refusalBody(reason: ErrorCode, details?: RefusalDetails): string {
+  return JSON.stringify({ reason, message: catalog[reason], ...(details ? { details } : {}) });
 }
 
-export function refuseHttp(res: ServerResponse, status: number, reason: ErrorCode): void {
-  const body = refusalBody(reason);
+export type RefusalDetails = Record<string, number | string>;
+
+/** Seconds until a remembered refusal ends (the SDK tells the user when to retry). */
+export function retryAfterSeconds(until: number): number {
+  return Math.max(1, Math.ceil((until - Date.now()) / 1000));
+}
+
+export function refuseHttp(
+  res: ServerResponse,
+  status: number,
+  reason: ErrorCode,
+  details?: RefusalDetails,
+): void {
+  const body = refusalBody(reason, details);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
@@ -36,6 +48,8 @@ export function refuseUpgrade(socket: Duplex, status: number, reason: ErrorCode)
 export interface HealthState {
   ready: boolean;
   isAllowed(origin: string): boolean;
+  /** When a remembered refusal of this origin ends (ms since epoch), if it is refused. */
+  refusedUntil(origin: string): number | undefined;
   modules(): { state: string }[];
 }
 
@@ -57,6 +71,17 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, state: Hea
   }
   if (path !== '/health') {
     refuseHttp(res, 404, 'INVALID_INPUT');
+    return;
+  }
+  // A refused origin may read why (as its WebSocket's 4003 says), so the SDK can tell "not
+  // approved, retry in N s" from "blocked by the browser" or "another program".
+  const refusedUntil = origin ? state.refusedUntil(origin) : undefined;
+  if (origin && refusedUntil !== undefined && req.method === 'GET') {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    const seconds = retryAfterSeconds(refusedUntil);
+    res.setHeader('Retry-After', String(seconds));
+    refuseHttp(res, 403, 'ORIGIN_NOT_ALLOWED', { origin, retryAfterSeconds: seconds });
     return;
   }
   if (req.method === 'OPTIONS') {

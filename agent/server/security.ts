@@ -59,6 +59,14 @@ export class OriginPolicy {
     }
   }
 
+  /** While a refused origin is not asked again: when it may retry (ms since epoch). */
+  refusedUntil(origin: string, now = Date.now()): number | undefined {
+    const refusedAt = this.refused.get(origin);
+    if (refusedAt === undefined || this.isAllowed(origin)) return undefined;
+    const until = refusedAt + REFUSAL_MEMORY_MS;
+    return until > now ? until : undefined;
+  }
+
   /**
    * Resolves true when the origin may use the agent, asking the user once when unknown.
    * Concurrent connections from one origin share a single dialog.

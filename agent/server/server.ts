@@ -174,6 +174,7 @@ export class AgentServer {
     handleHttp(req, res, {
       ready: this.ready && !this.closing,
       isAllowed: (origin) => this.policy.isAllowed(origin),
+      refusedUntil: (origin) => this.policy.refusedUntil(origin),
       modules: () => this.options.tokens.modules(),
     });
   }
@@ -263,6 +264,7 @@ export class AgentServer {
         {
           origin: connection.origin,
           approved: connection.approved,
+          refusedUntil: () => this.policy.refusedUntil(connection.origin),
           requestId: `${connection.id}:${String(request.id)}`,
           signal: connection.abort.signal,
         },
