@@ -7,6 +7,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { HotplugWatcher } from '../devices/index.ts';
 import { catalog } from '../errors/index.ts';
 import { keyUsageAllowsSigning } from '../pki/index.ts';
+import { formatTime } from '../protocol/time.ts';
 import type { CertificateInfo, ModuleStatus, TokenInfo } from '../tokens/types.ts';
 import {
   BROWSERS,
@@ -307,15 +308,15 @@ export function certificateFindings(
     const who = `"${c.commonName}"`;
     const days = Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / DAY_MS);
     const facts = { subject: c.subject.text, notAfter: c.notAfter, daysLeft: days };
-    const until = c.notAfter.slice(0, 10);
+    const until = formatTime(c.notAfter, 'date');
     if (new Date(c.notBefore) > now) {
       findings.push({
         id: 'certificate.not-yet-valid',
         section: 'certificates',
         severity: 'error',
         message: {
-          vi: `Chứng thư số ${who} chưa có hiệu lực (từ ${c.notBefore.slice(0, 10)}).`,
-          en: `Certificate ${who} is not valid yet (from ${c.notBefore.slice(0, 10)}).`,
+          vi: `Chứng thư số ${who} chưa có hiệu lực (từ ${formatTime(c.notBefore, 'date')}).`,
+          en: `Certificate ${who} is not valid yet (from ${formatTime(c.notBefore, 'date')}).`,
         },
         fix: catalog.CERTIFICATE_NOT_YET_VALID,
         facts,
@@ -479,8 +480,8 @@ export function clockFindings(
       section: 'clock',
       severity: 'ok',
       message: {
-        vi: `Đồng hồ: ${now.toISOString()}, múi giờ Việt Nam (UTC+7).`,
-        en: `Clock: ${now.toISOString()}, Vietnam time zone (UTC+7).`,
+        vi: `Đồng hồ: ${formatTime(now)}, múi giờ Việt Nam (UTC+7).`,
+        en: `Clock: ${formatTime(now)}, Vietnam time zone (UTC+7).`,
       },
     });
   }

@@ -2,9 +2,10 @@
 /**
  * Shared helpers of the window pages: a tiny DOM builder whose text comes from the locale
  * files (data-i18n keys, re-translated in place when the language changes, so typed input
- * survives a switch), dates in Vietnam time, and the VI/EN switch.
+ * survives a switch), times in Vietnam time (agent/protocol/time.ts), and the VI/EN switch.
  */
 import type { KysoBridge } from '../bridge.ts';
+import { formatTime } from '../../agent/protocol/time.ts';
 import { t, type Locale, type MessageKey } from '../i18n.ts';
 
 declare global {
@@ -19,8 +20,10 @@ export interface Props {
   class?: string;
   i18n?: MessageKey;
   params?: Params;
-  /** Names of params holding ISO dates, formatted in the current locale. */
+  /** Names of params holding ISO times shown as a day ("23/11/2026", Vietnam time). */
   dates?: string[];
+  /** Names of params holding ISO times shown in full ("23/11/2026 11:08:09 (+07:00)"). */
+  times?: string[];
   text?: string;
   attrs?: Record<string, string>;
   on?: Partial<Record<'click' | 'submit' | 'change' | 'input' | 'keydown', (event: Event) => void>>;
@@ -37,6 +40,7 @@ export function h(
     el.dataset['i18n'] = props.i18n;
     if (props.params) el.dataset['params'] = JSON.stringify(props.params);
     if (props.dates) el.dataset['dates'] = props.dates.join(',');
+    if (props.times) el.dataset['times'] = props.times.join(',');
   }
   if (props.text !== undefined) el.textContent = props.text;
   for (const [k, v] of Object.entries(props.attrs ?? {})) el.setAttribute(k, v);
@@ -50,29 +54,17 @@ export function present(...children: (Node | string | null | undefined)[]): (Nod
   return children.filter((c): c is Node | string => c !== null && c !== undefined);
 }
 
-export function formatDate(iso: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', {
-    timeZone: 'Asia/Ho_Chi_Minh',
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-  }).format(new Date(iso));
-}
-
-export function formatDateTime(iso: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', {
-    timeZone: 'Asia/Ho_Chi_Minh',
-    dateStyle: 'short',
-    timeStyle: 'short',
-  }).format(new Date(iso));
-}
-
 export function translate(root: ParentNode, locale: Locale): void {
   for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
     const params = el.dataset['params'] ? (JSON.parse(el.dataset['params']) as Params) : {};
-    for (const name of el.dataset['dates']?.split(',') ?? []) {
-      const value = params[name];
-      if (typeof value === 'string') params[name] = formatDate(value, locale);
+    for (const [list, part] of [
+      [el.dataset['dates'], 'date'],
+      [el.dataset['times'], 'datetime'],
+    ] as const) {
+      for (const name of list?.split(',') ?? []) {
+        const value = params[name];
+        if (typeof value === 'string') params[name] = formatTime(value, part);
+      }
     }
     const text = t(locale, el.dataset['i18n'] as MessageKey, params);
     if (el instanceof HTMLInputElement) el.placeholder = text;

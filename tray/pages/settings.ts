@@ -30,7 +30,7 @@ void boot('window.settings', async ({ bridge, root, locale }) => {
               class: 'muted',
               i18n: 'settings.approvedAt',
               params: { date: o.approvedAt },
-              dates: ['date'],
+              times: ['date'],
             }),
           ),
           h('button', {
