@@ -143,7 +143,7 @@ describe('kyso doctor after a wrong PIN', () => {
     });
     const finding = after.findings.find((f) => f.facts?.['label'] === clerk.label);
     expect(finding).toMatchObject({ id: 'token.pin-count-low', severity: 'warning' });
-    expect(finding?.message.vi).toContain('đã có lần nhập sai PIN');
+    expect(finding?.message.vi).toContain('đã có lần nhập sai mã PIN');
   });
 });
 

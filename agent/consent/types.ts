@@ -5,6 +5,7 @@
  * Every call takes an AbortSignal: when the requesting connection goes away the dialog closes
  * and the call rejects or resolves as cancelled.
  */
+import type { SignaturePreset } from '../protocol/methods.ts';
 import type { CertificateInfo, HashAlgorithm, TokenInfo } from '../tokens/types.ts';
 
 export interface OriginApprovalRequest {
@@ -17,6 +18,12 @@ export interface DocumentToSign {
   hashAlgorithm: HashAlgorithm;
   /** Hex digest, shown shortened so the user can compare with the web app if asked. */
   digestHex: string;
+  /** Decree 30 appearance preset of a PDF signature, shown by name in the dialog. */
+  preset?: SignaturePreset;
+  /** The document's number and symbol ("số, ký hiệu"), e.g. "123/QĐ-UBND", when known. */
+  documentNumber?: string;
+  /** The document's date, ISO 8601 ("2026-11-23"), shown as a day in Vietnam time. */
+  documentDate?: string;
 }
 
 export interface SigningApprovalRequest {

@@ -188,7 +188,7 @@ describe('module findings', () => {
     expect(f[0]?.message.en).toBe(
       'Could not load SafeNet Authentication Client: /usr/lib/libeToken.so — wrong ELF class.',
     );
-    expect(f[0]?.fix?.en).toMatch(/Reinstall the vendor software/);
+    expect(f[0]?.fix?.en).toMatch(/Reinstall the token software/);
   });
   it('is an error when no module is installed at all', () => {
     expect(moduleFindings([], [])[0]).toMatchObject({ id: 'modules.none', severity: 'error' });

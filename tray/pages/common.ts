@@ -7,6 +7,7 @@
 import type { KysoBridge } from '../bridge.ts';
 import { formatTime } from '../../agent/protocol/time.ts';
 import { t, type Locale, type MessageKey } from '../i18n.ts';
+import { splitHost } from './domain.ts';
 
 declare global {
   interface Window {
@@ -25,6 +26,10 @@ export interface Props {
   /** Names of params holding ISO times shown in full ("23/11/2026 11:08:09 (+07:00)"). */
   times?: string[];
   text?: string;
+  /** Key of the element's accessible name (aria-label), translated like the text. */
+  label?: MessageKey;
+  /** Key of an input's placeholder. */
+  placeholder?: MessageKey;
   attrs?: Record<string, string>;
   on?: Partial<Record<'click' | 'submit' | 'change' | 'input' | 'keydown', (event: Event) => void>>;
 }
@@ -42,6 +47,8 @@ export function h(
     if (props.dates) el.dataset['dates'] = props.dates.join(',');
     if (props.times) el.dataset['times'] = props.times.join(',');
   }
+  if (props.label) el.dataset['i18nLabel'] = props.label;
+  if (props.placeholder) el.dataset['i18nPlaceholder'] = props.placeholder;
   if (props.text !== undefined) el.textContent = props.text;
   for (const [k, v] of Object.entries(props.attrs ?? {})) el.setAttribute(k, v);
   for (const [k, fn] of Object.entries(props.on ?? {})) if (fn) el.addEventListener(k, fn);
@@ -66,10 +73,42 @@ export function translate(root: ParentNode, locale: Locale): void {
         if (typeof value === 'string') params[name] = formatTime(value, part);
       }
     }
-    const text = t(locale, el.dataset['i18n'] as MessageKey, params);
-    if (el instanceof HTMLInputElement) el.placeholder = text;
-    else el.textContent = text;
+    el.textContent = t(locale, el.dataset['i18n'] as MessageKey, params);
   }
+  for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-label]')) {
+    el.setAttribute('aria-label', t(locale, el.dataset['i18nLabel'] as MessageKey));
+  }
+  for (const el of root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) {
+    el.placeholder = t(locale, el.dataset['i18nPlaceholder'] as MessageKey);
+  }
+}
+
+const FOCUSABLE =
+  'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Keeps Tab inside the window's controls: from the last control to the first and back, so
+ * focus never rests on the page body (a dialog has nothing else to tab to).
+ */
+export function trapFocus(): void {
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Tab') return;
+    const controls = [...document.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+      (el) => !(el as HTMLButtonElement).disabled && el.offsetParent !== null,
+    );
+    const first = controls[0];
+    const last = controls.at(-1);
+    if (!first || !last) return;
+    const active = document.activeElement;
+    const outside = !active || active === document.body || !controls.includes(active as HTMLElement);
+    if (e.shiftKey && (active === first || outside)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (active === last || outside)) {
+      e.preventDefault();
+      first.focus();
+    }
+  });
 }
 
 let applyCurrent: (() => void) | undefined;
@@ -112,6 +151,7 @@ export async function boot(
     relocalise?.(locale);
     apply();
   });
+  trapFocus();
   try {
     await render({ bridge, locale: () => locale, root });
   } finally {
@@ -130,12 +170,13 @@ export function langSwitch(bridge: KysoBridge): HTMLElement {
         'data-lang': lang,
         lang,
         title: lang === 'vi' ? 'Tiếng Việt' : 'English',
+        'aria-label': lang === 'vi' ? 'Tiếng Việt' : 'English',
       },
       on: { click: () => void bridge.setLocale(lang) },
     });
   return h(
     'div',
-    { class: 'lang', attrs: { role: 'group' } },
+    { class: 'lang', label: 'lang.switch', attrs: { role: 'group' } },
     button('vi', 'VI'),
     button('en', 'EN'),
   );
@@ -143,6 +184,28 @@ export function langSwitch(bridge: KysoBridge): HTMLElement {
 
 export function header(bridge: KysoBridge, heading: MessageKey): HTMLElement {
   return h('header', {}, h('h1', { i18n: heading }), langSwitch(bridge));
+}
+
+/**
+ * A website's address with its registrable domain (the owner) in bold and the rest muted:
+ * "https://vanban.hanoi.gov.vn.evil.com" shows **evil.com** as the part that counts.
+ */
+export function originView(origin: string, id?: string): HTMLElement {
+  let url: URL | undefined;
+  try {
+    url = new URL(origin);
+  } catch {
+    url = undefined;
+  }
+  if (!url) return h('span', { class: 'origin', text: origin, attrs: id ? { id } : {} });
+  const { prefix, domain } = splitHost(url.hostname);
+  return h(
+    'span',
+    { class: 'origin', attrs: id ? { id } : {} },
+    h('span', { class: 'scheme', text: `${url.protocol}//${prefix}` }),
+    h('strong', { class: 'domain', text: domain }),
+    url.port ? h('span', { class: 'scheme', text: `:${url.port}` }) : null,
+  );
 }
 
 /** A two-column fact list: [label key, value]. */
