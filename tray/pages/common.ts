@@ -83,8 +83,7 @@ export function translate(root: ParentNode, locale: Locale): void {
   }
 }
 
-const FOCUSABLE =
-  'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
 
 /**
  * Keeps Tab inside the window's controls: from the last control to the first and back, so
@@ -100,7 +99,8 @@ export function trapFocus(): void {
     const last = controls.at(-1);
     if (!first || !last) return;
     const active = document.activeElement;
-    const outside = !active || active === document.body || !controls.includes(active as HTMLElement);
+    const outside =
+      !active || active === document.body || !controls.includes(active as HTMLElement);
     if (e.shiftKey && (active === first || outside)) {
       e.preventDefault();
       last.focus();

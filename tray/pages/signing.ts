@@ -140,7 +140,10 @@ void boot('window.signing', async ({ bridge, root }) => {
           ? [
               [
                 'signing.preset',
-                h('span', { i18n: `preset.${commonPreset}` as MessageKey, attrs: { id: 'preset' } }),
+                h('span', {
+                  i18n: `preset.${commonPreset}` as MessageKey,
+                  attrs: { id: 'preset' },
+                }),
               ] as [MessageKey, Node],
             ]
           : []),
