@@ -83,7 +83,8 @@ describe('kyso doctor on SoftHSM2', () => {
                 severity: 'info',
                 message: {
                   vi: `log ${home}/kyso.log pin=${pki.token('leader').pin}`,
-                  en: 'user nguyenvana',
+                  // The user name leaves by path structure (not by word replacement).
+                  en: 'profile C:\\Users\\nguyenvana\\AppData, /Users/nguyenvana/Library',
                 },
                 facts: {
                   pin: pki.token('clerk').pin,

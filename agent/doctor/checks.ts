@@ -16,7 +16,7 @@ import {
   registrySnippet,
 } from './browser.ts';
 import { checkChain } from './chain.ts';
-import type { PortState } from './port.ts';
+import { programName, type PortState } from './port.ts';
 import type { Finding, Text } from './types.ts';
 
 const DAY_MS = 86_400_000;
@@ -81,8 +81,8 @@ export function portFindings(port: number, state: PortState): Finding[] {
       severity: 'error',
       message: owner
         ? {
-            vi: `Cổng ${port} đang bị chương trình khác chiếm: ${owner.command || '?'} (tiến trình ${owner.pid}).`,
-            en: `Port ${port} is used by another program: ${owner.command || '?'} (process ${owner.pid}).`,
+            vi: `Cổng ${port} đang bị chương trình khác chiếm: ${programName(owner.command) || '?'} (tiến trình ${owner.pid}).`,
+            en: `Port ${port} is used by another program: ${programName(owner.command) || '?'} (process ${owner.pid}).`,
           }
         : {
             vi: `Cổng ${port} đang bị dùng bởi một chương trình không xác định được (có thể của người dùng khác, hoặc Kyso Agent của phiên khác).`,

@@ -44,7 +44,7 @@ export const catalog = {
   },
   TOKEN_NOT_RECOGNIZED: {
     vi: 'Không nhận ra thiết bị ký số. Cài phần mềm (driver) của thiết bị, do nơi cấp chứng thư số hoặc nhà sản xuất thiết bị cung cấp.',
-    en: "The token is not recognised. Install its driver software, from the certificate issuer or the token manufacturer.",
+    en: 'The token is not recognised. Install its driver software, from the certificate issuer or the token manufacturer.',
   },
   DEVICE_MODULE_MISSING: {
     vi: 'Đã nhận ra thiết bị ký số nhưng máy chưa cài phần mềm (thư viện PKCS#11) của thiết bị. Cài phần mềm nêu trong thông báo rồi cắm lại thiết bị.',
