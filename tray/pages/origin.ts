@@ -3,7 +3,7 @@
  * the site, see domain.ts) is shown large, the full address below it, so
  * "https://vanban.hanoi.gov.vn.evil.com" reads as "evil.com".
  */
-import { boot, h, header, originView } from './common.ts';
+import { boot, h, header, originView, present } from './common.ts';
 import { splitHost } from './domain.ts';
 
 void boot('window.origin', async ({ bridge, root }) => {
@@ -27,39 +27,41 @@ void boot('window.origin', async ({ bridge, root }) => {
     // not a URL: shown as given
   }
   root.append(
-    header(bridge, 'origin.heading'),
-    h('p', { i18n: 'origin.body' }),
-    h(
-      'div',
-      { class: 'site' },
-      h('p', { class: 'muted site-label', i18n: 'origin.domain' }),
-      h('p', { class: 'domain big', attrs: { id: 'domain' }, text: domain }),
-      h('p', { class: 'muted site-label', i18n: 'origin.fullAddress' }),
-      h('p', { class: 'full' }, originView(origin, 'origin')),
-    ),
-    lookAlike
-      ? h('p', {
-          class: 'alert warn',
-          i18n: 'origin.lookAlike',
-          params: { domain },
-          attrs: { id: 'look-alike', role: 'alert' },
-        })
-      : null,
-    h('p', { class: 'alert info', i18n: 'origin.note' }),
-    h(
-      'div',
-      { class: 'buttons' },
-      h('button', {
-        i18n: 'origin.deny',
-        attrs: { type: 'button', id: 'deny' },
-        on: { click: () => respond(false) },
-      }),
-      h('button', {
-        class: 'primary',
-        i18n: 'origin.allow',
-        attrs: { type: 'button', id: 'allow' },
-        on: { click: () => respond(true) },
-      }),
+    ...present(
+      header(bridge, 'origin.heading'),
+      h('p', { i18n: 'origin.body' }),
+      h(
+        'div',
+        { class: 'site' },
+        h('p', { class: 'muted site-label', i18n: 'origin.domain' }),
+        h('p', { class: 'domain big', attrs: { id: 'domain' }, text: domain }),
+        h('p', { class: 'muted site-label', i18n: 'origin.fullAddress' }),
+        h('p', { class: 'full' }, originView(origin, 'origin')),
+      ),
+      lookAlike
+        ? h('p', {
+            class: 'alert warn',
+            i18n: 'origin.lookAlike',
+            params: { domain },
+            attrs: { id: 'look-alike', role: 'alert' },
+          })
+        : null,
+      h('p', { class: 'alert info', i18n: 'origin.note' }),
+      h(
+        'div',
+        { class: 'buttons' },
+        h('button', {
+          i18n: 'origin.deny',
+          attrs: { type: 'button', id: 'deny' },
+          on: { click: () => respond(false) },
+        }),
+        h('button', {
+          class: 'primary',
+          i18n: 'origin.allow',
+          attrs: { type: 'button', id: 'allow' },
+          on: { click: () => respond(true) },
+        }),
+      ),
     ),
   );
   document.addEventListener('keydown', (e) => {
