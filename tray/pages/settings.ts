@@ -1,7 +1,7 @@
 /** Settings: allowed websites (revoke), PIN cache policy, language. */
 import type { SettingsView } from '../bridge.ts';
 import { isLocale } from '../i18n.ts';
-import { boot, present, h, header, retranslate } from './common.ts';
+import { boot, present, h, header, retranslate, originView } from './common.ts';
 
 void boot('window.settings', async ({ bridge, root, locale }) => {
   let view = await bridge.settings();
@@ -13,7 +13,7 @@ void boot('window.settings', async ({ bridge, root, locale }) => {
         h(
           'li',
           { class: 'row' },
-          h('span', { class: 'origin', text: origin }),
+          originView(origin),
           h('span', { class: 'badge', i18n: 'settings.adminOrigin' }),
         ),
       ),
@@ -24,7 +24,7 @@ void boot('window.settings', async ({ bridge, root, locale }) => {
           h(
             'span',
             {},
-            h('span', { class: 'origin', text: o.origin, attrs: { id: `origin-${i}` } }),
+            originView(o.origin, `origin-${i}`),
             h('br'),
             h('small', {
               class: 'muted',

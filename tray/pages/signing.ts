@@ -21,20 +21,27 @@ function fold(text: string): string {
     .toLowerCase();
 }
 
-function documentItem(d: DocumentToSign, index: number, showPreset: boolean): HTMLElement {
-  const meta = present(
-    d.documentNumber
-      ? h('span', { i18n: 'signing.numberValue', params: { number: d.documentNumber } })
-      : null,
-    d.documentDate
-      ? h('span', {
-          i18n: 'signing.dateValue',
-          params: { date: d.documentDate },
-          dates: ['date'],
-        })
-      : null,
-    showPreset && d.preset ? h('span', { i18n: `preset.${d.preset}` as MessageKey }) : null,
-  );
+function documentItem(
+  d: DocumentToSign,
+  index: number,
+  showPreset: boolean,
+  showMeta: boolean,
+): HTMLElement {
+  const meta = showMeta
+    ? present(
+        d.documentNumber
+          ? h('span', { i18n: 'signing.numberValue', params: { number: d.documentNumber } })
+          : null,
+        d.documentDate
+          ? h('span', {
+              i18n: 'signing.dateValue',
+              params: { date: d.documentDate },
+              dates: ['date'],
+            })
+          : null,
+        showPreset && d.preset ? h('span', { i18n: `preset.${d.preset}` as MessageKey }) : null,
+      )
+    : [];
   const item = h(
     'li',
     { attrs: { 'data-index': String(index) } },
@@ -69,7 +76,7 @@ void boot('window.signing', async ({ bridge, root }) => {
   const commonPreset = presets.length === 1 ? presets[0] : undefined;
   const single = count === 1 ? documents[0] : undefined;
 
-  const items = documents.map((d, i) => documentItem(d, i, commonPreset === undefined));
+  const items = documents.map((d, i) => documentItem(d, i, commonPreset === undefined, count > 1));
   const list = h(
     'ol',
     {
