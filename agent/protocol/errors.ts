@@ -192,7 +192,7 @@ export const catalog = {
     en: 'Kyso Agent is not running on this computer. Open the Kyso app (or install Kyso Agent), then retry.',
   },
   TIMEOUT: {
-    vi: 'Kyso Agent không trả lời kịp. Thử lại; nếu lặp lại, khởi động lại ứng dụng Kyso.',
+    vi: 'Kyso Agent không trả lời kịp. Thử lại; nếu vẫn lỗi, khởi động lại ứng dụng Kyso.',
     en: 'Kyso Agent did not answer in time. Retry; if it happens again, restart the Kyso app.',
   },
   CONNECTION_LOST: {
