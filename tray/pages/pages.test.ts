@@ -370,6 +370,37 @@ describe('focus order', () => {
     await page.close();
   });
 
+  it('tabs through the signing dialog: language, search, the list, the buttons', async () => {
+    const page = await open('signing', {
+      locale: 'vi',
+      dialog: {
+        kind: 'signing',
+        request: {
+          origin: ORIGIN,
+          certificate: cert('Nguyễn Văn Ánh', 400),
+          token: token(),
+          kind: 'pdf',
+          documents: Array.from({ length: 30 }, (_, i) => ({
+            name: `Văn bản ${i}`,
+            hashAlgorithm: 'SHA-256' as const,
+            digestHex: 'ab'.repeat(32),
+          })),
+        },
+      },
+    });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('refuse');
+    expect(await tabOrder(page, 7)).toEqual([
+      'approve',
+      'button[vi]',
+      'button[en]',
+      'search',
+      'documents',
+      'refuse',
+      'approve',
+    ]);
+    await page.close();
+  });
+
   it('gives every control of every dialog an accessible name', async () => {
     const dialogs: [string, DialogRequest][] = [
       ['origin', { kind: 'origin', request: { origin: ORIGIN } }],
