@@ -508,6 +508,8 @@ describe('signing consent window', () => {
     expect(await text(page, '#shown')).toBe('Đang hiện 10/200 văn bản');
     await page.fill('#search', '299/QĐ');
     expect(await page.locator('#documents li:visible').count()).toBe(1);
+    // Still numbered as the 200th document of the batch.
+    expect(await page.locator('#documents li:visible').getAttribute('value')).toBe('200');
     await shot(page, 'signing-vi-batch-search');
     await page.fill('#search', 'không có');
     expect(await page.locator('#no-match').isVisible()).toBe(true);

@@ -44,7 +44,8 @@ function documentItem(
     : [];
   const item = h(
     'li',
-    { attrs: { 'data-index': String(index) } },
+    // value: a filtered list keeps each document's number in the batch.
+    { attrs: { 'data-index': String(index), value: String(index + 1) } },
     h(
       'div',
       { class: 'doc' },
