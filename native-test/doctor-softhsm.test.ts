@@ -83,7 +83,8 @@ describe('kyso doctor on SoftHSM2', () => {
                 severity: 'info',
                 message: {
                   vi: `log ${home}/kyso.log pin=${pki.token('leader').pin}`,
-                  en: 'user nguyenvana',
+                  // The user name leaves by path structure (not by word replacement).
+                  en: 'profile C:\\Users\\nguyenvana\\AppData, /Users/nguyenvana/Library',
                 },
                 facts: {
                   pin: pki.token('clerk').pin,
@@ -143,7 +144,7 @@ describe('kyso doctor after a wrong PIN', () => {
     });
     const finding = after.findings.find((f) => f.facts?.['label'] === clerk.label);
     expect(finding).toMatchObject({ id: 'token.pin-count-low', severity: 'warning' });
-    expect(finding?.message.vi).toContain('đã có lần nhập sai PIN');
+    expect(finding?.message.vi).toContain('đã có lần nhập sai mã PIN');
   });
 });
 

@@ -89,6 +89,11 @@ describe('kyso sign / kyso verify', () => {
     const text = kyso(['verify', signed, '--trust', pki.rootCaPem]);
     expect(text.stdout).toContain('HỢP LỆ / VALID');
     expect(text.stdout).toContain('ETSI.CAdES.detached (PAdES B-B)');
+    // People read the signing time in Vietnam time, never as a UTC "Z" time.
+    expect(text.stdout).toMatch(
+      /Thời điểm ký \/ Signing time: \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(\+07:00\)\n/,
+    );
+    expect(text.stdout).not.toMatch(/\d{4}-\d\d-\d\dT/);
   });
 
   it('never overwrites: an existing output or the input itself is FILE_EXISTS', () => {

@@ -48,6 +48,9 @@ describe('tray locale files', () => {
     // Keys built from a variable part.
     for (const kind of ['pin', 'origin', 'signing', 'status', 'settings', 'doctor'])
       used.add(`window.${kind}`);
+    // Decree 30 presets named in the signing dialog (agent/protocol SignaturePreset).
+    for (const p of ['approval', 'issuance', 'attachment', 'copy', 'plain', 'custom'])
+      used.add(`preset.${p}`);
     for (const s of ['ok', 'info', 'warning', 'error'])
       used.add(`doctor.severity.${s}`).add(`doctor.result.${s}`);
     for (const s of [

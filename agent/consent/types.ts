@@ -5,7 +5,12 @@
  * Every call takes an AbortSignal: when the requesting connection goes away the dialog closes
  * and the call rejects or resolves as cancelled.
  */
-import type { CertificateInfo, HashAlgorithm, TokenInfo } from '../protocol/index.ts';
+import type {
+  CertificateInfo,
+  HashAlgorithm,
+  SignaturePreset,
+  TokenInfo,
+} from '../protocol/index.ts';
 
 export interface OriginApprovalRequest {
   origin: string;
@@ -17,6 +22,12 @@ export interface DocumentToSign {
   hashAlgorithm: HashAlgorithm;
   /** Hex digest, shown shortened so the user can compare with the web app if asked. */
   digestHex: string;
+  /** Decree 30 appearance preset of a PDF signature, shown by name in the dialog. */
+  preset?: SignaturePreset;
+  /** The document's number and symbol ("số, ký hiệu"), e.g. "123/QĐ-UBND", when known. */
+  documentNumber?: string;
+  /** The document's date, ISO 8601 ("2026-11-23"), shown as a day in Vietnam time. */
+  documentDate?: string;
 }
 
 export interface SigningApprovalRequest {

@@ -1,20 +1,36 @@
 /**
  * A support bundle an officer can e-mail to IT: the doctor report plus the (non-secret)
  * configuration and system facts, redacted. Never contains PINs, keys, certificate bodies,
- * token serial numbers, the user's name or home directory; certificate subjects stay because
- * IT needs to know whose certificate is failing.
+ * token serial numbers, citizen or tax identifiers (CCCD, CMND, MST, ... in certificate
+ * subjects), the user's name (taken out of paths by their structure: /home/<user>/,
+ * /Users/<user>/, C:\Users\<user>\) or other programs' arguments (the program holding the
+ * port keeps its name only). Certificate subjects otherwise stay because IT needs to know
+ * whose certificate is failing.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, release, userInfo } from 'node:os';
 import { KysoError } from '../errors/index.ts';
 import { formatReport } from './format.ts';
+import { programName } from './port.ts';
 import type { DoctorReport } from './types.ts';
 
 const SECRET_KEYS =
   /^(pin|userpin|sopin|newpin|oldpin|password|passphrase|secret|privatekey|jwt|jwttoken|sessionid|cookie|authorization|serialnumber|certificate)$/i;
 
+/** Keys holding a command line: only the program's name is kept. */
+const COMMAND_KEYS = /^(command|cmdline|commandline|args|argv)$/i;
+
+/**
+ * Vietnamese identifiers that appear in certificate subjects (UID=CCCD:..., MST:...):
+ * CCCD / CMND / CMT (citizen identity card), HC / HCVN (passport), MST (tax code),
+ * MNS (budget-unit code), BHXH (social insurance), DKKD / GPKD (business registration).
+ */
+const ID_PREFIXES = 'CCCD|CMND|CMT|HCVN|HC|MST|MNS|BHXH|DKKD|GPKD';
+const REMOVED_ID = '[đã xóa/removed]';
+
 export interface RedactContext {
   home: string;
+  /** Kept for callers; names are removed by path structure, not by matching this word. */
   user: string;
 }
 
@@ -29,12 +45,29 @@ export function redactString(text: string, ctx: RedactContext): string {
       '[certificate removed]',
     )
     .replace(/\b(pin|so-?pin|password|passphrase)\s*[=:]\s*\S+/gi, '$1=[removed]');
+  // Identifiers: "CCCD:001234567890", "MST: 0101234567-001", "UID=CMND:123456789".
+  out = out.replace(
+    new RegExp(`\\b(${ID_PREFIXES})(\\s*[:=]\\s*)[A-Z0-9][A-Z0-9.-]*`, 'gi'),
+    `$1$2${REMOVED_ID}`,
+  );
+  // The serialNumber attribute of a subject (2.5.4.5), and UID= numbers without a prefix.
+  out = out.replace(
+    new RegExp(
+      `\\b(serialNumber|SN|2\\.5\\.4\\.5|UID|0\\.9\\.2342\\.19200300\\.100\\.1\\.1)(\\s*=\\s*)(?!\\[|(?:${ID_PREFIXES})\\s*[:=])[^,+;\\n"/]+`,
+      'gi',
+    ),
+    `$1$2${REMOVED_ID}`,
+  );
+  // Bare CMND (9), MST (10, or 10-3), CCCD (12) numbers anywhere else, e.g. in a CN.
+  out = out.replace(/(?<![\p{L}\p{N}])\d{9,12}(?:-\d{3})?(?![\p{L}\p{N}])/gu, (m) =>
+    /^(\d{9}|\d{10}|\d{12}|\d{10}-\d{3})$/.test(m) ? REMOVED_ID : m,
+  );
   if (ctx.home.length > 1) out = out.split(ctx.home).join('~');
-  if (ctx.user.length > 2)
-    out = out.replace(
-      new RegExp(`\\b${ctx.user.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g'),
-      '<user>',
-    );
+  // User names by path structure: whatever the name is, it sits in the same place.
+  out = out
+    .replace(/(\/home\/)[^/\s"']+/g, '$1<user>')
+    .replace(/(\/Users\/)[^/\s"']+/g, '$1<user>')
+    .replace(/([A-Za-z]:[\\/]+(?:Users|Documents and Settings)[\\/]+)[^\\/\s"']+/gi, '$1<user>');
   return out;
 }
 
@@ -46,7 +79,12 @@ export function redact(value: unknown, ctx: RedactContext): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       if (SECRET_KEYS.test(k)) continue;
-      out[k] = redact(v, ctx);
+      out[k] =
+        COMMAND_KEYS.test(k) && typeof v === 'string'
+          ? redactString(programName(v), ctx)
+          : COMMAND_KEYS.test(k) && Array.isArray(v)
+            ? redactString(programName(String(v[0] ?? '')), ctx)
+            : redact(v, ctx);
     }
     return out;
   }

@@ -8,6 +8,8 @@ import type { CertificateInfo, TokenInfo } from '../tokens/types.ts';
 import {
   BROWSERS,
   browserFindings,
+  bySeverity,
+  countsText,
   certificateFindings,
   clockFindings,
   exitCodeFor,
@@ -17,6 +19,7 @@ import {
   registrySnippet,
   tokenFindings,
   worstOf,
+  type Finding,
   type TrustAnchors,
 } from './index.ts';
 
@@ -188,7 +191,7 @@ describe('module findings', () => {
     expect(f[0]?.message.en).toBe(
       'Could not load SafeNet Authentication Client: /usr/lib/libeToken.so — wrong ELF class.',
     );
-    expect(f[0]?.fix?.en).toMatch(/Reinstall the vendor software/);
+    expect(f[0]?.fix?.en).toMatch(/Reinstall the token software/);
   });
   it('is an error when no module is installed at all', () => {
     expect(moduleFindings([], [])[0]).toMatchObject({ id: 'modules.none', severity: 'error' });
@@ -258,5 +261,36 @@ describe('severity and exit code', () => {
     expect(
       exitCodeFor(worstOf(tokenFindings([token({ countLow: true }), token({ locked: true })]))),
     ).toBe(2);
+  });
+});
+
+describe('severity order and counts', () => {
+  const f = (id: string, severity: Finding['severity']): Finding => ({
+    id,
+    section: 'agent',
+    severity,
+    message: { vi: id, en: id },
+  });
+  const findings = [
+    f('a', 'ok'),
+    f('b', 'error'),
+    f('c', 'ok'),
+    f('d', 'warning'),
+    f('e', 'error'),
+    f('g', 'ok'),
+    f('h', 'ok'),
+    f('i', 'ok'),
+  ];
+
+  it('sorts worst first and keeps the order within a severity', () => {
+    expect(bySeverity(findings).map((x) => x.id)).toEqual(['b', 'e', 'd', 'a', 'c', 'g', 'h', 'i']);
+  });
+
+  it('counts in Vietnamese and English, zeros left out', () => {
+    expect(countsText(findings)).toEqual({
+      vi: '2 lỗi, 1 cảnh báo, 5 đạt',
+      en: '2 errors, 1 warning, 5 passed',
+    });
+    expect(countsText([f('x', 'info')])).toEqual({ vi: '1 ghi chú', en: '1 note' });
   });
 });

@@ -7,6 +7,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { HotplugWatcher } from '../devices/index.ts';
 import { catalog } from '../errors/index.ts';
 import { keyUsageAllowsSigning } from '../pki/index.ts';
+import { formatTime } from '../protocol/index.ts';
 import type { CertificateInfo, ModuleStatus, TokenInfo } from '../tokens/index.ts';
 import {
   BROWSERS,
@@ -15,7 +16,7 @@ import {
   registrySnippet,
 } from './browser.ts';
 import { checkChain } from './chain.ts';
-import type { PortState } from './port.ts';
+import { programName, type PortState } from './port.ts';
 import type { Finding, Text } from './types.ts';
 
 const DAY_MS = 86_400_000;
@@ -80,8 +81,8 @@ export function portFindings(port: number, state: PortState): Finding[] {
       severity: 'error',
       message: owner
         ? {
-            vi: `Cổng ${port} đang bị chương trình khác chiếm: ${owner.command || '?'} (tiến trình ${owner.pid}).`,
-            en: `Port ${port} is used by another program: ${owner.command || '?'} (process ${owner.pid}).`,
+            vi: `Cổng ${port} đang bị chương trình khác chiếm: ${programName(owner.command) || '?'} (tiến trình ${owner.pid}).`,
+            en: `Port ${port} is used by another program: ${programName(owner.command) || '?'} (process ${owner.pid}).`,
           }
         : {
             vi: `Cổng ${port} đang bị dùng bởi một chương trình không xác định được (có thể của người dùng khác, hoặc Kyso Agent của phiên khác).`,
@@ -111,7 +112,7 @@ export function moduleFindings(
         en: 'No token PKCS#11 library was found on this computer.',
       },
       fix: {
-        vi: 'Cài phần mềm (driver) của thiết bị ký số do đơn vị cấp chứng thư số cung cấp, hoặc khai báo đường dẫn trong cấu hình ("modules").',
+        vi: 'Cài phần mềm (driver) của thiết bị ký số do nơi cấp chứng thư số cung cấp, hoặc khai báo đường dẫn trong tệp cấu hình ("modules").',
         en: 'Install the token software (driver) from the certificate issuer, or list its path in the config file ("modules").',
       },
     });
@@ -252,15 +253,15 @@ export function tokenFindings(tokens: TokenInfo[]): Finding[] {
         severity: 'warning',
         message: final
           ? {
-              vi: `Thiết bị ${name}: chỉ còn MỘT lần nhập PIN trước khi bị khóa.`,
+              vi: `Thiết bị ${name}: chỉ còn MỘT lần nhập mã PIN trước khi bị khóa.`,
               en: `Token ${name}: ONE PIN attempt left before it locks.`,
             }
           : {
-              vi: `Thiết bị ${name}: đã có lần nhập sai PIN.`,
+              vi: `Thiết bị ${name}: đã có lần nhập sai mã PIN.`,
               en: `Token ${name}: a wrong PIN was entered recently.`,
             },
         fix: {
-          vi: 'Chỉ nhập PIN khi chắc chắn đúng; nếu quên PIN, liên hệ bộ phận CNTT trước khi thử tiếp.',
+          vi: 'Chỉ nhập mã PIN khi chắc chắn đúng; nếu quên mã PIN, liên hệ bộ phận CNTT trước khi thử tiếp.',
           en: 'Enter the PIN only when sure; if it is forgotten, contact IT before trying again.',
         },
         facts,
@@ -284,7 +285,7 @@ export function tokenFindings(tokens: TokenInfo[]): Finding[] {
       section: 'tokens',
       severity: 'ok',
       message: {
-        vi: `Thiết bị ${name}: sẵn sàng${t.protectedAuthenticationPath ? ', nhập PIN trên bàn phím của đầu đọc' : ''}.`,
+        vi: `Thiết bị ${name}: sẵn sàng${t.protectedAuthenticationPath ? ', nhập mã PIN trên bàn phím của đầu đọc' : ''}.`,
         en: `Token ${name}: ready${t.protectedAuthenticationPath ? ', PIN entered on the reader keypad' : ''}.`,
       },
       facts,
@@ -307,15 +308,15 @@ export function certificateFindings(
     const who = `"${c.commonName}"`;
     const days = Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / DAY_MS);
     const facts = { subject: c.subject.text, notAfter: c.notAfter, daysLeft: days };
-    const until = c.notAfter.slice(0, 10);
+    const until = formatTime(c.notAfter, 'date');
     if (new Date(c.notBefore) > now) {
       findings.push({
         id: 'certificate.not-yet-valid',
         section: 'certificates',
         severity: 'error',
         message: {
-          vi: `Chứng thư số ${who} chưa có hiệu lực (từ ${c.notBefore.slice(0, 10)}).`,
-          en: `Certificate ${who} is not valid yet (from ${c.notBefore.slice(0, 10)}).`,
+          vi: `Chứng thư số ${who} chưa có hiệu lực (từ ${formatTime(c.notBefore, 'date')}).`,
+          en: `Certificate ${who} is not valid yet (from ${formatTime(c.notBefore, 'date')}).`,
         },
         fix: catalog.CERTIFICATE_NOT_YET_VALID,
         facts,
@@ -342,7 +343,7 @@ export function certificateFindings(
           en: `Certificate ${who} expires soon: ${days} days left (until ${until}).`,
         },
         fix: {
-          vi: 'Liên hệ đơn vị cấp chứng thư số để gia hạn ngay.',
+          vi: 'Liên hệ nơi cấp chứng thư số để gia hạn ngay.',
           en: 'Contact the certificate issuer to renew it now.',
         },
         facts,
@@ -380,7 +381,7 @@ export function certificateFindings(
         section: 'certificates',
         severity: 'ok',
         message: {
-          vi: `Chứng thư số ${who} chuỗi được tới gốc tin cậy ${chain.anchor}.`,
+          vi: `Đã xác minh chuỗi chứng thư số ${who} đến chứng thư số gốc tin cậy ${chain.anchor}.`,
           en: `Certificate ${who} chains to the trust anchor ${chain.anchor}.`,
         },
         facts: { subject: c.subject.text, anchor: chain.anchor },
@@ -391,11 +392,11 @@ export function certificateFindings(
         section: 'certificates',
         severity: 'info',
         message: {
-          vi: `Chưa kiểm tra chuỗi chứng thư của ${who}: chưa khai báo chứng thư gốc tin cậy.`,
+          vi: `Chưa kiểm tra chuỗi chứng thư số ${who}: chưa khai báo chứng thư số gốc tin cậy.`,
           en: `The chain of ${who} was not checked: no trust anchors were given.`,
         },
         fix: {
-          vi: 'Khai báo "trust.anchors" trong tệp cấu hình, hoặc chạy lại với --trust TỆP.pem (chứng thư gốc và trung gian của Ban Cơ yếu Chính phủ hoặc đơn vị cấp).',
+          vi: 'Khai báo "trust.anchors" trong tệp cấu hình, hoặc chạy lại với --trust TỆP.pem (chứng thư số gốc và trung gian của Ban Cơ yếu Chính phủ hoặc của nơi cấp).',
           en: 'Set "trust.anchors" in the config file, or run again with --trust FILE.pem (the Government Cipher Committee\'s or issuer\'s root and intermediate certificates).',
         },
       });
@@ -405,8 +406,8 @@ export function certificateFindings(
         section: 'certificates',
         severity: 'warning',
         message: {
-          vi: `Chứng thư số ${who} không chuỗi được tới gốc tin cậy (thiếu chứng thư của: ${chain.missingIssuer ?? '?'}).`,
-          en: `Certificate ${who} does not chain to a trust anchor (missing issuer: ${chain.missingIssuer ?? '?'}).`,
+          vi: `Không xác minh được chuỗi chứng thư số ${who} đến chứng thư số gốc tin cậy (thiếu chứng thư số của: ${chain.missingIssuer ?? '?'}).`,
+          en: `The chain of certificate ${who} could not be verified up to a trust anchor (missing issuer: ${chain.missingIssuer ?? '?'}).`,
         },
         fix: catalog.CERTIFICATE_UNTRUSTED,
         facts: { subject: c.subject.text, missingIssuer: chain.missingIssuer ?? null },
@@ -479,8 +480,8 @@ export function clockFindings(
       section: 'clock',
       severity: 'ok',
       message: {
-        vi: `Đồng hồ: ${now.toISOString()}, múi giờ Việt Nam (UTC+7).`,
-        en: `Clock: ${now.toISOString()}, Vietnam time zone (UTC+7).`,
+        vi: `Đồng hồ: ${formatTime(now)}, múi giờ Việt Nam (UTC+7).`,
+        en: `Clock: ${formatTime(now)}, Vietnam time zone (UTC+7).`,
       },
     });
   }

@@ -1,10 +1,15 @@
-/** Plain-text rendering of a doctor report: Vietnamese first, English below, grouped by section. */
-import type { DoctorReport, Section, Severity } from './types.ts';
+/**
+ * Plain-text rendering of a doctor report: the counts first, then every finding worst first
+ * (errors, warnings, notes, passed), each with its section, Vietnamese first, English below.
+ * Times in Vietnam time (agent/protocol/time.ts).
+ */
+import { formatTime } from '../protocol/index.ts';
+import { bySeverity, countsText, type DoctorReport, type Section, type Severity } from './types.ts';
 
 const MARK: Record<Severity, string> = {
-  ok: '[ OK ]',
-  info: '[INFO]',
-  warning: '[WARN]',
+  ok: '[ĐẠT/OK]',
+  info: '[GHI CHÚ/NOTE]',
+  warning: '[CẢNH BÁO/WARNING]',
   error: '[LỖI/ERROR]',
 };
 
@@ -19,26 +24,32 @@ const TITLES: Record<Section, string> = {
   browser: 'Trình duyệt / Browsers',
 };
 
+const VERDICT: Record<Severity, { vi: string; en: string }> = {
+  ok: { vi: 'mọi thứ đều ổn', en: 'all good' },
+  info: { vi: 'ổn, có ghi chú', en: 'fine, with notes' },
+  warning: { vi: 'có cảnh báo cần xem', en: 'warnings to look at' },
+  error: { vi: 'có lỗi cần sửa', en: 'errors to fix' },
+};
+
+const INDENT = '    ';
+
 export function formatReport(report: DoctorReport): string {
-  const out: string[] = [
-    `kyso doctor — Kyso Agent ${report.agentVersion} — ${report.generatedAt} (${report.platform.os}/${report.platform.arch}, Node ${report.platform.node})`,
+  const counts = countsText(report.findings);
+  const verdict = VERDICT[report.worst];
+  const summary = [
+    `Kết quả: ${verdict.vi} — ${counts.vi}.`,
+    `Result: ${verdict.en} — ${counts.en}.`,
   ];
-  let section: Section | undefined;
-  for (const f of report.findings) {
-    if (f.section !== section) {
-      section = f.section;
-      out.push('', `== ${TITLES[section]} ==`);
-    }
-    out.push(`${MARK[f.severity]} ${f.message.vi}`, `       ${f.message.en}`);
-    if (f.fix) out.push(`       → ${f.fix.vi}`, `       → ${f.fix.en}`);
-    if (f.snippet) out.push('', ...f.snippet.split(/\r?\n/).map((l) => `         ${l}`), '');
+  const out: string[] = [
+    `kyso doctor — Kyso Agent ${report.agentVersion} — ${formatTime(report.generatedAt)} (${report.platform.os}/${report.platform.arch}, Node ${report.platform.node})`,
+    ...summary,
+  ];
+  for (const f of bySeverity(report.findings)) {
+    out.push('', `${MARK[f.severity]} ${TITLES[f.section]}`);
+    out.push(`${INDENT}${f.message.vi}`, `${INDENT}${f.message.en}`);
+    if (f.fix) out.push(`${INDENT}→ ${f.fix.vi}`, `${INDENT}→ ${f.fix.en}`);
+    if (f.snippet) out.push('', ...f.snippet.split(/\r?\n/).map((l) => `${INDENT}${INDENT}${l}`));
   }
-  const summary: Record<Severity, string> = {
-    ok: 'Kết quả: mọi thứ ổn. / Result: all good.',
-    info: 'Kết quả: ổn, có ghi chú. / Result: fine, with notes.',
-    warning: 'Kết quả: có cảnh báo cần xem. / Result: warnings to look at.',
-    error: 'Kết quả: có lỗi cần sửa. / Result: errors to fix.',
-  };
-  out.push('', summary[report.worst]);
+  out.push('', ...summary);
   return out.join('\n') + '\n';
 }

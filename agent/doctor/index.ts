@@ -7,7 +7,10 @@ export { checkChain, loadTrustBundle, splitPem } from './chain.ts';
 export { BROWSERS, linuxPolicySnippet, registrySnippet, POLICY_NAMES } from './browser.ts';
 export * from './checks.ts';
 export {
+  bySeverity,
+  countsText,
   exitCodeFor,
+  severityCounts,
   worstOf,
   SEVERITY_ORDER,
   type DoctorReport,

@@ -40,6 +40,21 @@ export function listeningInodes(procNetTcp: string, port: number): string[] {
   return inodes;
 }
 
+/**
+ * The program of a command line without its arguments or directory:
+ * "/usr/bin/python3 /home/an/x.py --token abc" → "python3",
+ * '"C:\\Program Files\\VGCA\\VGCASignService.exe" -k' → "VGCASignService.exe".
+ */
+export function programName(command: string): string {
+  const trimmed = command.trim();
+  const quoted = /^"([^"]*)"/.exec(trimmed);
+  let first = quoted ? (quoted[1] ?? '') : (trimmed.split(/\s+/)[0] ?? '');
+  // Unquoted Windows paths with spaces: cut at the executable's extension.
+  const exe = /^([A-Za-z]:\\.*?\.(?:exe|com|bat|cmd))(?:\s|$)/i.exec(trimmed);
+  if (!quoted && exe?.[1]) first = exe[1];
+  return first.split(/[\\/]/).pop() ?? '';
+}
+
 export function findSocketOwner(
   inodes: readonly string[],
   procRoot = '/proc',

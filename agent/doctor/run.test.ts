@@ -37,10 +37,22 @@ describe('runDoctor without hardware', () => {
     expect(report.worst).toBe('error');
     expect(exitCodeFor(report.worst)).toBe(2);
     const text = formatReport(report);
-    expect(text).toContain('== Thiết bị USB / USB devices ==');
     expect(text).toContain(
-      '[LỖI/ERROR] Đã cắm Thales (SafeNet) SafeNet eToken 5110 / 5110 CC [0529:0620]',
+      '[LỖI/ERROR] Thiết bị USB / USB devices\n    Đã cắm Thales (SafeNet) SafeNet eToken 5110 / 5110 CC [0529:0620]',
     );
+    // Counts first, worst first; times in Vietnam time.
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/— \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(\+07:00\) \(/);
+    expect(lines[1]).toMatch(
+      /^Kết quả: có lỗi cần sửa — \d+ lỗi, (\d+ cảnh báo, )?(\d+ ghi chú, )?\d+ đạt\.$/,
+    );
+    expect(lines[2]).toMatch(/^Result: errors to fix — \d+ errors?, /);
+    const marks = lines.filter((l) => l.startsWith('[')).map((l) => l.slice(0, l.indexOf(']') + 1));
+    const order = ['[LỖI/ERROR]', '[CẢNH BÁO/WARNING]', '[GHI CHÚ/NOTE]', '[ĐẠT/OK]'];
+    expect(marks.map((m) => order.indexOf(m))).toEqual(
+      [...marks.map((m) => order.indexOf(m))].sort((a, b) => a - b),
+    );
+    expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
     expect(text).toContain('→ Install SafeNet Authentication Client (SAC)');
   });
 

@@ -46,3 +46,36 @@ export function worstOf(findings: readonly Finding[]): Severity {
 export function exitCodeFor(severity: Severity): number {
   return severity === 'error' ? 2 : severity === 'warning' ? 1 : 0;
 }
+
+/** Worst first (error, warning, info, ok); stable, so a section's order is kept within a severity. */
+export function bySeverity(findings: readonly Finding[]): Finding[] {
+  const rank = (f: Finding) => -SEVERITY_ORDER.indexOf(f.severity);
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map(({ f }) => f);
+}
+
+export function severityCounts(findings: readonly Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { ok: 0, info: 0, warning: 0, error: 0 };
+  for (const f of findings) counts[f.severity] += 1;
+  return counts;
+}
+
+const COUNT_WORDS: Record<Severity, { vi: string; en: [string, string] }> = {
+  error: { vi: 'lỗi', en: ['error', 'errors'] },
+  warning: { vi: 'cảnh báo', en: ['warning', 'warnings'] },
+  info: { vi: 'ghi chú', en: ['note', 'notes'] },
+  ok: { vi: 'đạt', en: ['passed', 'passed'] },
+};
+
+/** "2 lỗi, 1 cảnh báo, 5 đạt" / "2 errors, 1 warning, 5 passed" (worst first, zeros left out). */
+export function countsText(findings: readonly Finding[]): Text {
+  const counts = severityCounts(findings);
+  const present = [...SEVERITY_ORDER].reverse().filter((s) => counts[s] > 0);
+  if (present.length === 0) return { vi: 'không có kết quả', en: 'no results' };
+  return {
+    vi: present.map((s) => `${counts[s]} ${COUNT_WORDS[s].vi}`).join(', '),
+    en: present.map((s) => `${counts[s]} ${COUNT_WORDS[s].en[counts[s] === 1 ? 0 : 1]}`).join(', '),
+  };
+}

@@ -15,23 +15,23 @@ export const catalog = {
     en: 'The PIN is incorrect. Enter it again carefully; too many wrong PINs lock the token.',
   },
   PIN_LOCKED: {
-    vi: 'Mã PIN đã bị khóa. Liên hệ bộ phận CNTT hoặc đơn vị cấp chứng thư số để mở khóa.',
+    vi: 'Mã PIN đã bị khóa. Liên hệ bộ phận CNTT hoặc nơi cấp chứng thư số để mở khóa.',
     en: 'The PIN is locked. Contact your IT staff or the certificate issuer to unlock it.',
   },
   PIN_EXPIRED: {
-    vi: 'Mã PIN đã hết hạn hoặc phải đổi. Hãy đổi PIN bằng công cụ của thiết bị rồi thử lại.',
+    vi: 'Mã PIN đã hết hạn hoặc phải đổi. Đổi mã PIN bằng phần mềm quản lý của thiết bị ký số rồi thử lại.',
     en: "The PIN has expired or must be changed. Change it with the token's tool and try again.",
   },
   PIN_INVALID: {
-    vi: 'Mã PIN không hợp lệ (độ dài hoặc ký tự). Kiểm tra lại mã PIN.',
+    vi: 'Mã PIN không hợp lệ (sai độ dài hoặc có ký tự không được phép). Kiểm tra lại mã PIN.',
     en: 'The PIN has an invalid length or characters. Check the PIN.',
   },
   PIN_REQUIRED: {
-    vi: 'Cần nhập mã PIN để ký. Hãy nhập mã PIN của thiết bị ký số.',
+    vi: 'Cần mã PIN để ký số. Nhập mã PIN của thiết bị ký số.',
     en: 'A PIN is needed to sign. Enter the PIN of your token.',
   },
   USER_CANCELLED: {
-    vi: 'Người dùng đã hủy thao tác ký.',
+    vi: 'Người dùng đã hủy việc ký số.',
     en: 'The user cancelled the signing.',
   },
   TOKEN_REMOVED: {
@@ -39,15 +39,15 @@ export const catalog = {
     en: 'The token was removed while in use. Plug it in again and retry.',
   },
   TOKEN_NOT_PRESENT: {
-    vi: 'Không tìm thấy thiết bị ký số. Cắm thiết bị (USB token hoặc đầu đọc SIM PKI) rồi thử lại.',
+    vi: 'Không tìm thấy thiết bị ký số. Cắm thiết bị ký số (USB token hoặc đầu đọc SIM PKI) rồi thử lại.',
     en: 'No token found. Plug in your USB token or SIM PKI reader and retry.',
   },
   TOKEN_NOT_RECOGNIZED: {
-    vi: 'Thiết bị ký số không được nhận dạng. Cài đặt phần mềm (driver) của nhà cung cấp thiết bị.',
-    en: "The token is not recognised. Install the token vendor's driver software.",
+    vi: 'Không nhận ra thiết bị ký số. Cài phần mềm (driver) của thiết bị, do nơi cấp chứng thư số hoặc nhà sản xuất thiết bị cung cấp.',
+    en: 'The token is not recognised. Install its driver software, from the certificate issuer or the token manufacturer.',
   },
   DEVICE_MODULE_MISSING: {
-    vi: 'Đã nhận ra thiết bị ký số nhưng chưa cài phần mềm (thư viện PKCS#11) cho nó. Cài phần mềm được nêu trong thông báo rồi cắm lại thiết bị.',
+    vi: 'Đã nhận ra thiết bị ký số nhưng máy chưa cài phần mềm (thư viện PKCS#11) của thiết bị. Cài phần mềm nêu trong thông báo rồi cắm lại thiết bị.',
     en: 'The token was recognised but its software (PKCS#11 library) is not installed. Install the software named in the message, then replug the token.',
   },
   DEVICE_DATABASE_INVALID: {
@@ -59,7 +59,7 @@ export const catalog = {
     en: 'The token is busy. Wait for the previous operation to finish and retry.',
   },
   KEY_NOT_FOUND: {
-    vi: 'Không tìm thấy khóa bí mật tương ứng với chứng thư số trên thiết bị. Chọn chứng thư số khác.',
+    vi: 'Thiết bị ký số không có khóa bí mật của chứng thư số này. Chọn chứng thư số khác.',
     en: 'The private key for this certificate is not on the token. Choose another certificate.',
   },
   CERTIFICATE_NOT_FOUND: {
@@ -67,7 +67,7 @@ export const catalog = {
     en: 'The chosen certificate was not found. Plug in the right token or choose again.',
   },
   CERTIFICATE_EXPIRED: {
-    vi: 'Chứng thư số đã hết hạn. Liên hệ đơn vị cấp để gia hạn chứng thư số.',
+    vi: 'Chứng thư số đã hết hạn. Liên hệ nơi cấp chứng thư số để gia hạn.',
     en: 'The certificate has expired. Contact the issuer to renew it.',
   },
   CERTIFICATE_NOT_YET_VALID: {
@@ -75,11 +75,11 @@ export const catalog = {
     en: "The certificate is not valid yet. Check the computer's clock or wait until it is valid.",
   },
   CERTIFICATE_UNTRUSTED: {
-    vi: 'Chứng thư số không chuỗi được tới nhà cung cấp tin cậy. Liên hệ bộ phận CNTT.',
-    en: 'The certificate does not chain to a trusted issuer. Contact your IT staff.',
+    vi: 'Không xác minh được chuỗi chứng thư số đến nơi cấp tin cậy. Liên hệ bộ phận CNTT.',
+    en: 'The certificate chain could not be verified up to a trusted issuer. Contact your IT staff.',
   },
   KEY_USAGE_NOT_ALLOWED: {
-    vi: 'Chứng thư số này không được phép dùng để ký. Chọn chứng thư số ký số khác.',
+    vi: 'Chứng thư số này không được phép dùng để ký số. Chọn một chứng thư số dùng để ký số.',
     en: 'This certificate may not be used for signing. Choose a signing certificate.',
   },
   MECHANISM_UNSUPPORTED: {
@@ -87,43 +87,43 @@ export const catalog = {
     en: 'The token does not support the requested signature algorithm. Choose another algorithm or token.',
   },
   MODULE_LOAD_FAILED: {
-    vi: 'Không nạp được thư viện PKCS#11 của thiết bị. Cài lại phần mềm của nhà cung cấp hoặc kiểm tra đường dẫn trong cấu hình.',
-    en: "The token's PKCS#11 library could not be loaded. Reinstall the vendor software or check the path in the configuration.",
+    vi: 'Không nạp được thư viện PKCS#11 của thiết bị ký số. Cài lại phần mềm của thiết bị hoặc kiểm tra đường dẫn trong tệp cấu hình.',
+    en: "The token's PKCS#11 library could not be loaded. Reinstall the token software or check the path in the configuration file.",
   },
   MODULE_CRASHED: {
-    vi: 'Thư viện của thiết bị ký số bị lỗi và đã được khởi động lại. Thử lại; nếu lặp lại, liên hệ bộ phận CNTT.',
-    en: "The token's library crashed and was restarted. Retry; if it happens again, contact your IT staff.",
+    vi: 'Thư viện PKCS#11 của thiết bị ký số bị lỗi và đã được khởi động lại. Thử lại; nếu vẫn lỗi, liên hệ bộ phận CNTT.',
+    en: "The token's PKCS#11 library crashed and was restarted. Retry; if it happens again, contact your IT staff.",
   },
   MODULE_TIMEOUT: {
-    vi: 'Thư viện của thiết bị ký số không phản hồi và đã được khởi động lại. Rút và cắm lại thiết bị rồi thử lại.',
-    en: "The token's library stopped responding and was restarted. Unplug and replug the token, then retry.",
+    vi: 'Thư viện PKCS#11 của thiết bị ký số không phản hồi và đã được khởi động lại. Rút thiết bị ra, cắm lại rồi thử lại.',
+    en: "The token's PKCS#11 library stopped responding and was restarted. Unplug and replug the token, then retry.",
   },
   DEVICE_ERROR: {
-    vi: 'Thiết bị ký số báo lỗi. Rút ra, cắm lại và thử lại; nếu lặp lại, liên hệ bộ phận CNTT.',
+    vi: 'Thiết bị ký số báo lỗi. Rút thiết bị ra, cắm lại rồi thử lại; nếu vẫn lỗi, liên hệ bộ phận CNTT.',
     en: 'The token reported an error. Unplug it, plug it in again and retry; if it persists, contact IT.',
   },
   DEVICE_MEMORY: {
-    vi: 'Thiết bị ký số hết bộ nhớ. Rút ra, cắm lại và thử lại.',
+    vi: 'Thiết bị ký số hết bộ nhớ. Rút thiết bị ra, cắm lại rồi thử lại.',
     en: 'The token ran out of memory. Unplug it, plug it in again and retry.',
   },
   SIGNING_FAILED: {
-    vi: 'Ký số không thành công. Thử lại; nếu lặp lại, chạy "kyso doctor" và gửi kết quả cho bộ phận CNTT.',
+    vi: 'Ký số không thành công. Thử lại; nếu vẫn lỗi, chạy "kyso doctor" và gửi kết quả cho bộ phận CNTT.',
     en: 'Signing failed. Retry; if it persists, run "kyso doctor" and send the result to IT.',
   },
   INVALID_INPUT: {
-    vi: 'Dữ liệu gửi đến không hợp lệ. Báo lỗi cho nhà phát triển hệ thống.',
-    en: 'The request data is invalid. Report this to the developer of the system.',
+    vi: 'Dữ liệu gửi đến không hợp lệ. Báo lỗi cho đơn vị phát triển hệ thống quản lý văn bản.',
+    en: 'The request data is invalid. Report this to the developer of the document system.',
   },
   HASH_LENGTH_MISMATCH: {
-    vi: 'Độ dài giá trị băm không khớp với thuật toán băm. Báo lỗi cho nhà phát triển hệ thống.',
-    en: 'The hash length does not match the hash algorithm. Report this to the developer of the system.',
+    vi: 'Độ dài giá trị băm không khớp với thuật toán băm. Báo lỗi cho đơn vị phát triển hệ thống quản lý văn bản.',
+    en: 'The hash length does not match the hash algorithm. Report this to the developer of the document system.',
   },
   ORIGIN_NOT_ALLOWED: {
-    vi: 'Trang web này chưa được phép dùng ký số trên máy này. Cho phép trang web trong hộp thoại của Kyso, hoặc nhờ bộ phận CNTT thêm trang web vào danh sách được phép.',
-    en: 'This website is not allowed to sign on this computer. Approve it in the Kyso dialog, or ask IT to add the site to the allowed list.',
+    vi: 'Trang web này chưa được phép ký số trên máy tính này. Cho phép trang web trong hộp thoại của Kyso, hoặc nhờ bộ phận CNTT thêm trang web vào danh sách được phép.',
+    en: 'This website is not allowed to sign on this computer. Allow it in the Kyso dialog, or ask IT to add the website to the allowed list.',
   },
   HOST_NOT_ALLOWED: {
-    vi: 'Yêu cầu bị chặn vì tên máy chủ không phải localhost.',
+    vi: 'Yêu cầu bị chặn vì tên máy chủ không phải tên nội bộ (localhost).',
     en: 'The request was blocked because the host name is not a loopback name.',
   },
   RATE_LIMITED: {
@@ -131,8 +131,8 @@ export const catalog = {
     en: 'Too many requests. Wait a moment and retry.',
   },
   MESSAGE_TOO_LARGE: {
-    vi: 'Dữ liệu gửi đến quá lớn.',
-    en: 'The message is too large.',
+    vi: 'Dữ liệu gửi đến quá lớn. Chia thành nhiều lần ký nhỏ hơn.',
+    en: 'The message is too large. Sign in several smaller batches.',
   },
   PROTOCOL_VERSION_UNSUPPORTED: {
     vi: 'Phiên bản giao thức không tương thích. Cập nhật Kyso Agent hoặc hệ thống quản lý văn bản.',
@@ -147,11 +147,11 @@ export const catalog = {
     en: 'The PDF is damaged or malformed. Export the PDF again from the authoring software.',
   },
   PDF_UNSUPPORTED: {
-    vi: 'Tệp PDF có cấu trúc chưa được hỗ trợ để ký.',
+    vi: 'Tệp PDF có cấu trúc mà Kyso chưa hỗ trợ ký số.',
     en: 'The PDF uses a structure that is not supported for signing.',
   },
   PDF_ANCHOR_NOT_FOUND: {
-    vi: 'Không tìm thấy vị trí đặt chữ ký trong văn bản. Kiểm tra lại mẫu văn bản.',
+    vi: 'Không tìm thấy vị trí đặt chữ ký số trong văn bản. Kiểm tra lại mẫu văn bản.',
     en: 'The signature placement text was not found in the document. Check the document template.',
   },
   PDF_PLACEMENT_INVALID: {
@@ -167,7 +167,7 @@ export const catalog = {
     en: 'This signature type needs a signature (or seal) image. Choose a PNG file and sign again.',
   },
   PDF_CERTIFIED_NO_CHANGES: {
-    vi: 'Văn bản đã được chứng thực và không cho phép thêm chữ ký.',
+    vi: 'Văn bản đã được chứng thực và không cho phép thêm chữ ký số.',
     en: 'The document is certified and does not allow further signatures.',
   },
   FILE_EXISTS: {
@@ -179,13 +179,13 @@ export const catalog = {
     en: 'The Kyso configuration file is invalid. Fix the setting named in the error details, or delete the file to use defaults.',
   },
   PORT_IN_USE: {
-    vi: 'Cổng của Kyso Agent đang bị chương trình khác dùng (có thể Kyso đã chạy rồi). Chạy "kyso doctor" để biết chương trình nào, đóng nó hoặc đặt cổng khác trong cấu hình.',
+    vi: 'Cổng của Kyso Agent đang bị chương trình khác dùng (có thể Kyso đang chạy rồi). Chạy "kyso doctor" để biết chương trình nào, đóng nó hoặc đặt cổng khác trong cấu hình.',
     en: 'The Kyso Agent port is used by another program (Kyso may already be running). Run "kyso doctor" to see which, close it, or set another port in the configuration.',
   },
   // Raised by the browser SDK itself (CLIENT_ERROR_CODES), never sent by the agent.
   LOCAL_NETWORK_ACCESS_BLOCKED: {
     vi: 'Trình duyệt đã chặn trang web kết nối tới Kyso Agent trên máy này (quyền "truy cập mạng cục bộ"). Bấm biểu tượng bên trái thanh địa chỉ và cho phép quyền này, hoặc nhờ bộ phận CNTT thêm trang web vào chính sách LocalNetworkAccessAllowedForUrls.',
-    en: 'The browser blocked this website from reaching Kyso Agent on this computer (local network access permission). Allow it from the icon left of the address bar, or ask IT to add the site to the LocalNetworkAccessAllowedForUrls policy.',
+    en: 'The browser blocked this website from reaching Kyso Agent on this computer (local network access permission). Allow it from the icon left of the address bar, or ask IT to add the website to the LocalNetworkAccessAllowedForUrls policy.',
   },
   PORT_IN_USE_BY_OTHER_PROGRAM: {
     vi: 'Cổng của Kyso Agent trên máy này đang bị một chương trình khác chiếm, nên trang web không nói chuyện được với Kyso. Mở ứng dụng Kyso và chạy "kyso doctor" để biết chương trình nào, đóng chương trình đó rồi thử lại, hoặc nhờ bộ phận CNTT.',
@@ -204,7 +204,7 @@ export const catalog = {
     en: 'Kyso Agent is not running on this computer. Open the Kyso app (or install Kyso Agent), then retry.',
   },
   TIMEOUT: {
-    vi: 'Kyso Agent không trả lời kịp. Thử lại; nếu lặp lại, khởi động lại ứng dụng Kyso.',
+    vi: 'Kyso Agent không trả lời kịp. Thử lại; nếu vẫn lỗi, khởi động lại ứng dụng Kyso.',
     en: 'Kyso Agent did not answer in time. Retry; if it happens again, restart the Kyso app.',
   },
   CONNECTION_LOST: {

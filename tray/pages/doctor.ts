@@ -1,5 +1,13 @@
-/** Doctor view: the same findings as `kyso doctor`, in the chosen language. */
-import type { DoctorReport, Finding } from '../../agent/doctor/types.ts';
+/**
+ * Doctor view: the same findings as `kyso doctor`, in the chosen language: the counts first
+ * ("2 lỗi, 1 cảnh báo, 5 đạt"), then every finding worst first, each naming its section.
+ */
+import {
+  bySeverity,
+  countsText,
+  type DoctorReport,
+  type Finding,
+} from '../../agent/doctor/types.ts';
 import type { Locale, MessageKey } from '../i18n.ts';
 import { boot, h, header, retranslate } from './common.ts';
 
@@ -15,6 +23,7 @@ function renderFinding(f: Finding, locale: Locale): HTMLElement {
       class: `badge ${f.severity === 'warning' ? 'warn' : f.severity}`,
       i18n: `doctor.severity.${f.severity}` as MessageKey,
     }),
+    h('span', { class: 'section', i18n: `doctor.section.${f.section}` as MessageKey }),
     h('span', { class: 'message', text: f.message[locale] }),
     f.fix
       ? h('div', { class: 'fix' }, h('strong', { i18n: 'doctor.fix' }), ': ', f.fix[locale])
@@ -34,27 +43,30 @@ function render(locale: Locale): void {
     results.replaceChildren(h('p', { class: 'muted', i18n: 'doctor.running' }));
     return;
   }
-  const sections: HTMLElement[] = [];
-  let list: HTMLElement | undefined;
-  let current: string | undefined;
-  for (const f of report.findings) {
-    if (f.section !== current) {
-      current = f.section;
-      list = h('ul', { class: 'findings' });
-      sections.push(
-        h('section', {}, h('h2', { i18n: `doctor.section.${f.section}` as MessageKey }), list),
-      );
-    }
-    list?.append(renderFinding(f, locale));
-  }
+  const list = h(
+    'ul',
+    { class: 'findings', attrs: { id: 'findings' } },
+    ...bySeverity(report.findings).map((f) => renderFinding(f, locale)),
+  );
   const tone = report.worst === 'warning' ? 'warn' : report.worst;
   results.replaceChildren(
-    h('p', {
-      class: `alert ${tone === 'ok' ? 'ok' : tone}`,
-      i18n: `doctor.result.${report.worst}` as MessageKey,
-      attrs: { id: 'summary' },
-    }),
-    ...sections,
+    h(
+      'div',
+      { class: `alert ${tone === 'ok' ? 'ok' : tone}`, attrs: { id: 'summary' } },
+      h('strong', { i18n: `doctor.result.${report.worst}` as MessageKey }),
+      ' ',
+      h('span', { attrs: { id: 'counts' }, text: countsText(report.findings)[locale] }),
+    ),
+    h(
+      'p',
+      { class: 'muted small' },
+      h('span', {
+        i18n: 'doctor.generatedAt',
+        params: { time: report.generatedAt },
+        times: ['time'],
+      }),
+    ),
+    list,
   );
 }
 

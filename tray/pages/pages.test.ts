@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   browserFindings,
   certificateFindings,
+  countsText,
   portFindings,
   tokenFindings,
   worstOf,
@@ -284,7 +285,13 @@ describe('PIN window', () => {
   it('disables entry on a locked token; Cancel answers null', async () => {
     const page = await open('pin', { locale: 'vi', dialog: dialog({ locked: true }) });
     expect(await page.locator('#pin').isDisabled()).toBe(true);
+    expect(await page.locator('#show').isDisabled()).toBe(true);
+    expect(await page.locator('#submit').isDisabled()).toBe(true);
+    expect(await page.getAttribute('#pin', 'aria-describedby')).toContain('locked');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('cancel');
     expect(await text(page, '.alert.error')).toContain('Mã PIN đã bị khóa');
+    await shot(page, 'pin-vi-locked');
+    await page.press('body', 'Enter').catch(() => undefined);
     await page.click('#cancel');
     expect(await calls(page)).toEqual([['respond', { kind: 'pin', pin: null }]]);
     await page.close();
@@ -296,7 +303,10 @@ describe('origin approval window', () => {
 
   it('shows the website and allows it', async () => {
     const page = await open('origin', { locale: 'vi', dialog }, { width: 480, height: 420 });
+    expect(await text(page, '#domain')).toBe('hanoi.gov.vn');
     expect(await text(page, '#origin')).toBe('https://vanban.hanoi.gov.vn');
+    expect(await text(page, '#origin .domain')).toBe('hanoi.gov.vn');
+    expect(await page.locator('#look-alike').count()).toBe(0);
     expect(await text(page, '#allow')).toBe('Cho phép');
     await shot(page, 'origin-vi');
     await page.click('#allow');
@@ -313,57 +323,241 @@ describe('origin approval window', () => {
     expect(await calls(page)).toEqual([['respond', { kind: 'origin', allow: false }]]);
     await page.close();
   });
+
+  it('puts the registrable domain of a look-alike address first, with a warning', async () => {
+    const evil: DialogRequest = {
+      kind: 'origin',
+      request: { origin: 'https://vanban.hanoi.gov.vn.evil.com' },
+    };
+    for (const locale of ['vi', 'en'] as const) {
+      const page = await open('origin', { locale, dialog: evil }, { width: 480, height: 420 });
+      expect(await text(page, '#domain')).toBe('evil.com');
+      expect(await text(page, '#origin')).toBe('https://vanban.hanoi.gov.vn.evil.com');
+      expect(await text(page, '#origin .domain')).toBe('evil.com');
+      expect(await text(page, '#look-alike')).toContain('evil.com');
+      await shot(page, `origin-${locale}-look-alike`);
+      await page.close();
+    }
+  });
+});
+
+describe('focus order', () => {
+  /** Tab ids from the focused control, twice round: never the body, always a control. */
+  async function tabOrder(page: Page, presses: number): Promise<string[]> {
+    const order: string[] = [];
+    for (let i = 0; i < presses; i++) {
+      await page.keyboard.press('Tab');
+      order.push(
+        await page.evaluate(() => {
+          const el = document.activeElement;
+          return !el || el === document.body
+            ? 'BODY'
+            : el.id || `${el.tagName.toLowerCase()}[${el.getAttribute('data-lang') ?? ''}]`;
+        }),
+      );
+    }
+    return order;
+  }
+
+  it('cycles through the controls of the origin dialog without stopping on the body', async () => {
+    const page = await open('origin', {
+      locale: 'vi',
+      dialog: { kind: 'origin', request: { origin: ORIGIN } },
+    });
+    expect(await tabOrder(page, 5)).toEqual(['allow', 'button[vi]', 'button[en]', 'deny', 'allow']);
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('deny');
+    await page.close();
+  });
+
+  it('tabs through the signing dialog: language, search, the list, the buttons', async () => {
+    const page = await open('signing', {
+      locale: 'vi',
+      dialog: {
+        kind: 'signing',
+        request: {
+          origin: ORIGIN,
+          certificate: cert('Nguyễn Văn Ánh', 400),
+          token: token(),
+          kind: 'pdf',
+          documents: Array.from({ length: 30 }, (_, i) => ({
+            name: `Văn bản ${i}`,
+            hashAlgorithm: 'SHA-256' as const,
+            digestHex: 'ab'.repeat(32),
+          })),
+        },
+      },
+    });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('refuse');
+    expect(await tabOrder(page, 7)).toEqual([
+      'approve',
+      'button[vi]',
+      'button[en]',
+      'search',
+      'documents',
+      'refuse',
+      'approve',
+    ]);
+    await page.close();
+  });
+
+  it('gives every control of every dialog an accessible name', async () => {
+    const dialogs: [string, DialogRequest][] = [
+      ['origin', { kind: 'origin', request: { origin: ORIGIN } }],
+      [
+        'pin',
+        {
+          kind: 'pin',
+          request: { token: token(), certificate: cert('Nguyễn Văn Ánh', 400), origin: ORIGIN },
+        },
+      ],
+      [
+        'signing',
+        {
+          kind: 'signing',
+          request: {
+            origin: ORIGIN,
+            certificate: cert('Nguyễn Văn Ánh', 400),
+            token: token(),
+            kind: 'hash',
+            documents: Array.from({ length: 10 }, (_, i) => ({
+              name: `Văn bản ${i}`,
+              hashAlgorithm: 'SHA-256' as const,
+              digestHex: 'ab'.repeat(32),
+            })),
+          },
+        },
+      ],
+    ];
+    for (const [name, dialog] of dialogs) {
+      const page = await open(name, { locale: 'vi', dialog });
+      const unnamed = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('button, input, select, [tabindex="0"]')]
+          .filter((el) => {
+            const labelled = (el as HTMLInputElement).labels?.length ?? 0;
+            const byId = (el.getAttribute('aria-labelledby') ?? '')
+              .split(' ')
+              .some((id) => document.getElementById(id)?.textContent?.trim());
+            return !(
+              labelled > 0 ||
+              byId ||
+              el.getAttribute('aria-label') ||
+              el.textContent?.trim()
+            );
+          })
+          .map((el) => el.outerHTML.slice(0, 80)),
+      );
+      expect(unnamed, name).toEqual([]);
+      expect(await page.getAttribute('.lang', 'aria-label')).toBe('Ngôn ngữ');
+      await page.close();
+    }
+  });
 });
 
 describe('signing consent window', () => {
-  const documents = Array.from({ length: 25 }, (_, i) => ({
+  const documents = Array.from({ length: 200 }, (_, i) => ({
     name: `Quyết định số ${100 + i}/QĐ-UBND về việc phê duyệt kế hoạch.pdf`,
     hashAlgorithm: 'SHA-256' as const,
     digestHex: (i + 10).toString(16).repeat(32).slice(0, 64),
+    preset: 'approval' as const,
+    documentNumber: `${100 + i}/QĐ-UBND`,
+    documentDate: '2026-11-23',
   }));
-  const dialog = (count: number): DialogRequest => ({
+  const dialog = (count: number, kind: 'pdf' | 'hash' = 'pdf'): DialogRequest => ({
     kind: 'signing',
     request: {
       origin: ORIGIN,
       certificate: cert('Nguyễn Văn Ánh', 400),
       token: token(),
-      kind: 'pdf',
+      kind,
       documents: documents.slice(0, count),
     },
   });
 
-  it('shows a batch with its count, and approves', async () => {
+  it('lists every document of a batch of 200, searchable, and approves', async () => {
     const page = await open(
       'signing',
-      { locale: 'vi', dialog: dialog(25) },
-      { width: 520, height: 720 },
+      { locale: 'vi', dialog: dialog(200) },
+      { width: 520, height: 760 },
     );
-    expect(await text(page, '#approve')).toBe('Ký 25 văn bản');
-    expect(await page.locator('#documents li').count()).toBe(8);
-    expect(await text(page, '.more')).toBe('… và 17 văn bản khác');
+    expect(await text(page, '#approve')).toBe('Ký 200 văn bản');
+    expect(await page.locator('#documents li').count()).toBe(200);
+    expect(await page.locator('.more').count()).toBe(0);
+    expect(await text(page, '#documents li:last-child')).toContain('Quyết định số 299/QĐ-UBND');
     const facts = await text(page, '.facts');
     expect(facts).toContain('Nguyễn Văn Ánh');
     expect(facts).toContain('CA phục vụ các cơ quan Nhà nước G2');
     expect(facts).toMatch(/Còn 400 ngày \(đến \d\d\/\d\d\/\d{4}\)/);
+    expect(await text(page, '#preset')).toBe('Chữ ký của người có thẩm quyền');
+    expect(await text(page, '#documents li:first-child')).toContain('Số: 100/QĐ-UBND');
+    expect(await text(page, '#documents li:first-child')).toContain('Ngày: 23/11/2026');
+    expect(await page.locator('#hash-note').count()).toBe(0);
+    // The list scrolls inside the window rather than growing it.
+    const box = await page.locator('#documents').boundingBox();
+    expect(box?.height ?? 0).toBeLessThanOrEqual(360);
+    expect(
+      await page
+        .locator('#documents')
+        .evaluate((el) => el.scrollHeight > el.clientHeight * 10 && el.tabIndex === 0),
+    ).toBe(true);
+    expect(await text(page, '#shown')).toBe('Đang hiện 200/200 văn bản');
     await shot(page, 'signing-vi-batch');
+    // Without diacritics, by number.
+    await page.fill('#search', 'quyet dinh so 15');
+    expect(await page.locator('#documents li:visible').count()).toBe(10);
+    expect(await text(page, '#shown')).toBe('Đang hiện 10/200 văn bản');
+    await page.fill('#search', '299/QĐ');
+    expect(await page.locator('#documents li:visible').count()).toBe(1);
+    // Still numbered as the 200th document of the batch.
+    expect(await page.locator('#documents li:visible').getAttribute('value')).toBe('200');
+    await shot(page, 'signing-vi-batch-search');
+    await page.fill('#search', 'không có');
+    expect(await page.locator('#no-match').isVisible()).toBe(true);
+    await page.click('.lang button[data-lang="en"]');
+    expect(await text(page, '#shown')).toBe('Showing 0 of 200 documents');
+    expect(await text(page, '#no-match')).toBe('No document matches your search.');
+    await page.fill('#search', '');
+    expect(await page.locator('#documents li:visible').count()).toBe(200);
+    await shot(page, 'signing-en-batch');
     await page.click('#approve');
-    expect(await calls(page)).toEqual([['respond', { kind: 'signing', approve: true }]]);
+    expect((await calls(page)).at(-1)).toEqual(['respond', { kind: 'signing', approve: true }]);
     await page.close();
   });
 
-  it('refuses a single document, in English', async () => {
+  it('refuses a single document, in English, with its number and date', async () => {
     const page = await open(
       'signing',
       { locale: 'vi', dialog: dialog(1) },
       { width: 520, height: 640 },
     );
     expect(await text(page, '#approve')).toBe('Ký 1 văn bản');
+    expect(await page.locator('#search').count()).toBe(0);
+    const facts = await text(page, '.facts');
+    expect(facts).toContain('100/QĐ-UBND');
+    expect(facts).toContain('23/11/2026');
+    await shot(page, 'signing-vi-single');
     await page.click('.lang button[data-lang="en"]');
     expect(await text(page, '#approve')).toBe('Sign 1 document');
-    expect(await text(page, 'h2')).toBe('Documents to sign · PDF file');
+    expect(await text(page, 'h2')).toBe('Documents to sign (1) · PDF file');
+    expect(await text(page, '#preset')).toBe('Signature of the authorised person');
     await shot(page, 'signing-en-single');
     await page.click('#refuse');
     expect((await calls(page)).at(-1)).toEqual(['respond', { kind: 'signing', approve: false }]);
+    await page.close();
+  });
+
+  it('says that Kyso cannot see the content when only hashes are signed', async () => {
+    const page = await open(
+      'signing',
+      { locale: 'vi', dialog: dialog(3, 'hash') },
+      { width: 520, height: 640 },
+    );
+    expect(await text(page, '#hash-note')).toContain('Kyso không thấy nội dung văn bản');
+    expect(await text(page, 'h2')).toBe('Văn bản sẽ ký (3) · giá trị băm');
+    await shot(page, 'signing-vi-hash');
+    await page.click('.lang button[data-lang="en"]');
+    expect(await text(page, '#hash-note')).toContain('Kyso cannot see their content');
+    await shot(page, 'signing-en-hash');
     await page.close();
   });
 });
@@ -382,10 +576,10 @@ describe('status window', () => {
     };
     const page = await open('status', { locale: 'vi', status }, { width: 560, height: 760 });
     expect(await text(page, '#tokens')).toContain('Con dấu UBND');
-    expect(await text(page, '#tokens')).toContain('Đã nhập sai PIN');
+    expect(await text(page, '#tokens')).toContain('Đã nhập sai mã PIN');
     const certs = await text(page, '#certificates');
     expect(certs).toContain('Còn 12 ngày');
-    expect(certs).toContain('Sắp hết hạn — liên hệ đơn vị cấp để gia hạn');
+    expect(certs).toContain('Sắp hết hạn — liên hệ nơi cấp chứng thư số để gia hạn');
     expect(certs).toMatch(/Đã hết hạn ngày \d\d\/\d\d\/\d{4}/);
     expect(await text(page, '#status')).toContain('Đang chạy tại cổng 51987');
     await shot(page, 'status-vi');
@@ -425,6 +619,7 @@ describe('settings window', () => {
     const page = await open('settings', { locale: 'vi', settings }, { width: 560, height: 700 });
     expect(await page.locator('#origins li').count()).toBe(3);
     expect(await text(page, '#origins')).toContain('Do bộ phận CNTT cấu hình');
+    expect(await text(page, '#origins')).toContain('Cho phép lúc 20/11/2026 10:00:00 (+07:00)');
     await shot(page, 'settings-vi');
     await page.click('button[data-origin="https://qlvb.example.gov.vn"]');
     await expect.poll(() => page.locator('#origins li').count()).toBe(2);
@@ -484,13 +679,17 @@ describe('doctor window', () => {
       findings,
     };
     const page = await open('doctor', { locale: 'vi', doctor }, { width: 760, height: 900 });
-    expect(await text(page, '#summary')).toBe('Có lỗi cần sửa.');
-    expect(await page.locator('section h2').allInnerTexts()).toEqual([
-      'Cổng kết nối',
-      'Thiết bị ký số',
-      'Chứng thư số',
-      'Trình duyệt',
-    ]);
+    expect(await text(page, '#summary')).toBe(`Có lỗi cần sửa. ${countsText(findings).vi}`);
+    expect(await text(page, '#counts')).toMatch(/^1 lỗi, 2 cảnh báo, \d+ ghi chú$/);
+    const badges = await page.locator('.finding .badge').allInnerTexts();
+    const order = ['Lỗi', 'Cảnh báo', 'Ghi chú', 'Đạt'];
+    expect(badges.map((b) => order.indexOf(b))).toEqual(
+      badges.map((b) => order.indexOf(b)).sort((a, b) => a - b),
+    );
+    expect(await text(page, '.finding:first-child .section')).toBe('Cổng kết nối');
+    expect(await text(page, 'main')).toMatch(
+      /Kiểm tra lúc \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(\+07:00\)/,
+    );
     expect(await text(page, '[data-id="port.in-use"]')).toContain(
       'VGCASignService.exe (tiến trình 4242)',
     );
@@ -498,7 +697,9 @@ describe('doctor window', () => {
     expect(await text(page, '.snippet')).toContain('LocalNetworkAccessAllowedForUrls');
     await shot(page, 'doctor-vi');
     await page.click('.lang button[data-lang="en"]');
-    expect(await text(page, '#summary')).toBe('There are errors to fix.');
+    expect(await text(page, '#summary')).toMatch(
+      /^There are errors to fix\. 1 error, 2 warnings, \d+ notes$/,
+    );
     expect(await text(page, '[data-id="port.in-use"]')).toContain(
       'Port 51987 is used by another program',
     );

@@ -1,5 +1,5 @@
 /** PIN entry: token label, certificate, origin, tries-left warnings, pin-pad hint. */
-import { boot, facts, h, header, retranslate } from './common.ts';
+import { boot, facts, h, header, originView, retranslate } from './common.ts';
 
 void boot('window.pin', async ({ bridge, root }) => {
   const dialog = await bridge.dialogRequest();
@@ -16,7 +16,9 @@ void boot('window.pin', async ({ bridge, root }) => {
 
   const alerts: HTMLElement[] = [];
   if (token.pin.locked)
-    alerts.push(h('p', { class: 'alert error', i18n: 'pin.locked', attrs: { role: 'alert' } }));
+    alerts.push(
+      h('p', { class: 'alert error', i18n: 'pin.locked', attrs: { role: 'alert', id: 'locked' } }),
+    );
   else {
     if (previousAttempt === 'incorrect') {
       alerts.push(
@@ -50,13 +52,26 @@ void boot('window.pin', async ({ bridge, root }) => {
       'aria-describedby': 'pin-error',
     },
   }) as HTMLInputElement;
-  if (token.pin.locked) input.disabled = true;
   const error = h('p', { class: 'field-error', attrs: { id: 'pin-error', 'aria-live': 'polite' } });
   const show = h('input', { attrs: { type: 'checkbox', id: 'show' } }) as HTMLInputElement;
+  const submitButton = h('button', {
+    class: 'primary',
+    i18n: 'pin.submit',
+    attrs: { type: 'submit', id: 'submit' },
+  }) as HTMLButtonElement;
+  // A locked PIN cannot be entered: the field, its toggle and Confirm are disabled, and the
+  // field points at the reason; only Cancel remains.
+  if (token.pin.locked) {
+    input.disabled = true;
+    show.disabled = true;
+    submitButton.disabled = true;
+    input.setAttribute('aria-describedby', 'locked pin-error');
+  }
   show.addEventListener('change', () => (input.type = show.checked ? 'text' : 'password'));
 
   const submit = (event: Event) => {
     event.preventDefault();
+    if (token.pin.locked) return;
     const pin = input.value;
     if (pin.length < min || pin.length > max) {
       error.dataset['i18n'] = 'pin.length';
@@ -74,7 +89,7 @@ void boot('window.pin', async ({ bridge, root }) => {
     facts([
       ['pin.token', `${token.label} (${token.manufacturer} ${token.model})`.trim()],
       ['pin.certificate', certificate.commonName],
-      ['pin.origin', h('span', { class: 'origin', text: origin })],
+      ['pin.origin', originView(origin)],
     ]),
     ...alerts,
     h(
@@ -92,11 +107,7 @@ void boot('window.pin', async ({ bridge, root }) => {
           attrs: { type: 'button', id: 'cancel' },
           on: { click: () => respond(null) },
         }),
-        h('button', {
-          class: 'primary',
-          i18n: 'pin.submit',
-          attrs: { type: 'submit', id: 'submit' },
-        }),
+        submitButton,
       ),
     ),
     h('p', { class: 'footnote', i18n: 'pin.never' }),
@@ -104,5 +115,6 @@ void boot('window.pin', async ({ bridge, root }) => {
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') respond(null);
   });
-  input.focus();
+  if (token.pin.locked) document.getElementById('cancel')?.focus();
+  else input.focus();
 });

@@ -1,7 +1,7 @@
 /** Settings: allowed websites (revoke), PIN cache policy, language. */
 import type { SettingsView } from '../bridge.ts';
 import { isLocale } from '../i18n.ts';
-import { boot, present, h, header, retranslate } from './common.ts';
+import { boot, present, h, header, retranslate, originView } from './common.ts';
 
 void boot('window.settings', async ({ bridge, root, locale }) => {
   let view = await bridge.settings();
@@ -13,29 +13,35 @@ void boot('window.settings', async ({ bridge, root, locale }) => {
         h(
           'li',
           { class: 'row' },
-          h('span', { class: 'origin', text: origin }),
+          originView(origin),
           h('span', { class: 'badge', i18n: 'settings.adminOrigin' }),
         ),
       ),
-      ...v.approvedOrigins.map((o) =>
+      ...v.approvedOrigins.map((o, i) =>
         h(
           'li',
           { class: 'row' },
           h(
             'span',
             {},
-            h('span', { class: 'origin', text: o.origin }),
+            originView(o.origin, `origin-${i}`),
             h('br'),
             h('small', {
               class: 'muted',
               i18n: 'settings.approvedAt',
               params: { date: o.approvedAt },
-              dates: ['date'],
+              times: ['date'],
             }),
           ),
           h('button', {
             i18n: 'settings.revoke',
-            attrs: { type: 'button', 'data-origin': o.origin, class: 'danger' },
+            attrs: {
+              type: 'button',
+              'data-origin': o.origin,
+              class: 'danger',
+              id: `revoke-${i}`,
+              'aria-labelledby': `revoke-${i} origin-${i}`,
+            },
             on: {
               click: () =>
                 void bridge.revokeOrigin(o.origin).then((next) => {
@@ -70,7 +76,7 @@ void boot('window.settings', async ({ bridge, root, locale }) => {
 
   const language = h(
     'select',
-    { attrs: { id: 'language' } },
+    { attrs: { id: 'language', 'aria-labelledby': 'language-heading' } },
     h('option', { i18n: 'lang.vi', attrs: { value: 'vi' } }),
     h('option', { i18n: 'lang.en', attrs: { value: 'en' } }),
   ) as HTMLSelectElement;
@@ -99,7 +105,7 @@ void boot('window.settings', async ({ bridge, root, locale }) => {
       view.pinCacheAllowed ? null : h('p', { class: 'alert info', i18n: 'settings.pinCacheAdmin' }),
       h('label', { class: 'check' }, enabled, h('span', { i18n: 'settings.pinCacheEnabled' })),
       h('label', { class: 'inline' }, h('span', { i18n: 'settings.pinCacheTtl' }), ttl),
-      h('h2', { i18n: 'settings.language' }),
+      h('h2', { i18n: 'settings.language', attrs: { id: 'language-heading' } }),
       language,
       h(
         'div',

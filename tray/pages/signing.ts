@@ -1,7 +1,66 @@
-/** Signing consent: origin, certificate, token, the documents (count for batches). */
-import { boot, present, facts, h, header } from './common.ts';
+/**
+ * Signing consent: who asks (the registrable domain in bold), with which certificate and
+ * token, the Decree 30 preset, and every document of the batch (number and date when the web
+ * app gives them) in a scrollable list with a search field, so a batch of hundreds can be
+ * checked one by one. For hashes the dialog says that Kyso cannot see the content.
+ */
+import type { DocumentToSign } from '../../agent/consent/types.ts';
+import type { MessageKey } from '../i18n.ts';
+import { boot, present, facts, h, header, originView, retranslate } from './common.ts';
 
-const SHOWN = 8;
+/** Batches longer than this get the search field. */
+const SEARCH_FROM = 6;
+
+/** Lower case without Vietnamese diacritics: "Quyết định" and "quyet dinh" both match. */
+function fold(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'd')
+    .toLowerCase();
+}
+
+function documentItem(
+  d: DocumentToSign,
+  index: number,
+  showPreset: boolean,
+  showMeta: boolean,
+): HTMLElement {
+  const meta = showMeta
+    ? present(
+        d.documentNumber
+          ? h('span', { i18n: 'signing.numberValue', params: { number: d.documentNumber } })
+          : null,
+        d.documentDate
+          ? h('span', {
+              i18n: 'signing.dateValue',
+              params: { date: d.documentDate },
+              dates: ['date'],
+            })
+          : null,
+        showPreset && d.preset ? h('span', { i18n: `preset.${d.preset}` as MessageKey }) : null,
+      )
+    : [];
+  const item = h(
+    'li',
+    // value: a filtered list keeps each document's number in the batch.
+    { attrs: { 'data-index': String(index), value: String(index + 1) } },
+    h(
+      'div',
+      { class: 'doc' },
+      h('span', { class: 'doc-name', text: d.name }),
+      h(
+        'span',
+        { class: 'digest', attrs: { title: `${d.hashAlgorithm} ${d.digestHex}` } },
+        `${d.hashAlgorithm} ${d.digestHex.slice(0, 8)}…${d.digestHex.slice(-8)}`,
+      ),
+    ),
+    meta.length > 0 ? h('div', { class: 'doc-meta muted' }, ...meta) : null,
+  );
+  item.dataset['search'] = fold([d.name, d.documentNumber ?? '', d.documentDate ?? ''].join(' '));
+  return item;
+}
 
 void boot('window.signing', async ({ bridge, root }) => {
   const dialog = await bridge.dialogRequest();
@@ -14,33 +73,62 @@ void boot('window.signing', async ({ bridge, root }) => {
     void bridge.dialogRespond({ kind: 'signing', approve });
   };
   const count = documents.length;
+  const presets = [...new Set(documents.map((d) => d.preset))];
+  const commonPreset = presets.length === 1 ? presets[0] : undefined;
+  const single = count === 1 ? documents[0] : undefined;
+
+  const items = documents.map((d, i) => documentItem(d, i, commonPreset === undefined, count > 1));
   const list = h(
     'ol',
-    { class: 'documents', attrs: { id: 'documents' } },
-    ...documents
-      .slice(0, SHOWN)
-      .map((d) =>
-        h(
-          'li',
-          {},
-          h(
-            'div',
-            { class: 'doc' },
-            h('span', { class: 'doc-name', text: d.name }),
-            h(
-              'span',
-              { class: 'digest', attrs: { title: d.digestHex } },
-              `${d.hashAlgorithm} ${d.digestHex.slice(0, 8)}…${d.digestHex.slice(-8)}`,
-            ),
-          ),
-        ),
-      ),
+    {
+      class: 'documents',
+      attrs: { id: 'documents', tabindex: '0', 'aria-labelledby': 'documents-heading' },
+    },
+    ...items,
   );
+  const noMatch = h('p', {
+    class: 'muted',
+    i18n: 'signing.noMatch',
+    attrs: { id: 'no-match', hidden: '' },
+  });
+  const shown = h('span', {
+    class: 'muted',
+    i18n: 'signing.shown',
+    params: { shown: count, count },
+    attrs: { id: 'shown', 'aria-live': 'polite' },
+  });
+  const filter = (query: string) => {
+    const q = fold(query.trim());
+    let visible = 0;
+    for (const item of items) {
+      const hit = q === '' || (item.dataset['search'] ?? '').includes(q);
+      item.hidden = !hit;
+      if (hit) visible += 1;
+    }
+    noMatch.hidden = visible > 0;
+    shown.dataset['params'] = JSON.stringify({ shown: visible, count });
+    retranslate();
+  };
+  const search =
+    count >= SEARCH_FROM
+      ? h(
+          'div',
+          { class: 'search' },
+          h('label', { i18n: 'signing.search', attrs: { for: 'search' } }),
+          h('input', {
+            placeholder: 'signing.searchHint',
+            attrs: { id: 'search', type: 'search', autocomplete: 'off', spellcheck: 'false' },
+            on: { input: (e) => filter((e.target as HTMLInputElement).value) },
+          }),
+          shown,
+        )
+      : null;
+
   root.append(
     ...present(
       header(bridge, 'signing.heading'),
       facts([
-        ['signing.origin', h('span', { class: 'origin', text: origin })],
+        ['signing.origin', originView(origin)],
         ['signing.certificate', h('strong', { text: certificate.commonName })],
         [
           'signing.issuer',
@@ -56,18 +144,46 @@ void boot('window.signing', async ({ bridge, root }) => {
           }),
         ],
         ['signing.token', token.label],
+        ...(commonPreset
+          ? [
+              [
+                'signing.preset',
+                h('span', {
+                  i18n: `preset.${commonPreset}` as MessageKey,
+                  attrs: { id: 'preset' },
+                }),
+              ] as [MessageKey, Node],
+            ]
+          : []),
+        ...(single?.documentNumber
+          ? [['signing.number', single.documentNumber] as [MessageKey, string]]
+          : []),
+        ...(single?.documentDate
+          ? [
+              [
+                'signing.date',
+                h('span', {
+                  i18n: 'signing.dateOnly',
+                  params: { date: single.documentDate },
+                  dates: ['date'],
+                }),
+              ] as [MessageKey, Node],
+            ]
+          : []),
       ]),
+      kind === 'hash'
+        ? h('p', { class: 'alert warn', i18n: 'signing.hashNote', attrs: { id: 'hash-note' } })
+        : null,
       h(
         'h2',
-        {},
-        h('span', { i18n: 'signing.documents' }),
+        { attrs: { id: 'documents-heading' } },
+        h('span', { i18n: 'signing.documents', params: { count } }),
         ' · ',
         h('span', { i18n: kind === 'pdf' ? 'signing.kind.pdf' : 'signing.kind.hash' }),
       ),
+      search,
       list,
-      count > SHOWN
-        ? h('p', { class: 'more', i18n: 'signing.more', params: { count: count - SHOWN } })
-        : null,
+      noMatch,
       h(
         'div',
         { class: 'buttons' },

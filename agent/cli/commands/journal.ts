@@ -2,6 +2,7 @@
 import { configPaths, defaultConfigDir, loadConfig } from '../../config/index.ts';
 import { dirname } from 'node:path';
 import { KysoError } from '../../errors/index.ts';
+import { formatTime } from '../../protocol/index.ts';
 import { readJournal } from '../../journal/index.ts';
 import type { Command } from '../command.ts';
 
@@ -59,7 +60,7 @@ middle was edited or removed.`,
         .join('; ');
       const more = r.documents.length > 3 ? ` +${r.documents.length - 3}` : '';
       process.stdout.write(
-        `${r.time}  ${RESULT[r.result]}${r.errorCode ? ` [${r.errorCode}]` : ''}  ${r.origin}\n` +
+        `${formatTime(r.time)}  ${RESULT[r.result]}${r.errorCode ? ` [${r.errorCode}]` : ''}  ${r.origin}\n` +
           `    ${r.certificateSubject ?? r.certificateId ?? '?'}${r.tokenLabel ? ` — ${r.tokenLabel}` : ''}\n` +
           `    ${r.documents.length} văn bản / documents: ${docs}${more}\n`,
       );

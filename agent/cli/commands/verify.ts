@@ -2,6 +2,7 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { KysoError } from '../../errors/index.ts';
+import { formatTime } from '../../protocol/index.ts';
 import { verifyPdf, type SignatureReport } from '../../pdf/index.ts';
 import type { Command } from '../command.ts';
 import { configuredTrust, printJson } from '../token-context.ts';
@@ -12,7 +13,7 @@ function describe(s: SignatureReport, index: number): string {
   const lines = [
     `Chữ ký / Signature #${index + 1}: ${s.fieldName}${s.preset ? ` (${s.preset})` : ''}`,
     `  Người ký / Signer: ${s.signer ?? '?'}${s.signerSubject ? ` [${s.signerSubject}]` : ''}`,
-    `  Thời điểm ký / Signing time: ${s.signingTime ?? '?'}`,
+    `  Thời điểm ký / Signing time: ${s.signingTime ? formatTime(s.signingTime) : '?'}`,
     `  Định dạng / Format: ${s.subFilter ?? '?'}${s.pades ? ' (PAdES B-B)' : ''}${
       s.certification ? `; chứng thực / certification P=${s.certification}` : ''
     }`,
