@@ -119,7 +119,8 @@ describe('kyso start', () => {
     const result = kyso(['start', '--config', config]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/CONFIG_INVALID/);
-    expect(result.stderr).toMatch(/field=port/);
+    // Every problem is listed with its field, line and column, in both languages.
+    expect(result.stderr).toMatch(/- port: must be .* \(line 1, column \d+\)/);
   });
 });
 

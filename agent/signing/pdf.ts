@@ -119,7 +119,21 @@ export class PdfSigning {
             const documents = request.items.flatMap((item, i) => {
               const o = outcomes[i];
               return o && 'prepared' in o
-                ? [{ name: item.name, hashAlgorithm: hash, digest: o.prepared.toSign }]
+                ? [
+                    {
+                      name: item.name,
+                      hashAlgorithm: hash,
+                      digest: o.prepared.toSign,
+                      // Shown in the approval dialog beside the name.
+                      preset: item.options.preset,
+                      ...(item.options.appearance.docNumber !== undefined
+                        ? { documentNumber: item.options.appearance.docNumber }
+                        : {}),
+                      ...(item.options.appearance.issuedDate !== undefined
+                        ? { documentDate: item.options.appearance.issuedDate }
+                        : {}),
+                    },
+                  ]
                 : [];
             });
             return { documents, scheme: signer.scheme };

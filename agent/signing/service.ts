@@ -5,7 +5,12 @@
  * provider (retrying a wrong PIN while the token is not locked), sign, and journal the outcome
  * whatever it is.
  */
-import { isSafeDisplayText, type ConsentProvider, type ConsentQueue } from '../consent/index.ts';
+import {
+  isSafeDisplayText,
+  type ConsentProvider,
+  type ConsentQueue,
+  type DocumentToSign,
+} from '../consent/index.ts';
 import { KysoError, isKysoError, toKysoError } from '../errors/index.ts';
 import { assertUsableForSigning } from '../pki/index.ts';
 import type { Journal, JournalDocument } from '../journal/index.ts';
@@ -18,6 +23,7 @@ import type {
   TokenInfo,
   TokenService,
 } from '../tokens/index.ts';
+import type { SignaturePreset } from '../protocol/index.ts';
 import type { PinCache } from './pin-cache.ts';
 
 /** PIN dialogs shown for one request before giving up with PIN_INCORRECT. */
@@ -27,6 +33,10 @@ export interface DocumentDigest {
   name: string;
   hashAlgorithm: HashAlgorithm;
   digest: Buffer;
+  /** What the signing dialog shows besides the name (PDF signatures). */
+  preset?: SignaturePreset;
+  documentNumber?: string;
+  documentDate?: string;
 }
 
 /**
@@ -60,6 +70,18 @@ function journalDocuments(documents: DocumentDigest[]): JournalDocument[] {
     name: d.name,
     hashAlgorithm: d.hashAlgorithm,
     digestHex: d.digest.toString('hex'),
+  }));
+}
+
+/** What the approval dialog lists: the journal's view plus the preset, number and date. */
+function consentDocuments(documents: DocumentDigest[]): DocumentToSign[] {
+  return documents.map((d) => ({
+    name: d.name,
+    hashAlgorithm: d.hashAlgorithm,
+    digestHex: d.digest.toString('hex'),
+    ...(d.preset !== undefined ? { preset: d.preset } : {}),
+    ...(d.documentNumber !== undefined ? { documentNumber: d.documentNumber } : {}),
+    ...(d.documentDate !== undefined ? { documentDate: d.documentDate } : {}),
   }));
 }
 
@@ -145,7 +167,7 @@ export class SigningService {
       }
       const cert = certificate;
       const tok = token;
-      const shown = documents;
+      const shown = consentDocuments(ready.documents);
       // The dialogs (approval, PIN tries) run one request at a time; signing without a
       // prompt (cached login, PIN pad) happens after the lock so other requests proceed.
       const signedInLock = await this.queue.run(caller.signal, async () => {

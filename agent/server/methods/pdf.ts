@@ -146,7 +146,7 @@ function documentOptions(
         ...(anchor !== undefined && anchor.length > 0 ? { anchor } : {}),
         ...(rect !== undefined ? { rect: rect as [number, number, number, number] } : {}),
       },
-      field,
+      page !== undefined && page < 1 ? `${field}.page` : field,
     );
     if (placement !== undefined) appearance.placement = placement;
   }
