@@ -16,7 +16,7 @@
  * there (dist/pdf.worker.mjs), and pdf.js's optional canvas package is never installed.
  *   node --import tsx scripts/build.ts [OUTDIR]
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -132,6 +132,9 @@ export async function buildAll(outDir: string = DIST): Promise<BuildResult> {
   // its own directory (electron-main.ts: <its dir>/../dist).
   await buildPages(outDir);
   await buildPreload(outDir);
+  // The VGCA drop-in for document systems (agent/vgca), served by the agent at /vgca.js.
+  const { buildVgcaScript } = await import('../agent/vgca/build.ts');
+  writeFileSync(join(outDir, 'vgca.js'), await buildVgcaScript({ minify: true }));
   return { outDir, files: [...copied].sort() };
 }
 
