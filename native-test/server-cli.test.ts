@@ -21,6 +21,58 @@ function kyso(args: string[]) {
 }
 
 describe('kyso start', () => {
+  it('says which modules failed when it says it is ready (text and --json)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kyso-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ port: 0 }));
+    const missing = join(dir, 'vendor-pkcs11-not-installed.so');
+    const startOnce = async (extra: string[]): Promise<string> => {
+      const child = spawn(
+        process.execPath,
+        [
+          'bin/kyso.js',
+          'start',
+          ...extra,
+          '--config',
+          config,
+          '--module',
+          pki.modulePath,
+          '--module',
+          missing,
+        ],
+        { env },
+      );
+      let out = '';
+      try {
+        return await new Promise<string>((resolve, reject) => {
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            // Text mode prints the ready line, the module summary and one line per failure.
+            if (extra.includes('--json') ? out.includes('\n') : /FAILED: .*\n/.test(out))
+              resolve(out);
+          });
+          child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+        });
+      } finally {
+        child.kill('SIGINT');
+        await new Promise((r) => child.once('exit', r));
+      }
+    };
+    const text = await startOnce([]);
+    expect(text).toMatch(/ready: ws:\/\/127\.0\.0\.1:\d+/);
+    expect(text).toMatch(/PKCS#11 modules: 1\/2 (đã nạp \/ )?loaded/);
+    expect(text).toContain(`FAILED: ${missing} (MODULE_LOAD_FAILED)`);
+    const json = JSON.parse((await startOnce(['--json'])).split('\n')[0] ?? '') as {
+      modules: { path: string; state: string; error?: string }[];
+    };
+    expect(json.modules).toEqual(
+      expect.arrayContaining([
+        { path: pki.modulePath, state: 'loaded' },
+        { path: missing, state: 'failed', error: 'MODULE_LOAD_FAILED' },
+      ]),
+    );
+  });
+
   it('prints one ready line, serves signing, stops cleanly on SIGINT; kyso journal shows the record', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kyso-cli-'));
     const config = join(dir, 'config.json');

@@ -80,6 +80,9 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
         server.allowOrigin(new URL(demo.url).origin);
       }
       const urls = addresses.map((a) => `ws://${a}`);
+      // Ready with a module down is still ready, but the user must see which one and why.
+      const modules = agent.tokens.modules();
+      const failed = modules.filter((m) => m.state !== 'loaded');
       if (args.flags.has('json')) {
         process.stdout.write(
           JSON.stringify({
@@ -89,6 +92,11 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
             port: bound,
             urls,
             journal: agent.journalFile,
+            modules: modules.map((m) => ({
+              path: m.path,
+              state: m.state,
+              ...(m.error ? { error: m.error.code } : {}),
+            })),
             ...(demo ? { demo: demo.url } : {}),
           }) + '\n',
         );
@@ -96,7 +104,13 @@ Consent (website approval, signing approval, PIN) is asked on this terminal.
         process.stdout.write(
           `Kyso Agent ${AGENT_VERSION} sẵn sàng / ready: ${urls.join(' ')} (protocol ${PROTOCOL_VERSION})` +
             (demo ? ` demo: ${demo.url}` : '') +
-            '\n',
+            `\n  Mô-đun PKCS#11 / PKCS#11 modules: ${modules.length - failed.length}/${modules.length} đã nạp / loaded\n` +
+            failed
+              .map(
+                (m) =>
+                  `  LỖI / FAILED: ${m.path} (${m.error?.code ?? m.state}) — chạy "kyso doctor" để biết cách sửa / run "kyso doctor" for the fix\n`,
+              )
+              .join(''),
         );
       }
     } catch (error) {
