@@ -10,9 +10,12 @@ import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
 import { HASH_NODE, hashFromOid, schemeFromOid } from './algorithms.ts';
 import {
+  berEnd,
+  berToDer,
   children,
   contentOf,
   elementOf,
+  isDer,
   issuerAndSerialOf,
   oidText,
   readTlv,
@@ -30,7 +33,7 @@ export interface ParsedSignedData {
   signerCertificate: Buffer | undefined;
   /** Value of the message-digest attribute. */
   messageDigest: Buffer | undefined;
-  /** DER SET OF signed attributes, as signed. */
+  /** DER SET OF signed attributes, as signed (re-encoded as DER when the CMS was BER). */
   signedAttributesDer: Buffer | undefined;
   hasSigningCertificateV2: boolean;
   /** Certificate hash from signing-certificate-v2 (SHA-256 by default). */
@@ -53,11 +56,13 @@ function algorithmOid(der: Buffer, t: Tlv): string {
 
 /**
  * Walks the DER directly (RFC 5652 §5): the schema library re-encodes and is far slower,
- * which shows when a document carries 20 signatures.
+ * which shows when a document carries 20 signatures. BER input (indefinite lengths,
+ * constructed OCTET STRINGs: BouncyCastle/PDFBox, NSS/poppler) is first re-encoded as DER,
+ * so the signed attributes are checked in their DER form as RFC 5652 §5.4 requires.
  */
-export function parseSignedData(der: Buffer): ParsedSignedData {
+export function parseSignedData(input: Buffer): ParsedSignedData {
   try {
-    return walkSignedData(der);
+    return walkSignedData(isDer(input) ? input : berToDer(input));
   } catch (error) {
     if (error instanceof KysoError) throw error;
     throw new KysoError('PDF_MALFORMED', {
@@ -162,6 +167,19 @@ function walkSignedData(der: Buffer): ParsedSignedData {
     signingCertificateHash,
     signature: body(der, signatureValue),
   };
+}
+
+/**
+ * Length of the CMS at the start of a zero-padded /Contents: the DER length, or for BER's
+ * indefinite form the offset past its end-of-contents octets. The whole input when unreadable.
+ */
+export function signedDataLength(bytes: Buffer): number {
+  if (bytes[0] !== 0x30) return bytes.length;
+  try {
+    return Math.min(bytes.length, berEnd(bytes, 0));
+  } catch {
+    return bytes.length;
+  }
 }
 
 /** certHash of the first ESSCertIDv2: SEQ { SEQ OF { SEQ { [AlgorithmIdentifier] OCTET STRING ... } } }. */
