@@ -121,9 +121,15 @@ function newObjectKind(value: PdfValue, isInfo: boolean): IncrementKind {
 
 const FORM_FILL_KEYS = new Set(['V', 'AS', 'AP', 'DA', 'MK', 'NeedAppearances']);
 
-/** An array or dictionary entry that only grows the way signing does (see allowedChange). */
+/**
+ * A signing-related entry (/Annots, /Fields, /AcroForm …) changed the way signing does: arrays
+ * may only grow (or appear); other values (a direct /AcroForm moved to an object, a new
+ * reference) are allowed, as what they point to is classified on its own.
+ */
 const grows = (b: PdfValue | undefined, n: PdfValue | undefined): boolean =>
-  allowedChange(b ?? null, n ?? null);
+  Array.isArray(b) && Array.isArray(n)
+    ? allowedChange(b, n)
+    : !(Array.isArray(b) && b.length > 0 && n === undefined);
 
 /** What changed in an existing object, by what the object was before. */
 async function changedObjectKinds(
