@@ -287,11 +287,11 @@ describe('PDFBox / BouncyCastle signatures (BER)', () => {
     expect(cli.stdout).toContain(
       'Hợp lệ, có thay đổi sau khi ký (chú thích) / valid, changed after signing (annotation)',
     );
-    expect(cli.status).toBe(3);
+    expect(cli.status).toBe(4);
     const json = spawnSync('node', ['bin/kyso.js', 'verify', file, '--trust', rootPem, '--json'], {
       encoding: 'utf8',
     });
-    expect(json.status).toBe(3);
+    expect(json.status).toBe(4);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, status: 'valid-changed-after' });
   });
 });

@@ -2,7 +2,11 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { KysoError } from '../../errors/index.ts';
-import { verifyPdf, type ChangeKind, type SignatureReport } from '../../pdf/index.ts';
+// The verifier alone, not agent/pdf/index.ts: that loads the appearance code (fonts, PNG),
+// about 1 MB of JavaScript `kyso verify` never runs.
+import type { ChangeKind } from '../../pdf/changes.ts';
+import type { SignatureReport } from '../../pdf/report.ts';
+import { verifyPdf } from '../../pdf/verify.ts';
 import type { Command } from '../command.ts';
 import { configuredTrust, printJson } from '../token-context.ts';
 
@@ -72,7 +76,7 @@ without it the config file's trust.anchors, with its trust.intermediates), was v
 signing time and may sign, and what changed after it was signed (annotation, form fill,
 page content, metadata, pages, other). A signature changed after signing is "valid, changed
 after signing" unless a certification's DocMDP permissions forbid the change (then invalid).
-Exit code 0 when every signature is valid, 3 when none is invalid but some were changed after
+Exit code 0 when every signature is valid, 4 when none is invalid but some were changed after
 signing, 1 when any is invalid (or there are none).`,
   options: { values: ['config'], repeatable: ['trust'] },
   async run(args) {
@@ -114,6 +118,6 @@ signing, 1 when any is invalid (or there are none).`,
             : ''),
       );
     }
-    return result.status === 'valid' ? 0 : result.status === 'valid-changed-after' ? 3 : 1;
+    return result.status === 'valid' ? 0 : result.status === 'valid-changed-after' ? 4 : 1;
   },
 };
