@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSignedData, softwareSigner, type Signer } from '../agent/cms/index.ts';
-import { berToDer, isDer } from '../agent/cms/der.ts';
+import { berToDer, children, isDer, readTlv } from '../agent/cms/der.ts';
 import { verifySignatureValue } from '../agent/cms/verify.ts';
 import { IncrementBuilder } from '../agent/pdf/increment.ts';
 import { signPdf, verifyPdf } from '../agent/pdf/index.ts';
@@ -222,6 +222,25 @@ describe('BER CMS (indefinite lengths, constructed OCTET STRING)', () => {
       if (detached) expect(berToDer(ber)).toEqual(der);
       else expect(isDer(berToDer(ber))).toBe(true);
     }
+  });
+
+  it('signed attributes carried unsorted verify over their DER (sorted) SET OF', async () => {
+    const der = readFileSync(join(dir, 'ber-true.cms.der'));
+    const ci = readTlv(der, 0);
+    const explicit = children(der, ci)[1];
+    const sd = explicit ? children(der, explicit)[0] : undefined;
+    const signerInfos = sd ? children(der, sd).at(-1) : undefined;
+    const si = signerInfos ? children(der, signerInfos)[0] : undefined;
+    const attrs = si ? children(der, si)[3] : undefined;
+    if (attrs?.tag !== 0xa0) throw new Error('no signed attributes');
+    const list = children(der, attrs).map((t) => der.subarray(t.begin, t.end));
+    expect(list.length).toBeGreaterThan(1);
+    const unsorted = Buffer.from(der);
+    Buffer.concat([...list].reverse()).copy(unsorted, attrs.start);
+    const parsed = parseSignedData(unsorted);
+    expect(parsed.signedAttributesSorted).toBeDefined();
+    expect(verifySignatureValue(parsed)).toBe(true);
+    expect(verifySignatureValue({ ...parsed, signedAttributesSorted: undefined })).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   constants,
   publicDecrypt,
   X509Certificate,
+  type KeyObject,
 } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
@@ -19,6 +20,7 @@ import {
   issuerAndSerialOf,
   oidText,
   readTlv,
+  set,
   type Tlv,
 } from './der.ts';
 import { id_aa_signingCertificateV2 } from './ess.ts';
@@ -35,6 +37,11 @@ export interface ParsedSignedData {
   messageDigest: Buffer | undefined;
   /** DER SET OF signed attributes, as signed (re-encoded as DER when the CMS was BER). */
   signedAttributesDer: Buffer | undefined;
+  /**
+   * The same attributes in DER SET OF order (sorted encodings, X.690 §11.6) when the CMS
+   * carried them unsorted: tried when the signature does not verify over them as carried.
+   */
+  signedAttributesSorted?: Buffer;
   hasSigningCertificateV2: boolean;
   /** Certificate hash from signing-certificate-v2 (SHA-256 by default). */
   signingCertificateHash: Buffer | undefined;
@@ -138,10 +145,14 @@ function walkSignedData(der: Buffer): ParsedSignedData {
   let hasSigningCertificateV2 = false;
   let signingCertificateHash: Buffer | undefined;
   let signedAttributesDer: Buffer | undefined;
+  let signedAttributesSorted: Buffer | undefined;
   if (signedAttrs) {
     // The signature covers the attributes re-tagged from [0] IMPLICIT to SET (RFC 5652 §5.4).
     signedAttributesDer = Buffer.from(whole(der, signedAttrs));
     signedAttributesDer[0] = 0x31;
+    const attrs = children(der, signedAttrs).map((a) => whole(der, a));
+    const sorted = [...attrs].sort(Buffer.compare);
+    if (sorted.some((a, i) => a !== attrs[i])) signedAttributesSorted = set(...sorted);
     for (const attr of children(der, signedAttrs)) {
       const [type, values] = children(der, attr);
       if (type?.tag !== 0x06 || !values) continue;
@@ -163,6 +174,7 @@ function walkSignedData(der: Buffer): ParsedSignedData {
     signerCertificate,
     messageDigest,
     signedAttributesDer,
+    ...(signedAttributesSorted ? { signedAttributesSorted } : {}),
     hasSigningCertificateV2,
     signingCertificateHash,
     signature: body(der, signatureValue),
@@ -196,16 +208,41 @@ function essCertHash(der: Buffer): Buffer | undefined {
   }
 }
 
-/** Verifies the signer's signature over the signed attributes. */
+/** Verifies the signer's signature over the signed attributes (as carried, then DER-sorted). */
 export function verifySignatureValue(parsed: ParsedSignedData): boolean {
   if (!parsed.signerCertificate || !parsed.signedAttributesDer) return false;
-  const key = new X509Certificate(parsed.signerCertificate).publicKey;
+  let key: KeyObject;
+  try {
+    key = publicKeyOf(parsed.signerCertificate);
+  } catch {
+    return false;
+  }
+  if (verifyOver(parsed, key, parsed.signedAttributesDer)) return true;
+  return parsed.signedAttributesSorted
+    ? verifyOver(parsed, key, parsed.signedAttributesSorted)
+    : false;
+}
+
+/** Public keys by certificate, so 20 signatures by the same signer parse it once. */
+const publicKeys = new Map<string, KeyObject>();
+function publicKeyOf(certificate: Buffer): KeyObject {
+  const id = createHash('sha256').update(certificate).digest('base64');
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = new X509Certificate(certificate).publicKey;
+    if (publicKeys.size > 256) publicKeys.clear();
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
+function verifyOver(parsed: ParsedSignedData, key: KeyObject, data: Buffer): boolean {
   const algorithm = HASH_NODE[parsed.signatureHash];
   try {
     if (parsed.scheme === 'RSA-PSS') {
       return cryptoVerify(
         algorithm,
-        parsed.signedAttributesDer,
+        data,
         {
           key,
           padding: constants.RSA_PKCS1_PSS_PADDING,
@@ -214,7 +251,7 @@ export function verifySignatureValue(parsed: ParsedSignedData): boolean {
         parsed.signature,
       );
     }
-    return cryptoVerify(algorithm, parsed.signedAttributesDer, key, parsed.signature);
+    return cryptoVerify(algorithm, data, key, parsed.signature);
   } catch {
     return false;
   }
