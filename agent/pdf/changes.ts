@@ -114,8 +114,12 @@ function newObjectKind(value: PdfValue, isInfo: boolean): IncrementKind {
   const d = value instanceof PdfStream ? value.dict : value;
   if (!(d instanceof PdfDict)) return 'signature';
   if (d.has('FT') && !isName(d.get('FT'), 'Sig')) return 'other';
-  if (isName(d.get('Type'), 'Annot') && !isName(d.get('Subtype'), 'Widget')) return 'annotation';
-  if (isName(d.get('Type'), 'Page')) return 'pages';
+  // /Type is optional in annotation dictionaries: /Subtype with /Rect is one too.
+  const annotation =
+    isName(d.get('Type'), 'Annot') ||
+    (!(value instanceof PdfStream) && d.has('Subtype') && d.has('Rect'));
+  if (annotation && !isName(d.get('Subtype'), 'Widget')) return 'annotation';
+  if (isName(d.get('Type'), 'Page') || isName(d.get('Type'), 'Pages')) return 'pages';
   return 'signature';
 }
 
