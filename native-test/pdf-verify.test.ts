@@ -91,23 +91,32 @@ describe('what changed after signing', () => {
     const modified = await modifyPage(once);
     const report = await verifyPdf(modified, { trustAnchors: anchors });
     expect(report.signatures[0]?.integrity.digestMatches).toBe(true);
-    expect(report.signatures[0]?.changes).toBe('other');
-    expect(report.signatures[0]?.valid).toBe(false);
+    expect(report.signatures[0]).toMatchObject({
+      changes: 'other',
+      changeKinds: ['page-content'],
+      status: 'valid-changed-after',
+      valid: false,
+    });
     expect(report.totalDocumentSigned).toBe(false);
+    expect(report.status).toBe('valid-changed-after');
 
     const twice = (await signPdf(once, { signer: leader })).bytes as Buffer;
     const ok = await verifyPdf(twice, { trustAnchors: anchors });
     expect(ok.signatures.map((s) => s.changes)).toEqual(['signatures-only', 'none']);
+    expect(ok.signatures.map((s) => s.changeKinds)).toEqual([[], []]);
     expect(ok.valid).toBe(true);
+    expect(ok.status).toBe('valid');
   });
 
-  it('a new non-signature annotation is "other", even under a later signature', async () => {
+  it('a new non-signature annotation is an "annotation" change, even under a later signature', async () => {
     const once = (await signPdf(libreoffice, { signer: leader })).bytes as Buffer;
     const noted = await addNote(once);
     const again = (await signPdf(noted, { signer: leader })).bytes as Buffer;
     const report = await verifyPdf(again, { trustAnchors: anchors });
-    expect(report.signatures.map((s) => s.changes)).toEqual(['other', 'none']);
-    expect(report.signatures.map((s) => s.valid)).toEqual([false, true]);
+    expect(report.signatures.map((s) => [s.changes, s.changeKinds, s.status, s.valid])).toEqual([
+      ['other', ['annotation'], 'valid-changed-after', false],
+      ['none', [], 'valid', true],
+    ]);
   });
 
   it('garbage appended after the last signature: not whole-file signed, "other"', async () => {
@@ -116,7 +125,11 @@ describe('what changed after signing', () => {
       trustAnchors: anchors,
     });
     expect(report.totalDocumentSigned).toBe(false);
-    expect(report.signatures[0]?.changes).toBe('other');
+    expect(report.signatures[0]).toMatchObject({
+      changes: 'other',
+      changeKinds: ['other'],
+      status: 'valid-changed-after',
+    });
   });
 });
 
@@ -399,10 +412,13 @@ describe('signatures made by other tools', () => {
       await new Zga.PdfSigner({ p12cert: ab(p12), pwd: 'x' }).sign(ab(certified)),
     );
     const p1 = await verifyPdf(overP1, { trustAnchors: [...otherAnchors, ...anchors] });
-    expect(p1.signatures.map((s) => [s.certification, s.changes, s.valid])).toEqual([
-      [1, 'signatures-only', false],
-      [undefined, 'none', true],
+    // zgapdfsigner (pdf-lib) rewrites /Info in some runs: metadata, never "other".
+    expect(p1.signatures.map((s) => [s.certification, s.changes, s.status])).toEqual([
+      [1, 'signatures-only', 'invalid'],
+      [undefined, 'none', 'valid'],
     ]);
+    expect(p1.signatures[0]?.docMdpPermitted).toBe(false);
+    expect(p1.signatures[0]?.changeKinds.filter((k) => k !== 'metadata')).toEqual([]);
 
     for (const bytes of [bySignpdf, byZga]) {
       const report = await verifyPdf(bytes, { trustAnchors: otherAnchors });
@@ -411,12 +427,49 @@ describe('signatures made by other tools', () => {
       // ...and a kyso signature on top keeps theirs valid.
       const ours = (await signPdf(bytes, { signer: leader })).bytes as Buffer;
       const both = await verifyPdf(ours, { trustAnchors: [...otherAnchors, ...anchors] });
-      expect(both.signatures.map((s) => [s.valid, s.changes])).toEqual([
-        [true, 'signatures-only'],
-        [true, 'none'],
+      expect(both.signatures.map((s) => [s.valid, s.changes, s.status])).toEqual([
+        [true, 'signatures-only', 'valid'],
+        [true, 'none', 'valid'],
       ]);
     }
   });
+});
+
+/** Appends an increment that rewrites the document information dictionary (/ModDate). */
+async function touchInfo(pdf: Buffer): Promise<Buffer> {
+  const reader = await PdfReader.open(new BufferSource(pdf));
+  const b = new IncrementBuilder(reader);
+  const info = reader.trailer.get('Info');
+  const old = info instanceof PdfRef ? await reader.resolveDict(info) : undefined;
+  if (!(info instanceof PdfRef) || !old) throw new Error('no /Info');
+  b.add(info.num, old.clone().set('ModDate', textString('D:20260102030405Z')), info.gen);
+  return Buffer.concat([pdf, await b.build()]);
+}
+
+describe('/Info updates after signing are metadata (deterministic: with and without)', () => {
+  for (const certify of [undefined, 1, 2, 3] as const) {
+    it(`${certify ? `certification P=${certify}` : 'approval signature'} + signature, with and without an /Info update`, async () => {
+      const signed = (
+        await signPdf(libreoffice, { signer: leader, ...(certify ? { certify } : {}) })
+      ).bytes as Buffer;
+      for (const touched of [false, true]) {
+        const base = touched ? await touchInfo(signed) : signed;
+        const report = await verifyPdf(base, { trustAnchors: anchors });
+        const first = report.signatures[0];
+        expect(first?.changes).toBe(touched ? 'signatures-only' : 'none');
+        expect(first?.changeKinds).toEqual(touched ? ['metadata'] : []);
+        // P=1: no change at all, not even metadata; P>=2 and approvals: metadata is fine.
+        expect(first?.status).toBe(touched && certify === 1 ? 'invalid' : 'valid');
+        if (certify === 1) continue; // a P=1 document refuses further signatures
+        const again = (await signPdf(base, { signer: leader })).bytes as Buffer;
+        const both = await verifyPdf(again, { trustAnchors: anchors });
+        expect(both.signatures.map((s) => [s.changes, s.changeKinds, s.status])).toEqual([
+          ['signatures-only', touched ? ['metadata'] : [], 'valid'],
+          ['none', [], 'valid'],
+        ]);
+      }
+    });
+  }
 });
 
 describe('bad input has stable codes', () => {

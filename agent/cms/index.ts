@@ -14,6 +14,7 @@ export {
 export {
   type ParsedSignedData,
   parseSignedData,
+  signedDataLength,
   signingCertificateMatches,
   verifyDigestSignature,
   verifySignatureValue,

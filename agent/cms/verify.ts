@@ -5,17 +5,22 @@ import {
   constants,
   publicDecrypt,
   X509Certificate,
+  type KeyObject,
 } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
 import { HASH_NODE, hashFromOid, schemeFromOid } from './algorithms.ts';
 import {
+  berEnd,
+  berToDer,
   children,
   contentOf,
   elementOf,
+  isDer,
   issuerAndSerialOf,
   oidText,
   readTlv,
+  set,
   type Tlv,
 } from './der.ts';
 import { id_aa_signingCertificateV2 } from './ess.ts';
@@ -30,8 +35,13 @@ export interface ParsedSignedData {
   signerCertificate: Buffer | undefined;
   /** Value of the message-digest attribute. */
   messageDigest: Buffer | undefined;
-  /** DER SET OF signed attributes, as signed. */
+  /** DER SET OF signed attributes, as signed (re-encoded as DER when the CMS was BER). */
   signedAttributesDer: Buffer | undefined;
+  /**
+   * The same attributes in DER SET OF order (sorted encodings, X.690 §11.6) when the CMS
+   * carried them unsorted: tried when the signature does not verify over them as carried.
+   */
+  signedAttributesSorted?: Buffer;
   hasSigningCertificateV2: boolean;
   /** Certificate hash from signing-certificate-v2 (SHA-256 by default). */
   signingCertificateHash: Buffer | undefined;
@@ -53,11 +63,13 @@ function algorithmOid(der: Buffer, t: Tlv): string {
 
 /**
  * Walks the DER directly (RFC 5652 §5): the schema library re-encodes and is far slower,
- * which shows when a document carries 20 signatures.
+ * which shows when a document carries 20 signatures. BER input (indefinite lengths,
+ * constructed OCTET STRINGs: BouncyCastle/PDFBox, NSS/poppler) is first re-encoded as DER,
+ * so the signed attributes are checked in their DER form as RFC 5652 §5.4 requires.
  */
-export function parseSignedData(der: Buffer): ParsedSignedData {
+export function parseSignedData(input: Buffer): ParsedSignedData {
   try {
-    return walkSignedData(der);
+    return walkSignedData(isDer(input) ? input : berToDer(input));
   } catch (error) {
     if (error instanceof KysoError) throw error;
     throw new KysoError('PDF_MALFORMED', {
@@ -133,10 +145,14 @@ function walkSignedData(der: Buffer): ParsedSignedData {
   let hasSigningCertificateV2 = false;
   let signingCertificateHash: Buffer | undefined;
   let signedAttributesDer: Buffer | undefined;
+  let signedAttributesSorted: Buffer | undefined;
   if (signedAttrs) {
     // The signature covers the attributes re-tagged from [0] IMPLICIT to SET (RFC 5652 §5.4).
     signedAttributesDer = Buffer.from(whole(der, signedAttrs));
     signedAttributesDer[0] = 0x31;
+    const attrs = children(der, signedAttrs).map((a) => whole(der, a));
+    const sorted = [...attrs].sort(Buffer.compare);
+    if (sorted.some((a, i) => a !== attrs[i])) signedAttributesSorted = set(...sorted);
     for (const attr of children(der, signedAttrs)) {
       const [type, values] = children(der, attr);
       if (type?.tag !== 0x06 || !values) continue;
@@ -158,10 +174,24 @@ function walkSignedData(der: Buffer): ParsedSignedData {
     signerCertificate,
     messageDigest,
     signedAttributesDer,
+    ...(signedAttributesSorted ? { signedAttributesSorted } : {}),
     hasSigningCertificateV2,
     signingCertificateHash,
     signature: body(der, signatureValue),
   };
+}
+
+/**
+ * Length of the CMS at the start of a zero-padded /Contents: the DER length, or for BER's
+ * indefinite form the offset past its end-of-contents octets. The whole input when unreadable.
+ */
+export function signedDataLength(bytes: Buffer): number {
+  if (bytes[0] !== 0x30) return bytes.length;
+  try {
+    return Math.min(bytes.length, berEnd(bytes, 0));
+  } catch {
+    return bytes.length;
+  }
 }
 
 /** certHash of the first ESSCertIDv2: SEQ { SEQ OF { SEQ { [AlgorithmIdentifier] OCTET STRING ... } } }. */
@@ -178,16 +208,41 @@ function essCertHash(der: Buffer): Buffer | undefined {
   }
 }
 
-/** Verifies the signer's signature over the signed attributes. */
+/** Verifies the signer's signature over the signed attributes (as carried, then DER-sorted). */
 export function verifySignatureValue(parsed: ParsedSignedData): boolean {
   if (!parsed.signerCertificate || !parsed.signedAttributesDer) return false;
-  const key = new X509Certificate(parsed.signerCertificate).publicKey;
+  let key: KeyObject;
+  try {
+    key = publicKeyOf(parsed.signerCertificate);
+  } catch {
+    return false;
+  }
+  if (verifyOver(parsed, key, parsed.signedAttributesDer)) return true;
+  return parsed.signedAttributesSorted
+    ? verifyOver(parsed, key, parsed.signedAttributesSorted)
+    : false;
+}
+
+/** Public keys by certificate, so 20 signatures by the same signer parse it once. */
+const publicKeys = new Map<string, KeyObject>();
+function publicKeyOf(certificate: Buffer): KeyObject {
+  const id = createHash('sha256').update(certificate).digest('base64');
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = new X509Certificate(certificate).publicKey;
+    if (publicKeys.size > 256) publicKeys.clear();
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
+function verifyOver(parsed: ParsedSignedData, key: KeyObject, data: Buffer): boolean {
   const algorithm = HASH_NODE[parsed.signatureHash];
   try {
     if (parsed.scheme === 'RSA-PSS') {
       return cryptoVerify(
         algorithm,
-        parsed.signedAttributesDer,
+        data,
         {
           key,
           padding: constants.RSA_PKCS1_PSS_PADDING,
@@ -196,7 +251,7 @@ export function verifySignatureValue(parsed: ParsedSignedData): boolean {
         parsed.signature,
       );
     }
-    return cryptoVerify(algorithm, parsed.signedAttributesDer, key, parsed.signature);
+    return cryptoVerify(algorithm, data, key, parsed.signature);
   } catch {
     return false;
   }

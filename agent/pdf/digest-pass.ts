@@ -4,7 +4,12 @@
  * of the next), and each fork then takes only its own tail range.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { HASH_NODE, parseSignedData, type ParsedSignedData } from '../cms/index.ts';
+import {
+  HASH_NODE,
+  parseSignedData,
+  signedDataLength,
+  type ParsedSignedData,
+} from '../cms/index.ts';
 import { toKysoError } from '../errors/index.ts';
 import type { SignatureField } from './fields.ts';
 import { PdfString, asNumber } from './objects.ts';
@@ -45,18 +50,9 @@ export async function signedFields(
   return candidates;
 }
 
-/** DER length of the CMS at the start of the zero-padded /Contents. */
+/** The CMS at the start of the zero-padded /Contents (DER, or BER with indefinite lengths). */
 export function trimDer(bytes: Buffer): Buffer {
-  if (bytes[0] !== 0x30) return bytes;
-  let len = bytes[1] ?? 0;
-  let header = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (bytes[2 + i] ?? 0);
-    header += n;
-  }
-  return bytes.subarray(0, Math.min(bytes.length, header + len));
+  return bytes.subarray(0, signedDataLength(bytes));
 }
 
 /**

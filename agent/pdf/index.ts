@@ -13,5 +13,5 @@ export type {
 } from './sign-options.ts';
 export { signPdfs, type BatchItem, type BatchResult, type BatchSigner } from './batch.ts';
 export { verifyPdf, type VerifyOptions, type VerifyResult } from './verify.ts';
-export type { SignatureReport } from './report.ts';
-export type { ChangesAfterSigning } from './changes.ts';
+export type { SignatureReport, SignatureStatus } from './report.ts';
+export type { ChangeKind, ChangesAfterSigning } from './changes.ts';

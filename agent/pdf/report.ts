@@ -9,10 +9,41 @@ import {
 } from '../cms/index.ts';
 import { buildChain, parseCertificate, type ChainResult } from '../pki/index.ts';
 import type { HashAlgorithm } from '../tokens/index.ts';
-import type { ChangeClassifier, ChangesAfterSigning } from './changes.ts';
+import type { ChangeClassifier, ChangeKind, ChangesAfterSigning } from './changes.ts';
 import { trimDer, type Candidate } from './digest-pass.ts';
 import { PdfDict, PdfName, PdfString, asNumber, isName, type PdfValue } from './objects.ts';
 import type { ByteSource } from './source.ts';
+
+/**
+ * The verdict on one signature. `invalid`: its own bytes, signature value, signing certificate,
+ * chain, validity at signing time or key usage fail, or a certification's DocMDP permissions
+ * forbid what was changed after it. `valid-changed-after`: intact and trusted, and the document
+ * was changed after it in ways its signer did not sign (see `changeKinds`); the signed
+ * revision itself is authentic. `valid`: intact, trusted, and nothing but further signatures
+ * (and metadata updates) after it.
+ */
+export type SignatureStatus = 'valid' | 'valid-changed-after' | 'invalid';
+
+/**
+ * What DocMDP permits after a certification (ISO 32000-1 §12.8.2.2, table 254): P=1 no change
+ * at all; P=2 filling in forms and signing (metadata updates come with both); P=3 also
+ * annotations (creating, deleting, modifying).
+ */
+const DOCMDP_ALLOWED: Record<1 | 2 | 3, ReadonlySet<ChangeKind>> = {
+  1: new Set(),
+  2: new Set(['form-fill', 'metadata']),
+  3: new Set(['form-fill', 'metadata', 'annotation']),
+};
+
+export function docMdpPermits(
+  p: 1 | 2 | 3,
+  changes: ChangesAfterSigning,
+  kinds: readonly ChangeKind[],
+): boolean {
+  if (changes === 'none') return true;
+  if (p === 1) return false;
+  return kinds.every((k) => DOCMDP_ALLOWED[p].has(k));
+}
 
 export interface SignatureReport {
   fieldName: string;
@@ -47,7 +78,15 @@ export interface SignatureReport {
   keyUsageValid: boolean;
   keyUsage: string[];
   changes: ChangesAfterSigning;
-  /** Overall: intact, trusted, valid at signing time, right key usage, nothing but signatures after. */
+  /** Kinds of non-signature change after this signature (metadata included; empty for none). */
+  changeKinds: ChangeKind[];
+  /** Certification only: whether the changes after it are within its DocMDP permissions. */
+  docMdpPermitted?: boolean;
+  status: SignatureStatus;
+  /**
+   * Strict: `status === 'valid'`, i.e. intact, trusted, valid at signing time, right key usage,
+   * nothing but signatures (and metadata) after. False for `valid-changed-after` too.
+   */
   valid: boolean;
   /** Stable error code when the signature could not be checked at all. */
   error?: string;
@@ -175,19 +214,24 @@ export async function report(
     keyUsage.length === 0 ||
     keyUsage.includes('digitalSignature') ||
     keyUsage.includes('nonRepudiation');
-  const changes = await classifier.after(signedEnd);
+  const { changes, kinds: changeKinds } = await classifier.after(signedEnd);
   const certification = docMdpOf(sig);
   // A certification with P=1 allows no change at all, not even further signatures.
-  const changesAllowed =
-    changes === 'none' || (changes === 'signatures-only' && certification !== 1);
+  const docMdpPermitted =
+    certification === undefined ? undefined : docMdpPermits(certification, changes, changeKinds);
   const integrityOk = byteRangeValid && digestMatches && signatureValid;
-  const valid =
+  const ownChecksOk =
     integrityOk &&
     signingCertificateValid &&
     (chain?.trusted ?? false) &&
     certificateValidAtSigningTime &&
-    keyUsageValid &&
-    changesAllowed;
+    keyUsageValid;
+  const status: SignatureStatus =
+    !ownChecksOk || docMdpPermitted === false
+      ? 'invalid'
+      : changes === 'other'
+        ? 'valid-changed-after'
+        : 'valid';
   return {
     fieldName: c.field.name,
     signer,
@@ -206,7 +250,10 @@ export async function report(
     keyUsageValid,
     keyUsage,
     changes,
-    valid,
+    changeKinds,
+    ...(docMdpPermitted !== undefined ? { docMdpPermitted } : {}),
+    status,
+    valid: status === 'valid',
     ...(c.error ? { error: c.error } : {}),
   };
 }

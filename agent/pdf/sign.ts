@@ -15,11 +15,7 @@ import {
 import { KysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
 import type { CertificateInfo } from '../tokens/index.ts';
-import {
-  buildAppearance,
-  type AppearanceContext,
-  type PlacedAppearance,
-} from './appearance/index.ts';
+import type { AppearanceContext, PlacedAppearance } from './appearance/index.ts';
 import { readForm } from './fields.ts';
 import { IncrementBuilder } from './increment.ts';
 import { assertOutputFree, TempOutput } from './output.ts';
@@ -191,6 +187,9 @@ async function planIncrement(
   let placed: PlacedAppearance | null = null;
   if (preset !== 'plain') {
     const signerInfo = certificateInfo(options.signer.certificate);
+    // Loaded on first use: fonts, PNG and layout code (~1 MB built) that verification and
+    // invisible signatures never need.
+    const { buildAppearance } = await import('./appearance/index.ts');
     placed = await buildAppearance(
       {
         ...(target && target.pageRotate === 0

@@ -7,7 +7,7 @@ import { ChangeClassifier } from './changes.ts';
 import { hashAllInOnePass, signedFields } from './digest-pass.ts';
 import { readForm } from './fields.ts';
 import { PdfReader } from './reader.ts';
-import { CertificateCache, report, type SignatureReport } from './report.ts';
+import { CertificateCache, report, type SignatureReport, type SignatureStatus } from './report.ts';
 import { openSource, type ByteSource } from './source.ts';
 
 export interface VerifyOptions {
@@ -22,7 +22,10 @@ export interface VerifyResult {
   signatures: SignatureReport[];
   /** True when the last signature covers the whole file. */
   totalDocumentSigned: boolean;
+  /** Every signature `valid` (strict: nothing but signatures and metadata after each). */
   valid: boolean;
+  /** The worst signature status: `invalid` > `valid-changed-after` > `valid` (`invalid` with none). */
+  status: SignatureStatus;
 }
 
 export async function verifyPdf(
@@ -60,5 +63,11 @@ async function verifySource(source: ByteSource, options: VerifyOptions): Promise
     signatures: reports,
     totalDocumentSigned,
     valid: reports.length > 0 && reports.every((r) => r.valid),
+    status:
+      reports.length === 0 || reports.some((r) => r.status === 'invalid')
+        ? 'invalid'
+        : reports.some((r) => r.status === 'valid-changed-after')
+          ? 'valid-changed-after'
+          : 'valid',
   };
 }

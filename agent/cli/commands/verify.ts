@@ -3,11 +3,45 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { KysoError } from '../../errors/index.ts';
 import { formatTime } from '../../protocol/index.ts';
-import { verifyPdf, type SignatureReport } from '../../pdf/index.ts';
+import { verifyPdf, type ChangeKind, type SignatureReport } from '../../pdf/index.ts';
 import type { Command } from '../command.ts';
 import { configuredTrust, printJson } from '../token-context.ts';
 
 const yes = (b: boolean): string => (b ? 'có / yes' : 'KHÔNG / NO');
+
+const KIND_TEXT: Record<ChangeKind, [vi: string, en: string]> = {
+  annotation: ['chú thích', 'annotation'],
+  'form-fill': ['điền biểu mẫu', 'form fill'],
+  'page-content': ['nội dung trang', 'page content'],
+  metadata: ['siêu dữ liệu', 'metadata'],
+  pages: ['thêm/bớt trang', 'pages'],
+  other: ['khác', 'other'],
+};
+const kindsText = (kinds: readonly ChangeKind[], lang: 0 | 1): string =>
+  kinds.map((k) => KIND_TEXT[k][lang]).join(', ');
+
+function changesText(s: SignatureReport): string {
+  if (s.changes === 'none') return 'không / none';
+  const meta = s.changeKinds.includes('metadata') ? ' (+ siêu dữ liệu / metadata)' : '';
+  if (s.changes === 'signatures-only') return `chỉ thêm chữ ký / further signatures only${meta}`;
+  return `CÓ (${kindsText(s.changeKinds, 0)}) / YES (${kindsText(s.changeKinds, 1)})`;
+}
+
+function verdictText(s: SignatureReport): string {
+  const kinds = s.changeKinds.filter((k) => k !== 'metadata' || s.changeKinds.length === 1);
+  if (s.status === 'valid') return 'HỢP LỆ / VALID';
+  if (s.status === 'valid-changed-after') {
+    return (
+      `Hợp lệ, có thay đổi sau khi ký (${kindsText(kinds, 0)}) / ` +
+      `valid, changed after signing (${kindsText(kinds, 1)})`
+    );
+  }
+  const docMdp =
+    s.docMdpPermitted === false
+      ? ` (thay đổi bị chứng thực P=${s.certification ?? '?'} cấm / changes forbidden by certification P=${s.certification ?? '?'})`
+      : '';
+  return `KHÔNG HỢP LỆ / INVALID${docMdp}`;
+}
 
 function describe(s: SignatureReport, index: number): string {
   const lines = [
@@ -22,14 +56,8 @@ function describe(s: SignatureReport, index: number): string {
     `  Chuỗi tin cậy / Trusted chain: ${yes(s.chain?.trusted ?? false)}${s.chain?.reason ? ` (${s.chain.reason})` : ''}`,
     `  Chứng thư còn hiệu lực khi ký / Certificate valid at signing time: ${yes(s.certificateValidAtSigningTime)}`,
     `  Mục đích khóa / Key usage: ${s.keyUsageValid ? 'ok' : 'BAD'} (${s.keyUsage.join(', ') || 'any'})`,
-    `  Thay đổi sau khi ký / Changes after signing: ${
-      s.changes === 'none'
-        ? 'không / none'
-        : s.changes === 'signatures-only'
-          ? 'chỉ thêm chữ ký / further signatures only'
-          : 'CÓ SỬA ĐỔI KHÁC / OTHER MODIFICATIONS'
-    }`,
-    `  Kết luận / Result: ${s.valid ? 'HỢP LỆ / VALID' : 'KHÔNG HỢP LỆ / INVALID'}${s.error ? ` [${s.error}]` : ''}`,
+    `  Thay đổi sau khi ký / Changes after signing: ${changesText(s)}`,
+    `  Kết luận / Result: ${verdictText(s)}${s.error ? ` [${s.error}]` : ''}`,
   ];
   return lines.join('\n');
 }
@@ -42,8 +70,11 @@ export const verifyCommand: Command = {
 Checks each signature: byte ranges cover the whole revision except the signature value, the
 digest and signature match, the certificate chains to a trusted root (--trust, PEM or DER;
 without it the config file's trust.anchors, with its trust.intermediates), was valid at the
-signing time and may sign, and what changed after it was signed.
-Exit code 0 when every signature is valid, 1 otherwise.`,
+signing time and may sign, and what changed after it was signed (annotation, form fill,
+page content, metadata, pages, other). A signature changed after signing is "valid, changed
+after signing" unless a certification's DocMDP permissions forbid the change (then invalid).
+Exit code 0 when every signature is valid, 4 when none is invalid but some were changed after
+signing, 1 when any is invalid (or there are none).`,
   options: { values: ['config'], repeatable: ['trust'] },
   async run(args) {
     const [file, ...extra] = args.positionals;
@@ -77,9 +108,13 @@ Exit code 0 when every signature is valid, 1 otherwise.`,
       process.stdout.write(result.signatures.map(describe).join('\n\n') + '\n\n');
       process.stdout.write(
         `Toàn bộ tệp được ký / Whole file signed: ${yes(result.totalDocumentSigned)}\n` +
-          `Tất cả chữ ký hợp lệ / All signatures valid: ${yes(result.valid)}\n`,
+          `Tất cả chữ ký hợp lệ / All signatures valid: ${yes(result.valid)}\n` +
+          (result.status === 'valid-changed-after'
+            ? 'Không chữ ký nào bị phá vỡ; tệp có thay đổi sau khi ký / ' +
+              'No signature is broken; the file was changed after signing\n'
+            : ''),
       );
     }
-    return result.valid ? 0 : 1;
+    return result.status === 'valid' ? 0 : result.status === 'valid-changed-after' ? 4 : 1;
   },
 };
