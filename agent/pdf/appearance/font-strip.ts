@@ -39,7 +39,7 @@ function stripGlyph(glyph: Buffer): Buffer {
   // Composite: walk the components; the last one's WE_HAVE_INSTRUCTIONS (0x100) says
   // instructions follow the component records.
   let at = 10;
-  let lastFlagsAt = -1;
+  let lastFlagsAt: number;
   for (;;) {
     if (at + 4 > glyph.length) return glyph;
     const flags = glyph.readUInt16BE(at);

@@ -47,6 +47,8 @@ export interface Target {
 const MM = 72 / 25.4;
 /** The free space search keeps a box this far from the visible page's left edge. */
 const BOX_LEFT_LIMIT = 20 * MM;
+/** Space kept between a top-right box and the page's text. */
+const TEXT_CLEARANCE = 2;
 
 const BOX_GAP = 3;
 
@@ -134,7 +136,8 @@ export class Layout {
     const earlier = this.earlierBoxesOn(0);
     const stacked = belowEarlierBoxes(start, earlier);
     const text = await this.textOn(0);
-    const obstacles = [...earlier, ...text];
+    // A little air around the page's text, none needed around earlier boxes.
+    const obstacles = [...earlier, ...text.map((t) => pad(t, TEXT_CLEARANCE))];
     const free = (r: Rect): boolean =>
       r[1] >= vis[1] && r[0] >= vis[0] && !obstacles.some((o) => intersects(r, o));
     if (free(stacked)) return stacked;
