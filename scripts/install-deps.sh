@@ -10,6 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
   softhsm2 opensc opencryptoki        # PKCS#11: test tokens, tools, a real PIN lock-out
   poppler-utils qpdf openssl          # pdfsig, pdftoppm, pdftotext, qpdf --check, openssl cms
+  mupdf-tools                         # mutool draw: a third renderer judging appearances
   chromium fonts-liberation           # browser tests; Times-metric font
   umockdev                            # simulated USB devices
   pcscd vsmartcard-vpcd libcacard-dev libnss3-tools pkg-config  # virtual smart cards over PC/SC
