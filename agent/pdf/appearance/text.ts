@@ -230,12 +230,14 @@ export class PageTextReader {
 
   private async run(
     reader: PdfReader,
-    data: Buffer,
+    content: Buffer,
     resources: PdfDict | undefined,
     ctm0: Matrix,
     out: Glyph[],
     depth: number,
   ): Promise<void> {
+    // A trailing newline ends the last operator (the parser wants a delimiter after a token).
+    const data = Buffer.concat([content, Buffer.from('\n')]);
     const fontDict = await reader.resolveDict(resources?.get('Font'));
     const xobjects = await reader.resolveDict(resources?.get('XObject'));
     const stack: Matrix[] = [];
