@@ -258,6 +258,29 @@ describe.each(renderers)('appearance placement ($name)', (renderer) => {
     expect(count(img, 'dark', year?.[1] ?? [0, 0, 0, 0])).toBeGreaterThan(10);
   });
 
+  it.each([90, 180, 270])(
+    'places the approval between title and name on a /Rotate %i page drawn upright',
+    async (rotate) => {
+      const width = rotate === 180 ? 595.28 : 841.89;
+      const texts: TestText[] = [
+        { text: 'CHỦ TỊCH', x: width - 200, y: 320, size: 13, display: true },
+        { text: 'Nguyễn Văn An', x: width - 210, y: 200, size: 13, display: true },
+      ];
+      const signed = await sign([{ rotate, texts }], [{ image: signature }], `title-${rotate}`);
+      const image = signed.shown[0] as Rect;
+      const img = render(renderer, signed, `title-${rotate}`);
+      const found = words(signed.pdf, img.height);
+      const name = found.find(([w]) => w === 'Nguyễn')?.[1] ?? [0, 0, 0, 0];
+      const title = found.find(([w]) => w === 'TỊCH')?.[1] ?? [0, 0, 0, 0];
+      // Page content upright for the reader, the image between the title and the name.
+      expect(name[2] - name[0]).toBeGreaterThan(name[3] - name[1]);
+      expect(image[1]).toBeGreaterThan(name[3]);
+      expect(image[3]).toBeLessThan(title[1]);
+      expect(count(img, 'blue', image)).toBeGreaterThan(300);
+      expect(count(img, 'blue', [0, 0, img.width, img.height])).toBe(count(img, 'blue', image));
+    },
+  );
+
   it.each([90, 180, 270])('keeps text upright on a /Rotate %i page', async (rotate) => {
     const signed = await sign(
       [{ rotate, texts: [{ text: 'Nội dung', x: 100, y: 300, size: 12 }] }],

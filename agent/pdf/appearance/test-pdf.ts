@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { FontSubset, liberationSerifItalic } from './font.ts';
+import { displayToUser, normaliseRotate } from './geometry.ts';
 import { numbers, streamBody } from './syntax.ts';
 import type { CertificateInfo } from '../../tokens/index.ts';
 import type { AppearanceObject, PageGeometry, PlacedAppearance, Rect } from './types.ts';
@@ -21,6 +22,11 @@ export interface TestText {
   size: number;
   /** Set in Liberation Serif Italic. */
   italic?: boolean;
+  /**
+   * x, y are display coordinates (after the page's /Rotate) and the text is drawn upright for
+   * the reader, as a rotated page's real content is.
+   */
+  display?: boolean;
 }
 
 export interface TestPage {
@@ -88,12 +94,21 @@ export function makeTestPdf(pages: TestPage[]): TestPdf {
   pages.forEach((page, i) => {
     const mediaBox = page.mediaBox ?? [0, 0, 595.28, 841.89];
     const rotate = page.rotate ?? 0;
+    const shape: PageGeometry = { index: i, mediaBox, rotate };
+    const a = (normaliseRotate(rotate) * Math.PI) / 180;
     const content = (page.texts ?? [])
-      .map(
-        (t) =>
-          `BT /F${t.italic ? 2 : 1} ${t.size} Tf 0 g ${numbers([t.x, t.y])} Td ` +
-          `${(t.italic ? italic : font).encode(t.text)} Tj ET`,
-      )
+      .map((t) => {
+        const [x, y] = t.display ? displayToUser(shape, t.x, t.y) : [t.x, t.y];
+        const m = t.display
+          ? [Math.cos(a), Math.sin(a), -Math.sin(a), Math.cos(a), x, y].map(
+              (v) => Math.round(v * 1000) / 1000,
+            )
+          : [1, 0, 0, 1, x, y];
+        return (
+          `BT /F${t.italic ? 2 : 1} ${t.size} Tf 0 g ${numbers(m)} Tm ` +
+          `${(t.italic ? italic : font).encode(t.text)} Tj ET`
+        );
+      })
       .join('\n');
     objects.push({
       id: contentIds[i] ?? 0,
