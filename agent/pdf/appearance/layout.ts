@@ -130,7 +130,7 @@ export class Layout {
   private async topRightBox(w: number, h: number): Promise<Rect> {
     const page = this.page(0);
     const vis = visibleBox(page);
-    const right = Math.min(vis[2] - BOX_RIGHT_MARGIN, vis[2]);
+    const right = vis[2] - BOX_RIGHT_MARGIN;
     const top = vis[3] - BOX_TOP_MARGIN;
     const start = keepWithin([right - w, top - h, right, top], vis);
     const earlier = this.earlierBoxesOn(0);

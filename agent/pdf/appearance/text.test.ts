@@ -26,11 +26,11 @@ describe('PageTextReader', () => {
       'BI /W 2 /H 1 /BPC 8 /CS /G ID \x00Tj EI',
       'BT /F1 10 Tf 100 700 Td 2 Tc [(A) -1000 (B)] TJ ET',
       'BT /F1 10 Tf 0 1 -1 0 300 300 Tm (Up) Tj ET',
-      'Q /Fm1 Do',
+      'Q /Fm1 Do /Im1 Do',
     ].join('\n');
     const pdf = rawPdf([
       '<< /Type /Catalog /Pages 2 0 R >>',
-      '<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources << /Font << /F1 5 0 R >> /XObject << /Fm1 6 0 R >> >> >>',
+      '<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources << /Font << /F1 5 0 R >> /XObject << /Fm1 6 0 R /Im1 7 0 R >> >> >>',
       '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>',
       stream(content),
       '<< /Type /Font /Subtype /Type1 /BaseFont /Times-Italic /Encoding << /Differences [65 /bracketleft] >> >>',
@@ -38,6 +38,8 @@ describe('PageTextReader', () => {
         'BT /F1 12 Tf 50 50 Td (C) Tj ET',
         '/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Matrix [1 0 0 1 10 20] /Resources << /Font << /F1 5 0 R >> >>',
       ),
+      // An image (never read: skipped from its first bytes).
+      stream('BT /F1 12 Tf (X) Tj ET', '/Type /XObject /Subtype /Image /Width 1 /Height 1'),
     ]);
     const reader = new PageTextReader({ bytes: pdf });
     try {

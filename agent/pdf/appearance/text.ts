@@ -437,6 +437,7 @@ export class PageTextReader {
           const nameValue = operands[0];
           if (depth >= 8 || !(nameValue instanceof PdfName)) break;
           const ref = xobjects?.get(nameValue.name);
+          if (ref instanceof PdfRef && (await isImage(reader, ref))) break;
           const form = await reader.resolve(ref);
           if (!(form instanceof PdfStream)) break;
           const subtype = form.dict.get('Subtype');
@@ -473,6 +474,18 @@ export async function inherited(
     node = await reader.resolveDict(node.get('Parent'));
   }
   return undefined;
+}
+
+/**
+ * Whether an XObject is an image, from the first bytes of its object: images are not read
+ * (a scanned page's image can be tens of MB, the reader would keep it).
+ */
+async function isImage(reader: PdfReader, ref: PdfRef): Promise<boolean> {
+  const entry = reader.xref.get(ref.num);
+  if (entry?.type !== 1) return false;
+  const head = (await reader.source.read(entry.offset, 2048)).toString('latin1');
+  const dictEnd = head.indexOf('stream');
+  return /\/Subtype\s*\/Image\b/.test(dictEnd >= 0 ? head.slice(0, dictEnd) : head);
 }
 
 /** A stream's decoded data; undefined when it cannot be decoded (unsupported filter). */
