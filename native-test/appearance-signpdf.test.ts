@@ -162,7 +162,7 @@ describe('appearances signed with signPdf on SoftHSM2', () => {
     expect(stdout).toContain('23/11/2026; 11:08:09; +07:00');
   });
 
-  it('an attachment that is later copied shows both boxes at the top right, stacked, not overlapping', async () => {
+  it('an attachment that is later copied shows both boxes at the top right, off the text', async () => {
     const attached = join(dir, 'attached.pdf');
     const copied = join(dir, 'attached-copied.pdf');
     await signPdf(libreoffice, {
@@ -180,10 +180,34 @@ describe('appearances signed with signPdf on SoftHSM2', () => {
     expect((await pdfsig(copied)).map((s) => s.valid)).toEqual([true, true]);
     const { widgets: found, page } = await widgets(copied);
     const [attachment, copy] = found.map((w) => userRectToDisplay(page, w.rect)) as [Rect, Rect];
-    // Right-aligned, the copy box directly below the attachment box.
-    expect(copy[2]).toBeCloseTo(attachment[2], 1);
-    expect(copy[3]).toBeLessThan(attachment[1]);
-    expect(attachment[1] - copy[3]).toBeLessThan(10);
+    // The text starts just below the attachment box: the copy box goes to its left, in the
+    // same band, rather than down over the first lines.
+    expect(copy[2]).toBeLessThan(attachment[0]);
+    expect(copy[3]).toBeCloseTo(attachment[3], 1);
+    const { stdout: bbox } = await run('pdftotext', [
+      '-bbox',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      libreoffice,
+      '-',
+    ]);
+    for (const m of bbox.matchAll(
+      /<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">/g,
+    )) {
+      const word: Rect = [
+        Number(m[1]),
+        page.mediaBox[3] - Number(m[4]),
+        Number(m[3]),
+        page.mediaBox[3] - Number(m[2]),
+      ];
+      for (const box of [attachment, copy]) {
+        const overlaps =
+          word[0] < box[2] && box[0] < word[2] && word[1] < box[3] && box[1] < word[3];
+        expect(overlaps).toBe(false);
+      }
+    }
     const png = await render(copied, 'attached-copied');
     expect(count(png, attachment, dark)).toBeGreaterThan(100);
     expect(count(png, copy, dark)).toBeGreaterThan(100);

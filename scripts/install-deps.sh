@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
   softhsm2 opensc opencryptoki        # PKCS#11: test tokens, tools, a real PIN lock-out
   poppler-utils qpdf openssl          # pdfsig, pdftoppm, pdftotext, qpdf --check, openssl cms
-  mupdf-tools                         # mutool sign -v: a second judge of changes after signing
+  mupdf-tools                         # mutool: judges changes after signing, renders appearances
   default-jdk-headless libpdfbox2-java libbcpkix-java  # PDFBox/BouncyCastle (BER) signatures
   chromium fonts-liberation           # browser tests; Times-metric font
   umockdev                            # simulated USB devices

@@ -30,6 +30,8 @@ export interface PageInfo {
   ref: PdfRef;
   dict: PdfDict;
   mediaBox: [number, number, number, number];
+  /** The inherited /CropBox when the page has one. */
+  cropBox?: [number, number, number, number];
   rotate: number;
 }
 
@@ -349,7 +351,7 @@ export class PdfReader {
     const visited = new Set<number>();
     const walk = async (
       nodeRef: PdfValue | undefined,
-      inherited: { mediaBox?: PdfValue; rotate?: PdfValue },
+      inherited: { mediaBox?: PdfValue; cropBox?: PdfValue; rotate?: PdfValue },
     ): Promise<void> => {
       if (!(nodeRef instanceof PdfRef)) throw malformed('page tree node is not a reference');
       if (visited.has(nodeRef.num)) throw malformed('page tree loop');
@@ -358,6 +360,7 @@ export class PdfReader {
       if (!node) throw malformed('page tree node missing', { object: nodeRef.num });
       const here = {
         mediaBox: node.get('MediaBox') ?? inherited.mediaBox,
+        cropBox: node.get('CropBox') ?? inherited.cropBox,
         rotate: node.get('Rotate') ?? inherited.rotate,
       };
       const kids = await this.resolve(node.get('Kids'));
@@ -372,8 +375,23 @@ export class PdfReader {
         nums.length === 4 && nums.every((x) => typeof x === 'number')
           ? [nums[0] as number, nums[1] as number, nums[2] as number, nums[3] as number]
           : [0, 0, 612, 792];
+      const crop = await this.resolve(here.cropBox);
+      const cropNums = Array.isArray(crop)
+        ? await Promise.all(crop.map((x) => this.resolve(x)))
+        : [];
+      const cropBox =
+        cropNums.length === 4 && cropNums.every((x) => typeof x === 'number')
+          ? (cropNums as [number, number, number, number])
+          : undefined;
       const rotate = asNumber(await this.resolve(here.rotate)) ?? 0;
-      pages.push({ index: pages.length, ref: nodeRef, dict: node, mediaBox, rotate });
+      pages.push({
+        index: pages.length,
+        ref: nodeRef,
+        dict: node,
+        mediaBox,
+        ...(cropBox ? { cropBox } : {}),
+        rotate,
+      });
     };
     await walk(cat.get('Pages'), {});
     if (pages.length === 0) throw malformed('document has no pages');

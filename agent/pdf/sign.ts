@@ -177,7 +177,12 @@ async function planIncrement(
     'copy',
   ]);
   const ctx: AppearanceContext = {
-    pages: pages.map((p) => ({ index: p.index, mediaBox: p.mediaBox, rotate: p.rotate })),
+    pages: pages.map((p) => ({
+      index: p.index,
+      mediaBox: p.mediaBox,
+      rotate: p.rotate,
+      ...(p.cropBox ? { cropBox: p.cropBox } : {}),
+    })),
     allocateObjectId: () => builder.allocate(),
     pdf: typeof input === 'string' ? { path: input } : { bytes: input },
     ...(previousApprovalRect ? { previousApprovalRect } : {}),

@@ -1,13 +1,11 @@
 /**
  * Finds a text anchor (the signer's name, "[SIGNATURE]", "[SO_VB]" ...) on a page with its
- * position, using pdf.js's text extraction (fonts, ToUnicode and text matrices handled there).
- * Files given by path are read by range, so a 200 MB PDF is not loaded to find a name.
+ * position, and answers the layout's other questions about the page's text (the title line
+ * above a name, where text is). Uses our own content-stream extractor (text.ts) over the PDF
+ * reader: a page at a time, files read by range, no renderer loaded.
  */
-import { pathToFileURL } from 'node:url';
-import type { PDFDocumentProxy } from 'pdfjs-dist';
-import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 import { KysoError } from '../../errors/index.ts';
-import { liberationSerif } from './font.ts';
+import { type Glyph, PageTextReader } from './text.ts';
 import type { Rect } from './types.ts';
 
 export interface AnchorHit {
@@ -16,95 +14,63 @@ export interface AnchorHit {
   rect: Rect;
   /** Font size of the matched text (points). */
   fontSize: number;
+  /** The matched text is set in an italic face. */
+  italic: boolean;
 }
 
 /** Whitespace is ignored (extractors split and join words differently). */
 const squeeze = (s: string): string => s.normalize('NFC').replace(/\s+/gu, '');
 
 interface CharRef {
-  item: TextItem;
+  glyph: Glyph;
   ch: string;
-  /** Where the character starts and ends along the item, as fractions of its width. */
+  /** Where the character starts and ends along the glyph's box (ligatures), as fractions. */
   from: number;
   to: number;
 }
 
-/**
- * pdf.js gives one width per text run, not per character. Split it in proportion to the
- * characters' advances in Liberation Serif (Times metrics, the usual font of Vietnamese
- * official documents); close enough for other fonts to cover a placeholder.
- */
-function charSpans(text: string): { ch: string; from: number; to: number }[] {
-  const font = liberationSerif();
-  const chars = [...text];
-  const widths = chars.map((ch) => {
-    const glyph = font.glyphForCodePoint(ch.codePointAt(0) ?? 0);
-    return glyph.id === 0 ? font.unitsPerEm / 2 : glyph.advanceWidth;
-  });
-  const total = widths.reduce((a, b) => a + b, 0) || 1;
-  let at = 0;
-  return chars.map((ch, i) => {
-    const from = at / total;
-    at += widths[i] ?? 0;
-    return { ch, from, to: at / total };
-  });
-}
-
 export class AnchorFinder {
-  private doc: Promise<PDFDocumentProxy> | undefined;
-  private readonly pageText = new Map<number, Promise<CharRef[]>>();
+  private readonly text: PageTextReader;
+  private readonly pageGlyphs = new Map<number, Promise<Glyph[]>>();
+  private readonly pageChars = new Map<number, Promise<CharRef[]>>();
 
-  constructor(private readonly pdf: { path?: string; bytes?: Buffer }) {}
+  constructor(pdf: { path?: string; bytes?: Buffer }) {
+    this.text = new PageTextReader(pdf);
+  }
 
-  private document(): Promise<PDFDocumentProxy> {
-    this.doc ??= (async () => {
-      const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
-      const common = {
-        verbosity: 0,
-        isEvalSupported: false,
-        disableFontFace: true,
-        useSystemFonts: false,
-        disableAutoFetch: true,
-        disableStream: true,
-      };
-      if (this.pdf.bytes) {
-        // pdf.js transfers (detaches) the buffer it gets: hand it a copy.
-        return getDocument({ ...common, data: new Uint8Array(this.pdf.bytes) }).promise;
-      }
-      if (this.pdf.path) {
-        return getDocument({ ...common, url: pathToFileURL(this.pdf.path).href }).promise;
-      }
-      throw new KysoError('INVALID_INPUT', { reason: 'no PDF given for the anchor search' });
-    })().catch((error: unknown) => {
-      if (error instanceof KysoError) throw error;
-      if (error instanceof Error && error.name === 'PasswordException') {
-        throw new KysoError('PDF_ENCRYPTED', {}, error);
-      }
-      throw new KysoError(
-        'PDF_MALFORMED',
-        { reason: 'anchor search could not read the PDF' },
-        error,
-      );
-    });
-    return this.doc;
+  /** The page's glyphs (cached for the appearance being built). */
+  glyphs(pageIndex: number): Promise<Glyph[]> {
+    let cached = this.pageGlyphs.get(pageIndex);
+    if (!cached) {
+      cached = this.text.glyphs(pageIndex).catch((error: unknown) => {
+        if (error instanceof KysoError) throw error;
+        throw new KysoError(
+          'PDF_MALFORMED',
+          { reason: 'text search could not read the page', page: pageIndex },
+          error,
+        );
+      });
+      this.pageGlyphs.set(pageIndex, cached);
+    }
+    return cached;
   }
 
   private chars(pageIndex: number): Promise<CharRef[]> {
-    let cached = this.pageText.get(pageIndex);
+    let cached = this.pageChars.get(pageIndex);
     if (!cached) {
       cached = (async () => {
-        const page = await (await this.document()).getPage(pageIndex + 1);
-        const content = await page.getTextContent();
         const refs: CharRef[] = [];
-        for (const entry of content.items) {
-          if (!('str' in entry)) continue;
-          for (const span of charSpans(entry.str.normalize('NFC'))) {
-            if (!/\s/u.test(span.ch)) refs.push({ item: entry, ...span });
-          }
+        for (const glyph of await this.glyphs(pageIndex)) {
+          const chars = [...glyph.ch];
+          chars.forEach((ch, i) => {
+            if (!/\s/u.test(ch)) {
+              refs.push({ glyph, ch, from: i / chars.length, to: (i + 1) / chars.length });
+            }
+          });
         }
         return refs;
       })();
-      this.pageText.set(pageIndex, cached);
+      this.pageChars.set(pageIndex, cached);
     }
     return cached;
   }
@@ -133,38 +99,33 @@ export class AnchorFinder {
   }
 
   async close(): Promise<void> {
-    if (this.doc) await (await this.doc.catch(() => undefined))?.destroy();
+    this.pageGlyphs.clear();
+    this.pageChars.clear();
+    await this.text.close();
   }
 }
 
 /** Union of the matched characters' boxes. */
-function boxOf(refs: CharRef[]): { rect: Rect; fontSize: number } {
+function boxOf(refs: CharRef[]): { rect: Rect; fontSize: number; italic: boolean } {
   let x1 = Infinity;
   let y1 = Infinity;
   let x2 = -Infinity;
   let y2 = -Infinity;
   let fontSize = 0;
+  let italic = refs.length > 0;
   for (const ref of refs) {
-    const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = ref.item.transform as number[];
-    const along = Math.hypot(a, b) || 1;
-    const across = Math.hypot(c, d) || 1;
-    const size = ref.item.height || across;
-    fontSize = Math.max(fontSize, size);
-    const dir: [number, number] = [a / along, b / along];
-    const up: [number, number] = [c / across, d / across];
-    const s0 = ref.item.width * ref.from;
-    const s1 = ref.item.width * ref.to;
-    // Liberation/Times-like fonts: descent ~0.22 em, ascent ~0.9 em.
-    for (const s of [s0, s1]) {
-      for (const t of [-0.22 * size, 0.9 * size]) {
-        const x = e + dir[0] * s + up[0] * t;
-        const y = f + dir[1] * s + up[1] * t;
-        x1 = Math.min(x1, x);
-        y1 = Math.min(y1, y);
-        x2 = Math.max(x2, x);
-        y2 = Math.max(y2, y);
-      }
-    }
+    const b = ref.glyph.box;
+    fontSize = Math.max(fontSize, ref.glyph.size);
+    italic &&= ref.glyph.italic;
+    // Split a ligature's box along its longer side.
+    const horizontal = b[2] - b[0] >= b[3] - b[1];
+    const part: Rect = horizontal
+      ? [b[0] + (b[2] - b[0]) * ref.from, b[1], b[0] + (b[2] - b[0]) * ref.to, b[3]]
+      : b;
+    x1 = Math.min(x1, part[0]);
+    y1 = Math.min(y1, part[1]);
+    x2 = Math.max(x2, part[2]);
+    y2 = Math.max(y2, part[3]);
   }
-  return { rect: [x1, y1, x2, y2], fontSize };
+  return { rect: [x1, y1, x2, y2], fontSize, italic };
 }

@@ -8,23 +8,38 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as fontkit from 'fontkit';
 import { KysoError } from '../../errors/index.ts';
+import { stripHinting } from './font-strip.ts';
 import { num, numbers, streamBody } from './syntax.ts';
 import type { AppearanceObject } from './types.ts';
 
 export const FONT_PATH = fileURLToPath(
   new URL('../../../assets/fonts/LiberationSerif-Regular.ttf', import.meta.url),
 );
+export const ITALIC_FONT_PATH = fileURLToPath(
+  new URL('../../../assets/fonts/LiberationSerif-Italic.ttf', import.meta.url),
+);
 
-let cachedFont: fontkit.Font | undefined;
+const cachedFonts = new Map<string, fontkit.Font>();
+
+function load(path: string): fontkit.Font {
+  let font = cachedFonts.get(path);
+  if (!font) {
+    const parsed = fontkit.create(readFileSync(path));
+    if (!('glyphForCodePoint' in parsed)) throw new KysoError('INTERNAL_ERROR', { reason: 'font' });
+    font = parsed;
+    cachedFonts.set(path, font);
+  }
+  return font;
+}
 
 /** The shipped font, parsed once per process. */
 export function liberationSerif(): fontkit.Font {
-  if (!cachedFont) {
-    const parsed = fontkit.create(readFileSync(FONT_PATH));
-    if (!('glyphForCodePoint' in parsed)) throw new KysoError('INTERNAL_ERROR', { reason: 'font' });
-    cachedFont = parsed;
-  }
-  return cachedFont;
+  return load(FONT_PATH);
+}
+
+/** Its italic face (the issue date's line in Decree 30 templates is italic). */
+export function liberationSerifItalic(): fontkit.Font {
+  return load(ITALIC_FONT_PATH);
 }
 
 /** fontkit's typings say boolean; the implementation returns the glyph's id in the subset. */
@@ -106,7 +121,7 @@ export class FontSubset {
     const tag = subsetTag(used.map((g) => g.cid + ':' + g.unicode).join(','));
     const baseFont = `${tag}+${this.font.postscriptName}`;
     const scale = 1000 / this.font.unitsPerEm;
-    const fontFile = Buffer.from(this.subset.encode());
+    const fontFile = stripHinting(Buffer.from(this.subset.encode()));
 
     const fontId = allocate();
     const cidFontId = allocate();
@@ -137,7 +152,7 @@ export class FontSubset {
       {
         id: descriptorId,
         body: Buffer.from(
-          `<< /Type /FontDescriptor /FontName /${baseFont} /Flags 6 ` +
+          `<< /Type /FontDescriptor /FontName /${baseFont} /Flags ${this.font.italicAngle !== 0 ? 6 | 64 : 6} ` +
             `/FontBBox [${numbers([bbox.minX * scale, bbox.minY * scale, bbox.maxX * scale, bbox.maxY * scale])}] ` +
             `/ItalicAngle ${num(this.font.italicAngle)} /Ascent ${num(this.font.ascent * scale)} ` +
             `/Descent ${num(this.font.descent * scale)} /CapHeight ${num(this.font.capHeight * scale)} ` +

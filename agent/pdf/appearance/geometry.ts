@@ -90,6 +90,37 @@ export function formMatrix(rotate: number): Matrix {
   }
 }
 
+/**
+ * The visible part of the page (CropBox clipped to the MediaBox) in display coordinates;
+ * the whole displayed page without a CropBox or when it does not overlap the MediaBox.
+ */
+export function visibleBox(page: PageGeometry): Rect {
+  const media = normaliseRect(page.mediaBox);
+  const { width, height } = displaySize(page);
+  if (!page.cropBox) return [0, 0, width, height];
+  const crop = normaliseRect(page.cropBox);
+  const clipped: Rect = [
+    Math.max(media[0], crop[0]),
+    Math.max(media[1], crop[1]),
+    Math.min(media[2], crop[2]),
+    Math.min(media[3], crop[3]),
+  ];
+  if (clipped[2] - clipped[0] < 1 || clipped[3] - clipped[1] < 1) return [0, 0, width, height];
+  return userRectToDisplay(page, clipped);
+}
+
+export const intersects = (a: Rect, b: Rect): boolean =>
+  a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+/** Moves r (not resizing) so it lies inside the box as far as possible. */
+export function keepWithin(r: Rect, box: Rect): Rect {
+  const dx =
+    r[0] < box[0] ? box[0] - r[0] : r[2] > box[2] ? Math.max(box[2] - r[2], box[0] - r[0]) : 0;
+  const dy =
+    r[1] < box[1] ? box[1] - r[1] : r[3] > box[3] ? Math.max(box[3] - r[3], box[1] - r[1]) : 0;
+  return [r[0] + dx, r[1] + dy, r[2] + dx, r[3] + dy];
+}
+
 export function rectWidth(r: Rect): number {
   return r[2] - r[0];
 }

@@ -5,8 +5,16 @@
  */
 import { KysoError } from '../../errors/index.ts';
 import { type AnchorHit, AnchorFinder } from './anchor.ts';
-import { FontSubset } from './font.ts';
-import { displaySize, keepInside, rectHeight, rectWidth, userRectToDisplay } from './geometry.ts';
+import { FontSubset, liberationSerifItalic } from './font.ts';
+import {
+  displaySize,
+  intersects,
+  keepWithin,
+  rectHeight,
+  rectWidth,
+  userRectToDisplay,
+  visibleBox,
+} from './geometry.ts';
 import { type DecodedImage, imageObjects } from './png.ts';
 import { Sheet, assemble } from './sheet.ts';
 import type {
@@ -33,13 +41,16 @@ export interface Target {
   page: PageGeometry;
   box: Rect;
   /** Set when found by text: placeholders get covered, other text gets content above it. */
-  anchor?: { placeholder: boolean; fontSize: number };
+  anchor?: { placeholder: boolean; fontSize: number; italic: boolean };
 }
 
-const BOX_GAP = 3;
+const MM = 72 / 25.4;
+/** The free space search keeps a box this far from the visible page's left edge. */
+const BOX_LEFT_LIMIT = 20 * MM;
+/** Space kept between a top-right box and the page's text. */
+const TEXT_CLEARANCE = 2;
 
-const intersects = (a: Rect, b: Rect): boolean =>
-  a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+const BOX_GAP = 3;
 
 /** Moves a box down, keeping its size, until it overlaps none of the earlier boxes. */
 function belowEarlierBoxes(box: Rect, earlier: Rect[]): Rect {
@@ -60,11 +71,94 @@ const isPlaceholder = (anchor: string): boolean => /^\s*[[{<].*[\]}>]\s*$/su.tes
 
 export class Layout {
   readonly font = new FontSubset();
+  private italic: FontSubset | undefined;
   readonly sheets = new Map<number, Sheet>();
   readonly finder: AnchorFinder;
+  private readonly textBoxes = new Map<number, Promise<Rect[]>>();
 
   constructor(readonly ctx: AppearanceContext) {
     this.finder = new AnchorFinder(ctx.pdf);
+  }
+
+  /** Liberation Serif Italic, subset separately when some text is written in italics. */
+  italicFont(): FontSubset {
+    this.italic ??= new FontSubset(liberationSerifItalic());
+    return this.italic;
+  }
+
+  /**
+   * Boxes of the text the page's content draws, in display coordinates. Best effort: a page
+   * whose text cannot be read counts as empty (the box then goes where it always went).
+   */
+  textOn(pageIndex: number): Promise<Rect[]> {
+    let cached = this.textBoxes.get(pageIndex);
+    if (!cached) {
+      const page = this.page(pageIndex);
+      cached = this.finder.glyphs(pageIndex).then(
+        (glyphs) =>
+          glyphs.filter((g) => g.ch.trim() !== '').map((g) => userRectToDisplay(page, g.box)),
+        () => [],
+      );
+      this.textBoxes.set(pageIndex, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * The gap between a name and the title line above it (nearest text above, in the name's
+   * column), as [bottom, top] in display coordinates; undefined when there is no such line.
+   */
+  async titleGap(target: Target): Promise<[number, number] | undefined> {
+    const name = target.box;
+    const slack = Math.max(20, rectWidth(name) * 0.25);
+    const lo = name[0] - slack;
+    const hi = name[2] + slack;
+    const above = (await this.textOn(target.pageIndex)).filter(
+      (b) => b[1] >= name[3] - 1 && b[0] < hi && b[2] > lo && b[1] - name[3] < 250,
+    );
+    if (above.length === 0) return undefined;
+    const bottom = Math.min(...above.map((b) => b[1]));
+    if (bottom - name[3] < 12) return undefined;
+    return [name[3], bottom];
+  }
+
+  /**
+   * The default top-right box of page 1: inside the visible page (CropBox), 15 mm from its
+   * right and 4 mm from its top, below earlier boxes; where that covers the page's text, the
+   * first free place to the left in the same band, else further down the right side.
+   */
+  private async topRightBox(w: number, h: number): Promise<Rect> {
+    const page = this.page(0);
+    const vis = visibleBox(page);
+    const right = vis[2] - BOX_RIGHT_MARGIN;
+    const top = vis[3] - BOX_TOP_MARGIN;
+    const start = keepWithin([right - w, top - h, right, top], vis);
+    const earlier = this.earlierBoxesOn(0);
+    const stacked = belowEarlierBoxes(start, earlier);
+    const text = await this.textOn(0);
+    // A little air around the page's text, none needed around earlier boxes.
+    const obstacles = [...earlier, ...text.map((t) => pad(t, TEXT_CLEARANCE))];
+    const free = (r: Rect): boolean =>
+      r[1] >= vis[1] && r[0] >= vis[0] && !obstacles.some((o) => intersects(r, o));
+    if (free(stacked)) return stacked;
+    // Same band as the first box, further left.
+    const band = obstacles.filter((o) => o[1] < start[3] && o[3] > start[1]);
+    const rights = [...new Set(band.map((o) => o[0] - BOX_GAP))]
+      .filter((x) => x < start[2])
+      .sort((a, b) => b - a);
+    for (const x of rights) {
+      const r: Rect = [x - w, start[1], x, start[3]];
+      if (r[0] >= vis[0] + BOX_LEFT_LIMIT && free(r)) return r;
+    }
+    // Down the right side, just below whatever is in the way.
+    const lower = [...new Set(obstacles.map((o) => o[1] - BOX_GAP))]
+      .filter((y) => y < start[3])
+      .sort((a, b) => b - a);
+    for (const y of lower) {
+      const r: Rect = [start[0], y - h, start[2], y];
+      if (free(r)) return r;
+    }
+    return stacked;
   }
 
   /** Earlier top-right boxes on a page, in display coordinates. */
@@ -139,12 +233,25 @@ export class Layout {
       pageIndex: hit.pageIndex,
       page,
       box: userRectToDisplay(page, hit.rect),
-      anchor: { placeholder: isPlaceholder(placement.anchor), fontSize: hit.fontSize },
+      anchor: {
+        placeholder: isPlaceholder(placement.anchor),
+        fontSize: hit.fontSize,
+        italic: hit.italic,
+      },
     };
   }
 
-  /** Puts an image on its target: fitted into a rectangle, or sized naturally around an anchor. */
-  placeImage(image: DecodedImage, target: Target, naturalWidth: number): Rect {
+  /**
+   * Puts an image on its target: fitted into a rectangle, or sized naturally around an anchor.
+   * `gap` ([bottom, top]): centre it vertically there (between a title and a name), smaller
+   * if it does not fit.
+   */
+  placeImage(
+    image: DecodedImage,
+    target: Target,
+    naturalWidth: number,
+    gap?: [number, number],
+  ): Rect {
     const sheet = this.sheet(target.pageIndex);
     const { width: pw, height: ph } = displaySize(target.page);
     const b = target.box;
@@ -158,10 +265,14 @@ export class Layout {
         const cy = (b[1] + b[3]) / 2;
         sheet.whiteOut(pad(b, 1));
         r = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+      } else if (gap && gap[1] - gap[0] - 4 >= 0.4 * h) {
+        const k = Math.min(1, (gap[1] - gap[0] - 4) / h);
+        const cy = (gap[0] + gap[1]) / 2;
+        r = [cx - (w * k) / 2, cy - (h * k) / 2, cx + (w * k) / 2, cy + (h * k) / 2];
       } else {
         r = [cx - w / 2, b[3] + 2, cx + w / 2, b[3] + 2 + h];
       }
-      r = keepInside(r, pw, ph);
+      r = keepWithin(r, visibleBox(target.page));
     }
     sheet.image(image, r);
     return r;
@@ -190,18 +301,10 @@ export class Layout {
         box = [b[0], b[3] - h, b[0] + w, b[3]];
       } else {
         const page = this.page(0);
-        const { width, height } = displaySize(page);
-        target = { pageIndex: 0, page, box: [0, 0, width, height] };
-        box = [
-          width - BOX_RIGHT_MARGIN - w,
-          height - BOX_TOP_MARGIN - h,
-          width - BOX_RIGHT_MARGIN,
-          height - BOX_TOP_MARGIN,
-        ];
-        box = belowEarlierBoxes(box, this.earlierBoxesOn(0));
+        target = { pageIndex: 0, page, box: visibleBox(page) };
+        box = await this.topRightBox(w, h);
       }
-      const { width, height } = displaySize(target.page);
-      box = keepInside(box, width, height);
+      box = keepWithin(box, visibleBox(target.page));
     }
     const sheet = this.sheet(target.pageIndex);
     if (target.anchor?.placeholder) sheet.whiteOut(pad(target.box, 1));
@@ -211,6 +314,16 @@ export class Layout {
       sheet.text(this.font, line, box[0] + BOX_PADDING, baseline, size);
       baseline -= LINE_GAP * size;
     }
+  }
+
+  /**
+   * The page's right margin (display x): where its text ends, between 20 mm and 10 mm from
+   * the visible page's right edge (Decree 30: 15-20 mm).
+   */
+  async rightMargin(pageIndex: number): Promise<number> {
+    const vis = visibleBox(this.page(pageIndex));
+    const textRight = Math.max(-Infinity, ...(await this.textOn(pageIndex)).map((b) => b[2]));
+    return Math.min(vis[2] - 10 * MM, Math.max(vis[2] - 20 * MM, textRight));
   }
 
   /** Writes a value (document number, issue date) into its field. */
@@ -230,12 +343,19 @@ export class Layout {
     const sheet = this.sheet(target.pageIndex);
     const b = target.box;
     if (target.anchor) {
-      const size = clamp(target.anchor.fontSize, 6, 20);
+      // In the style of the placeholder's line (italic in "Hà Giang, ngày ... "), up to the
+      // page's right margin: smaller when it would run past it.
+      const font = target.anchor.italic ? this.italicFont() : this.font;
+      const anchorSize = clamp(target.anchor.fontSize, 6, 20);
       if (target.anchor.placeholder) sheet.whiteOut(pad(b, 1));
       // The anchor box runs from 0.22 em below the baseline.
-      const baseline = b[1] + 0.22 * size;
-      const x = target.anchor.placeholder ? b[0] : b[2] + 0.25 * size;
-      sheet.text(this.font, value, x, baseline, size);
+      const baseline = b[1] + 0.22 * anchorSize;
+      const x = target.anchor.placeholder ? b[0] : b[2] + 0.25 * anchorSize;
+      const limit = Math.max(b[2], await this.rightMargin(target.pageIndex));
+      const natural = font.width(value, anchorSize);
+      const size =
+        x + natural > limit ? Math.max(4, (anchorSize * (limit - x)) / natural) : anchorSize;
+      sheet.text(font, value, x, baseline, size);
     } else {
       let size = Math.min(13, rectHeight(b) * 0.7);
       size = Math.max(4, Math.min(size, (size * rectWidth(b)) / this.font.width(value, size)));
@@ -293,11 +413,14 @@ export function emit(layout: Layout, ctx: AppearanceContext): PlacedAppearance {
       shared.push(...objects);
     }
   }
-  let fontId: number | undefined;
-  if (sheets.some((s) => s.usesFont)) {
-    const font = layout.font.objects(allocate);
-    fontId = font.fontId;
-    shared.push(...font.objects);
+  const fontIds = new Map<FontSubset, number>();
+  for (const sheet of sheets) {
+    for (const font of sheet.fonts) {
+      if (fontIds.has(font)) continue;
+      const made = font.objects(allocate);
+      fontIds.set(font, made.fontId);
+      shared.push(...made.objects);
+    }
   }
-  return assemble(sheets, imageIds, fontId, allocate, shared);
+  return assemble(sheets, imageIds, fontIds, allocate, shared);
 }

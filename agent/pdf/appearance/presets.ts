@@ -3,7 +3,14 @@
  * text boxes go, and what they say. Layout mechanics are in layout.ts.
  */
 import { KysoError } from '../../errors/index.ts';
-import { displaySize, keepInside, rectHeight, rectWidth, userRectToDisplay } from './geometry.ts';
+import {
+  displaySize,
+  keepWithin,
+  rectHeight,
+  rectWidth,
+  userRectToDisplay,
+  visibleBox,
+} from './geometry.ts';
 import { BOX_FONT_SIZE, LINE_GAP, fit, naturalSize, pad, type Layout } from './layout.ts';
 import { type DecodedImage, decodePng } from './png.ts';
 import { formatIssuedDate, formatVietnamTime } from './time.ts';
@@ -48,7 +55,10 @@ export async function approval(layout: Layout, request: AppearanceRequest): Prom
   const image = requireImage(request);
   // Without a placement the signature goes above the signer's name, searched from the last page.
   const target = await layout.resolve(request.placement ?? { anchor: request.signerName }, true);
-  layout.placeImage(image, target, DEFAULT_SIGNATURE_WIDTH);
+  // Above a name: centred between the signer's title ("CHỦ TỊCH") and the name (ô 7c).
+  const gap =
+    target.anchor && !target.anchor.placeholder ? await layout.titleGap(target) : undefined;
+  layout.placeImage(image, target, DEFAULT_SIGNATURE_WIDTH, gap);
 }
 
 export async function issuance(
@@ -68,7 +78,9 @@ export async function issuance(
     const right = a[0] + rectWidth(a) / 3;
     const cy = (a[1] + a[3]) / 2;
     const seal: Rect = [right - w, cy - h / 2, right, cy + h / 2];
-    layout.sheet(ctx.previousApprovalRect.pageIndex).image(image, keepInside(seal, width, height));
+    layout
+      .sheet(ctx.previousApprovalRect.pageIndex)
+      .image(image, keepWithin(seal, visibleBox(page)));
   } else {
     throw new KysoError('PDF_PLACEMENT_INVALID', {
       reason: 'issuance needs a placement or the approval signature to overlap',
@@ -106,7 +118,6 @@ export async function custom(layout: Layout, request: AppearanceRequest): Promis
   const target = await layout.resolve(request.placement);
   let box = target.box;
   if (target.anchor) {
-    const { width, height } = displaySize(target.page);
     const w = 170;
     const h =
       (image ? 60 : 0) + (lines.length > 0 ? lines.length * LINE_GAP * BOX_FONT_SIZE + 4 : 0);
@@ -114,7 +125,7 @@ export async function custom(layout: Layout, request: AppearanceRequest): Promis
     box = target.anchor.placeholder
       ? [cx - w / 2, (box[1] + box[3]) / 2 - h / 2, cx + w / 2, (box[1] + box[3]) / 2 + h / 2]
       : [cx - w / 2, box[3] + 2, cx + w / 2, box[3] + 2 + h];
-    box = keepInside(box, width, height);
+    box = keepWithin(box, visibleBox(target.page));
   }
   const sheet = layout.sheet(target.pageIndex);
   if (target.anchor?.placeholder) sheet.whiteOut(pad(target.box, 1));

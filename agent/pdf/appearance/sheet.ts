@@ -14,7 +14,8 @@ export class Sheet {
   readonly ops: string[] = [];
   readonly images: DecodedImage[] = [];
   bounds: Rect | undefined;
-  usesFont = false;
+  /** Fonts drawn with, in resource order (/F1, /F2 ...). */
+  readonly fonts: FontSubset[] = [];
 
   constructor(
     readonly pageIndex: number,
@@ -46,10 +47,11 @@ export class Sheet {
     size: number,
     rgb = BLACK,
   ): void {
-    this.usesFont = true;
+    if (!this.fonts.includes(font)) this.fonts.push(font);
+    const resource = `/F${this.fonts.indexOf(font) + 1}`;
     this.include([x, baseline - 0.25 * size, x + font.width(line, size), baseline + 0.95 * size]);
     this.ops.push(
-      `BT /F1 ${num(size)} Tf ${numbers(rgb)} rg ${numbers([x, baseline])} Td ${font.encode(line)} Tj ET`,
+      `BT ${resource} ${num(size)} Tf ${numbers(rgb)} rg ${numbers([x, baseline])} Td ${font.encode(line)} Tj ET`,
     );
   }
 
@@ -63,14 +65,14 @@ export class Sheet {
 }
 
 /**
- * Turns sheets into objects. Images and the font are written once, in the main appearance's
+ * Turns sheets into objects. Images and fonts are written once, in the main appearance's
  * objects, and shared by every sheet; the first sheet is the main widget, the others go to
  * `extra`.
  */
 export function assemble(
   sheets: Sheet[],
   imageIds: Map<DecodedImage, number>,
-  fontId: number | undefined,
+  fontIds: Map<FontSubset, number>,
   allocate: () => number,
   shared: AppearanceObject[],
 ): PlacedAppearance {
@@ -80,8 +82,9 @@ export function assemble(
     const h = Math.max(b[3] - b[1], 1);
     const content = [`1 0 0 1 ${numbers([-b[0], -b[1]])} cm`, ...sheet.ops].join('\n');
     const xobjects = sheet.images.map((image, i) => `/Im${i + 1} ${imageIds.get(image) ?? 0} 0 R`);
+    const fonts = sheet.fonts.map((font, i) => `/F${i + 1} ${fontIds.get(font) ?? 0} 0 R`);
     const resources = [
-      sheet.usesFont && fontId !== undefined ? `/Font << /F1 ${fontId} 0 R >>` : '',
+      fonts.length > 0 ? `/Font << ${fonts.join(' ')} >>` : '',
       xobjects.length > 0 ? `/XObject << ${xobjects.join(' ')} >>` : '',
     ]
       .filter(Boolean)

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { FontSubset } from './font.ts';
+import { FontSubset, liberationSerifItalic } from './font.ts';
+import { displayToUser, normaliseRotate } from './geometry.ts';
 import { numbers, streamBody } from './syntax.ts';
 import type { CertificateInfo } from '../../tokens/index.ts';
 import type { AppearanceObject, PageGeometry, PlacedAppearance, Rect } from './types.ts';
@@ -19,10 +20,18 @@ export interface TestText {
   x: number;
   y: number;
   size: number;
+  /** Set in Liberation Serif Italic. */
+  italic?: boolean;
+  /**
+   * x, y are display coordinates (after the page's /Rotate) and the text is drawn upright for
+   * the reader, as a rotated page's real content is.
+   */
+  display?: boolean;
 }
 
 export interface TestPage {
   mediaBox?: Rect;
+  cropBox?: Rect;
   rotate?: number;
   texts?: TestText[];
 }
@@ -72,6 +81,7 @@ function xref(offsets: Map<number, number>, full: boolean): string {
 
 export function makeTestPdf(pages: TestPage[]): TestPdf {
   const font = new FontSubset();
+  const italic = new FontSubset(liberationSerifItalic());
   const catalogId = 1;
   const pagesId = 2;
   let next = 3;
@@ -84,8 +94,21 @@ export function makeTestPdf(pages: TestPage[]): TestPdf {
   pages.forEach((page, i) => {
     const mediaBox = page.mediaBox ?? [0, 0, 595.28, 841.89];
     const rotate = page.rotate ?? 0;
+    const shape: PageGeometry = { index: i, mediaBox, rotate };
+    const a = (normaliseRotate(rotate) * Math.PI) / 180;
     const content = (page.texts ?? [])
-      .map((t) => `BT /F1 ${t.size} Tf 0 g ${numbers([t.x, t.y])} Td ${font.encode(t.text)} Tj ET`)
+      .map((t) => {
+        const [x, y] = t.display ? displayToUser(shape, t.x, t.y) : [t.x, t.y];
+        const m = t.display
+          ? [Math.cos(a), Math.sin(a), -Math.sin(a), Math.cos(a), x, y].map(
+              (v) => Math.round(v * 1000) / 1000,
+            )
+          : [1, 0, 0, 1, x, y];
+        return (
+          `BT /F${t.italic ? 2 : 1} ${t.size} Tf 0 g ${numbers(m)} Tm ` +
+          `${(t.italic ? italic : font).encode(t.text)} Tj ET`
+        );
+      })
       .join('\n');
     objects.push({
       id: contentIds[i] ?? 0,
@@ -93,18 +116,28 @@ export function makeTestPdf(pages: TestPage[]): TestPdf {
     });
     pageDicts.push(
       `/Type /Page /Parent ${pagesId} 0 R /MediaBox [${numbers(mediaBox)}] /Rotate ${rotate} ` +
-        `/Contents ${contentIds[i] ?? 0} 0 R /Resources << /Font << /F1 FONTREF 0 R >> >>`,
+        (page.cropBox ? `/CropBox [${numbers(page.cropBox)}] ` : '') +
+        `/Contents ${contentIds[i] ?? 0} 0 R /Resources << /Font << /F1 FONTREF 0 R /F2 ITALICREF 0 R >> >>`,
     );
-    geometry.push({ index: i, mediaBox, rotate });
+    geometry.push({
+      index: i,
+      mediaBox,
+      rotate,
+      ...(page.cropBox ? { cropBox: page.cropBox } : {}),
+    });
   });
   if (font.usedGlyphCount === 0) font.encode(' ');
+  if (italic.usedGlyphCount === 0) italic.encode(' ');
   const fontObjects = font.objects(() => next++);
+  const italicObjects = italic.objects(() => next++);
   fontRef.id = fontObjects.fontId;
-  const finalDicts = pageDicts.map((d) => d.replace('FONTREF', String(fontRef.id)));
+  const finalDicts = pageDicts.map((d) =>
+    d.replace('FONTREF', String(fontRef.id)).replace('ITALICREF', String(italicObjects.fontId)),
+  );
   finalDicts.forEach((d, i) =>
     objects.push({ id: pageIds[i] ?? 0, body: Buffer.from(`<< ${d} >>`, 'latin1') }),
   );
-  objects.push(...fontObjects.objects);
+  objects.push(...fontObjects.objects, ...italicObjects.objects);
   objects.push({
     id: catalogId,
     body: Buffer.from(`<< /Type /Catalog /Pages ${pagesId} 0 R >>`, 'latin1'),
@@ -144,6 +177,11 @@ export function appendWidgets(
   pdf: TestPdf,
   appearances: PlacedAppearance[],
   allocate: () => number,
+  /**
+   * Give each field a (dummy) signature value: MuPDF draws an unsigned signature field as a
+   * "SIGN" button, not its appearance.
+   */
+  options: { signed?: boolean } = {},
 ): Buffer {
   const objects: AppearanceObject[] = [];
   const annots = new Map<number, number[]>();
@@ -171,7 +209,12 @@ export function appendWidgets(
     objects.push({
       id: fieldId,
       body: Buffer.from(
-        `<< /FT /Sig /T (Signature${n + 1}) /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] >>`,
+        `<< /FT /Sig /T (Signature${n + 1}) /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}]` +
+          (options.signed
+            ? ' /V << /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached' +
+              ' /ByteRange [0 0 0 0] /Contents <00> >>'
+            : '') +
+          ' >>',
         'latin1',
       ),
     });
@@ -212,11 +255,14 @@ export function renderPage(
   pdf: Buffer,
   pageIndex = 0,
   dir = mkdtempSync(join(tmpdir(), 'kyso-appearance-')),
+  /** E.g. `-cropbox`: render the visible page (CropBox), as viewers show it. */
+  extraArgs: string[] = [],
 ): Rendered {
   const input = join(dir, 'in.pdf');
   writeFileSync(input, pdf);
   const prefix = join(dir, `page${pageIndex + 1}`);
   execFileSync('pdftoppm', [
+    ...extraArgs,
     '-r',
     '72',
     '-png',
@@ -229,6 +275,30 @@ export function renderPage(
     prefix,
   ]);
   const path = `${prefix}.png`;
+  const png = PNG.sync.read(readFileSync(path));
+  return {
+    width: png.width,
+    height: png.height,
+    path,
+    pixel: (x, y) => {
+      const i = (Math.floor(y) * png.width + Math.floor(x)) * 4;
+      return [png.data[i] ?? 0, png.data[i + 1] ?? 0, png.data[i + 2] ?? 0, png.data[i + 3] ?? 0];
+    },
+  };
+}
+
+/** MuPDF (`mutool draw`) at 72 dpi: a third judge. */
+export function renderPageWithMutool(
+  pdf: Buffer,
+  pageIndex = 0,
+  dir = mkdtempSync(join(tmpdir(), 'kyso-appearance-')),
+): Rendered {
+  const input = join(dir, 'in-mutool.pdf');
+  writeFileSync(input, pdf);
+  const path = join(dir, `mutool-page${pageIndex + 1}.png`);
+  execFileSync('mutool', ['draw', '-q', '-r', '72', '-o', path, input, String(pageIndex + 1)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const png = PNG.sync.read(readFileSync(path));
   return {
     width: png.width,

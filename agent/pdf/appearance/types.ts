@@ -11,6 +11,11 @@ export interface PageGeometry {
   mediaBox: Rect;
   /** The page's /Rotate: 0, 90, 180 or 270 (other multiples of 90 are normalised). */
   rotate: number;
+  /**
+   * The page's /CropBox (inherited), when it has one: the visible part of the page, where the
+   * top-right boxes go. Clipped to the MediaBox; absent means the MediaBox.
+   */
+  cropBox?: Rect;
 }
 
 /** One indirect object: its full body without "N 0 obj"/"endobj". */
