@@ -5,6 +5,7 @@
  * `node --import tsx demo/serve.ts [--port N] [--agent ws://127.0.0.1:51987]`, or via
  * `kyso start --demo`, which also allows the demo's origin for that run.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +16,13 @@ import { buildClient, buildClientTypes } from './build-client.ts';
 export const DEFAULT_DEMO_PORT = 51988;
 
 const JS = 'text/javascript; charset=utf-8';
-const pdfjs = (name: string) =>
-  new URL(`../node_modules/pdfjs-dist/build/${name}`, import.meta.url);
+/** pdf.js for the page: beside the built agent (dist/pdfjs/), else from the sources' packages. */
+const pdfjs = (name: string): URL => {
+  const built = new URL(`./pdfjs/${name}`, import.meta.url);
+  return existsSync(built)
+    ? built
+    : new URL(`../node_modules/pdfjs-dist/build/${name}`, import.meta.url);
+};
 
 /** Static files: the page, its script, the sample document and images, pdf.js. */
 const FILES: Record<string, { file: URL; type: string }> = {

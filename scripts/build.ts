@@ -11,9 +11,9 @@
  * same path relative to the repository, and the URL rewritten to point at the copy (the
  * package's own package.json stays where it is: `../package.json`).
  * Native addons (pkcs11js, usb) stay external: they are the package's runtime dependencies.
- * Everything else is bundled, pdf.js included: in Node it imports its worker from
- * "./pdf.worker.mjs" relative to its own (here: its chunk's) URL, so the worker is copied
- * there (dist/pdf.worker.mjs), and pdf.js's optional canvas package is never installed.
+ * Everything else is bundled. The agent no longer uses pdf.js (anchor search reads the
+ * content streams itself); only the demo page does, in the browser: its built module and
+ * worker are copied to dist/pdfjs/, where demo/serve.ts finds them in the installed package.
  *   node --import tsx scripts/build.ts [OUTDIR]
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -124,10 +124,10 @@ export async function buildAll(outDir: string = DIST): Promise<BuildResult> {
     logLevel: 'warning',
     plugins: [prebuiltDemoClient(outDir), runtimeFiles(outDir, copied)],
   });
-  copyFileSync(
-    join(root, 'node_modules/pdfjs-dist/legacy/build/pdf.worker.min.mjs'),
-    join(outDir, 'pdf.worker.mjs'),
-  );
+  mkdirSync(join(outDir, 'pdfjs'), { recursive: true });
+  for (const file of ['pdf.min.mjs', 'pdf.worker.min.mjs']) {
+    copyFileSync(join(root, 'node_modules/pdfjs-dist/build', file), join(outDir, 'pdfjs', file));
+  }
   // Page shells, styles and the sandboxed preload of the tray; tray-main.js finds them in
   // its own directory (electron-main.ts: <its dir>/../dist).
   await buildPages(outDir);
