@@ -4,6 +4,7 @@ import type {
   HashAlgorithm,
   ModuleStatus,
   SignRequest,
+  SignInput,
   SignResult,
   SignatureScheme,
   TokenEvent,
@@ -27,11 +28,10 @@ export interface TokenServiceOptions {
   pollIntervalMs?: number;
 }
 
-export interface BatchSignItem {
+export type BatchSignItem = SignInput & {
   hashAlgorithm: HashAlgorithm;
-  digest: Buffer;
   scheme?: SignatureScheme;
-}
+};
 
 /**
  * The token service: the only way the rest of the agent talks to PKCS#11. Every call is
