@@ -356,6 +356,18 @@ class Pkcs11TokenService implements TokenService {
     return results;
   }
 
+  async login(tokenId: string, credentials: Credentials): Promise<void> {
+    const entry = this.tokens.get(tokenId);
+    if (!entry) throw new KysoError('TOKEN_NOT_PRESENT', { tokenId });
+    await entry.host.call('login', {
+      slotId: entry.info.slotId,
+      serialNumber: entry.info.serialNumber,
+      label: entry.info.label,
+      ...(credentials.pin === undefined ? {} : { pin: credentials.pin }),
+    });
+    this.relist.add(tokenId);
+  }
+
   async isLoggedIn(tokenId: string): Promise<boolean> {
     const entry = this.tokens.get(tokenId);
     if (!entry) return false;

@@ -15,6 +15,7 @@ import {
   fromPkcs11,
 } from './pkcs11-errors.ts';
 import type {
+  HostLoginParams,
   HostSignParams,
   HostSignResult,
   ModuleInfo,
@@ -200,6 +201,10 @@ export class Pkcs11Module {
    */
   runOnSlot<T>(slotId: string, operation: () => T | Promise<T>, exclusive = true): Promise<T> {
     return this.signer.runOnSlot(slotId, operation, exclusive);
+  }
+
+  login(params: HostLoginParams): Promise<void> {
+    return this.signer.login(params);
   }
 
   sign(params: HostSignParams): Promise<HostSignResult> {

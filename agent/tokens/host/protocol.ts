@@ -62,6 +62,14 @@ export interface HostSignParams {
   stayLoggedIn: boolean;
 }
 
+export interface HostLoginParams {
+  slotId: string;
+  serialNumber: string;
+  label?: string;
+  /** Omitted on a PIN-pad token: the user types it on the reader. */
+  pin?: string;
+}
+
 export interface HostSignResult {
   signatures: Buffer[];
   /** The key's CKA_ALWAYS_AUTHENTICATE, only readable after login on most tokens. */
@@ -74,6 +82,7 @@ export interface HostCalls {
   listCertificates: { params: { slotId: string }; result: RawCertificate[] };
   sign: { params: HostSignParams; result: HostSignResult };
   isLoggedIn: { params: { slotId: string }; result: boolean };
+  login: { params: HostLoginParams; result: null };
   logout: { params: { slotId: string }; result: null };
 }
 

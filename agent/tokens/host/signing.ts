@@ -10,7 +10,7 @@ import { KysoError } from '../../errors/index.ts';
 import { digestInfo, digestLengths, ecdsaRawToDer } from '../mechanisms.ts';
 import type { HashAlgorithm } from '../types.ts';
 import { chooseMechanism, type MechanismChoice } from './mechanism-choice.ts';
-import type { HostSignParams, HostSignResult } from './protocol.ts';
+import type { HostLoginParams, HostSignParams, HostSignResult } from './protocol.ts';
 import type { SessionPool, SlotSession } from './sessions.ts';
 import { SlotLock } from './slot-lock.ts';
 
@@ -158,7 +158,7 @@ export class SlotSigner {
    * The slot's session for a signature, checked: a session the module closed (the token was
    * pulled) is TOKEN_REMOVED, never "not logged in"; another token in the slot is too.
    */
-  private checkedSession(params: HostSignParams): { slot: SlotSession; loggedIn: boolean } {
+  private checkedSession(params: HostLoginParams): { slot: SlotSession; loggedIn: boolean } {
     const { slotId, serialNumber } = params;
     const { pool } = this.ctx;
     const hadLogin = pool.loggedIn.has(slotId);
@@ -190,6 +190,23 @@ export class SlotSigner {
       throw new KysoError('TOKEN_REMOVED', { slotId, reason: 'another token is in the slot' });
     }
     return { slot, loggedIn };
+  }
+
+  /** A user login that stays (PIN cache): private objects show to listings after it. */
+  login(params: HostLoginParams): Promise<void> {
+    const { slotId } = params;
+    const { pool } = this.ctx;
+    return this.runOnSlot(slotId, () =>
+      this.ctx.guardAsync(slotId, params.serialNumber, () => {
+        const { slot, loggedIn } = this.checkedSession(params);
+        if (!slot.loginRequired || loggedIn) return Promise.resolve();
+        const pin = slot.protectedPath ? undefined : params.pin;
+        if (pin === undefined && !slot.protectedPath)
+          throw new KysoError('PIN_REQUIRED', { slotId });
+        pool.login(slotId, slot.handle, pin, pkcs11js.CKU_USER);
+        return Promise.resolve();
+      }),
+    );
   }
 
   private signExclusive(params: HostSignParams): Promise<HostSignResult> {
