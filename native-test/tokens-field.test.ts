@@ -298,3 +298,66 @@ describe('a PIN-pad token and a token without login (fixtures/pinpad-pkcs11.c)',
     expect(logins()).toBe(before);
   });
 });
+
+describe('a token that offers only hash-and-sign mechanisms (fixtures/hash-sign-only-pkcs11.c)', () => {
+  let shimmed: TokenService | undefined;
+  const tokens = () => shimmed as TokenService;
+
+  beforeAll(async () => {
+    const shim = join(dir, 'hash-sign-only-pkcs11.so');
+    execFileSync('cc', [
+      '-shared',
+      '-fPIC',
+      '-O1',
+      '-o',
+      shim,
+      resolve('native-test/fixtures/hash-sign-only-pkcs11.c'),
+      '-ldl',
+    ]);
+    shimmed = await startTokenService({
+      modules: [shim],
+      env: { SOFTHSM2_CONF: layouts.softhsm2Conf, KYSO_SHIM_TARGET: layouts.modulePath },
+      pollIntervalMs: 0,
+      callTimeoutMs: 60_000,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await shimmed?.close();
+  });
+
+  it('refuses a digest with MECHANISM_UNSUPPORTED saying why, before asking for the PIN', async () => {
+    const { id } = certificate('keys-only', 0);
+    await expect(
+      tokens().sign(
+        { certificateId: id, hashAlgorithm: 'SHA-256', digest: digestOf('SHA-256') },
+        {},
+      ),
+    ).rejects.toMatchObject({
+      code: 'MECHANISM_UNSUPPORTED',
+      details: {
+        reason: expect.stringMatching(/CKM_SHA256_RSA_PKCS.*to-be-signed data/) as unknown,
+      },
+    });
+  });
+
+  it('signs to-be-signed data, the token hashing it: RSA PKCS#1 v1.5, RSA-PSS and ECDSA', async () => {
+    const rsa = certificate('keys-only', 0);
+    const ec = certificate('many', 0);
+    const sign = (id: string, pin: string, hashAlgorithm: HashAlgorithm, scheme?: 'RSA-PSS') =>
+      tokens().sign(
+        { certificateId: id, hashAlgorithm, data, ...(scheme ? { scheme } : {}) },
+        { pin },
+      );
+    const rsaKey = new X509Certificate(rsa.pem).publicKey;
+    const pkcs1 = await sign(rsa.id, layout('keys-only').pin, 'SHA-256');
+    expect(verify('sha256', data, rsaKey, pkcs1.signature)).toBe(true);
+    const pss = await sign(rsa.id, layout('keys-only').pin, 'SHA-384', 'RSA-PSS');
+    const pssKey = { key: rsaKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 };
+    expect(verify('sha384', data, pssKey, pss.signature)).toBe(true);
+    const ecdsa = await sign(ec.id, layout('many').pin, 'SHA-384');
+    expect(verify('sha384', data, new X509Certificate(ec.pem).publicKey, ecdsa.signature)).toBe(
+      true,
+    );
+  });
+});

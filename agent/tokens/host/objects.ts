@@ -150,13 +150,17 @@ class KeyIndex {
   }
 
   /** The private key and whether a public key of the pair is there. */
-  lookup(certificate: CertificateKey): { key?: KeyObject; pair: boolean } {
-    // The common case, cheaply: a key object with the certificate's CKA_ID.
-    const byId = (keys: KeyObject[]) =>
-      certificate.id === '' ? undefined : keys.find((key) => key.id === certificate.id);
-    const key = byId(this.privateKeys);
+  /** The common case, cheaply: a key object with the certificate's CKA_ID. */
+  byId(id: string): { key?: KeyObject; pair: boolean } | undefined {
+    if (id === '' || this.fullyRead) return undefined;
+    const key = this.privateKeys.find((k) => k.id === id);
     if (key) return { key, pair: true };
-    if (byId(this.publicKeys) && !this.fullyRead) return { pair: true };
+    return this.publicKeys.some((k) => k.id === id) ? { pair: true } : undefined;
+  }
+
+  lookup(certificate: CertificateKey): { key?: KeyObject; pair: boolean } {
+    const quick = this.byId(certificate.id);
+    if (quick) return quick;
     if (!this.fullyRead) {
       this.privateKeys = readKeys(this.p11, this.session, pkcs11js.CKO_PRIVATE_KEY, true);
       this.publicKeys = readKeys(this.p11, this.session, pkcs11js.CKO_PUBLIC_KEY, true);
@@ -201,21 +205,26 @@ export function listCertificates(
   ]);
   const hidden = state.loginRequired && !state.loggedIn;
   return certificates.flatMap((object): RawCertificate[] => {
-    const get = (type: number) => attribute(p11, session, object, type);
+    const values = attributes(p11, session, object, [
+      pkcs11js.CKA_VALUE,
+      pkcs11js.CKA_ID,
+      pkcs11js.CKA_LABEL,
+      CKA_CERTIFICATE_CATEGORY,
+    ]);
+    const get = (type: number) => values.get(type);
     const der = get(pkcs11js.CKA_VALUE);
     if (!der) return [];
     const keyId = get(pkcs11js.CKA_ID)?.toString('hex') ?? '';
     const label = get(pkcs11js.CKA_LABEL)?.toString('utf8') ?? '';
     const facts = certificateKey(der, keyId, label);
-    const authority = get(CKA_CERTIFICATE_CATEGORY)?.readUIntLE(0, 1) === CATEGORY_AUTHORITY;
+    const authority =
+      facts.isCA || get(CKA_CERTIFICATE_CATEGORY)?.readUIntLE(0, 1) === CATEGORY_AUTHORITY;
     // A public key that matches means the pair is on the token, its private half hidden.
-    const { key, pair: seen } = keys.lookup(facts);
+    // CA certificates (one on nearly every token) only by CKA_ID: the full search costs.
+    const { key, pair: seen } =
+      keys.byId(keyId) ?? (authority ? { pair: false } : keys.lookup(facts));
     // CA certificates are kept on tokens without their keys; never promise one after login.
-    const privateKey = seen
-      ? 'present'
-      : hidden && !authority && !facts.isCA
-        ? 'after-login'
-        : 'absent';
+    const privateKey = seen ? 'present' : hidden && !authority ? 'after-login' : 'absent';
     return [
       {
         der,
@@ -224,7 +233,7 @@ export function listCertificates(
         privateKey,
         hasPrivateKey: privateKey !== 'absent',
         alwaysAuthenticate: key?.alwaysAuthenticate ?? false,
-        authority: authority || facts.isCA,
+        authority,
       },
     ];
   });
