@@ -248,6 +248,22 @@ export interface KeyQuery {
 
 /** The private key of a certificate; KEY_NOT_FOUND when the (logged-in) token has none. */
 export function findPrivateKey(p11: pkcs11js.PKCS11, session: Buffer, query: KeyQuery): PrivateKey {
+  // The common case in one search, as before: a private key with the certificate's CKA_ID.
+  if (query.keyId !== '') {
+    const [byId] = find(
+      p11,
+      session,
+      [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_ID, value: Buffer.from(query.keyId, 'hex') },
+      ],
+      1,
+    );
+    if (byId) {
+      const always = attribute(p11, session, byId, pkcs11js.CKA_ALWAYS_AUTHENTICATE);
+      return { key: byId, alwaysAuthenticate: always?.[0] === 1 };
+    }
+  }
   const facts = certificateKey(query.certificate, query.keyId, query.certificateLabel);
   const { key } = new KeyIndex(p11, session).lookup(facts);
   if (!key) throw new KysoError('KEY_NOT_FOUND', { slotId: query.slotId, keyId: query.keyId });
