@@ -110,6 +110,8 @@ export interface CertificateObjectSpec {
   keyId?: Buffer;
   /** Stored as an authority certificate (CKA_CERTIFICATE_CATEGORY 2), as tokens keep CA certs. */
   authority?: boolean;
+  /** CKA_PRIVATE: hidden until login, as some vendor tools store certificates. */
+  private?: boolean;
 }
 
 export function storeCertificateObject(
@@ -123,7 +125,7 @@ export function storeCertificateObject(
     { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
     { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
     { type: pkcs11js.CKA_TOKEN, value: true },
-    { type: pkcs11js.CKA_PRIVATE, value: false },
+    { type: pkcs11js.CKA_PRIVATE, value: spec.private ?? false },
     {
       type: pkcs11js.CKA_ID,
       value: spec.keyId ?? createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest(),

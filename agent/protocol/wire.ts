@@ -38,6 +38,16 @@ export interface TokenInfo {
   pin: PinState;
   minPinLength: number;
   maxPinLength: number;
+  /**
+   * Where the PIN is entered: 'reader' (PIN pad, CKF_PROTECTED_AUTHENTICATION_PATH: the user
+   * types it on the reader, we send none), 'host' (we ask for it), 'none' (no login needed).
+   */
+  pinEntry?: 'reader' | 'host' | 'none';
+  /**
+   * The token needs a login and is not logged in: private objects (certificates stored as
+   * CKA_PRIVATE) stay hidden until then, so the certificate list may grow after login.
+   */
+  mayHoldMoreAfterLogin?: boolean;
 }
 
 export interface DistinguishedNameAttribute {
@@ -61,7 +71,15 @@ export interface CertificateInfo {
   label: string;
   /** CKA_ID (hex) linking certificate and private key. */
   keyId: string;
+  /** The certificate can sign: privateKey is 'present' or 'after-login'. */
   hasPrivateKey: boolean;
+  /**
+   * Whether its private key was found: 'present' (seen, or its public key is on the token),
+   * 'after-login' (keys are private objects, hidden until login: signing asks for the PIN and
+   * only then can KEY_NOT_FOUND follow), 'absent' (no key: a CA certificate, or looked for while
+   * logged in).
+   */
+  privateKey?: 'present' | 'after-login' | 'absent';
   /** Private key needs a context-specific login per operation (CKA_ALWAYS_AUTHENTICATE). */
   alwaysAuthenticate: boolean;
   subject: DistinguishedName;

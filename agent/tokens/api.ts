@@ -4,6 +4,7 @@ import type {
   HashAlgorithm,
   ModuleStatus,
   SignRequest,
+  SignInput,
   SignResult,
   SignatureScheme,
   TokenEvent,
@@ -27,11 +28,10 @@ export interface TokenServiceOptions {
   pollIntervalMs?: number;
 }
 
-export interface BatchSignItem {
+export type BatchSignItem = SignInput & {
   hashAlgorithm: HashAlgorithm;
-  digest: Buffer;
   scheme?: SignatureScheme;
-}
+};
 
 /**
  * The token service: the only way the rest of the agent talks to PKCS#11. Every call is
@@ -52,6 +52,11 @@ export interface TokenService {
     items: BatchSignItem[],
     credentials: Credentials,
   ): Promise<SignResult[]>;
+  /**
+   * Logs the token in and keeps it so (as stayLoggedIn does); certificates stored as private
+   * objects are listed from then on. Optional so test doubles need not have it.
+   */
+  login?(tokenId: string, credentials: Credentials): Promise<void>;
   isLoggedIn(tokenId: string): Promise<boolean>;
   logout(tokenId: string): Promise<void>;
   /** Re-reads slots now (also done by polling); emits tokens.changed when something changed. */

@@ -17,6 +17,7 @@ import { TokenHost } from './host-process.ts';
 import type { RawSlot } from './host/protocol.ts';
 import { findInstalledModules } from './known-modules.ts';
 import { assertDigest, defaultScheme, schemeFitsKey } from './mechanisms.ts';
+import { TokenIds } from './token-id.ts';
 import type {
   CertificateInfo,
   Credentials,
@@ -36,14 +37,22 @@ function moduleName(path: string): string {
   return basename(path).replace(/\.(so|dll|dylib)(\.\d+)*$/i, '');
 }
 
-function toTokenInfo(moduleId: string, slot: RawSlot): TokenInfo | undefined {
+type PresentSlot = RawSlot & { token: NonNullable<RawSlot['token']> };
+
+/** Slots with a token to sign with: an empty slot of a software token (SoftHSM2's free slot) has none. */
+function usable(slot: RawSlot): slot is PresentSlot {
+  return (
+    slot.present && slot.token !== undefined && (slot.token.flags & CKF_TOKEN_INITIALIZED) !== 0
+  );
+}
+
+function toTokenInfo(moduleId: string, slot: PresentSlot, id: string): TokenInfo {
   const token = slot.token;
-  if (!slot.present || !token) return undefined;
   const has = (bit: number) => (token.flags & bit) !== 0;
-  // An empty slot of a software token (SoftHSM2's free slot) holds nothing to sign with.
-  if (!has(CKF_TOKEN_INITIALIZED)) return undefined;
+  const loginRequired = has(CKF_LOGIN_REQUIRED);
+  const pinPad = has(CKF_PROTECTED_AUTHENTICATION_PATH);
   return {
-    id: `${moduleName(moduleId)}:${token.serialNumber || `slot${slot.slotId}`}`,
+    id,
     moduleId,
     slotId: slot.slotId,
     slotDescription: slot.slotDescription,
@@ -52,8 +61,10 @@ function toTokenInfo(moduleId: string, slot: RawSlot): TokenInfo | undefined {
     manufacturer: token.manufacturer,
     model: token.model,
     present: true,
-    loginRequired: has(CKF_LOGIN_REQUIRED),
-    protectedAuthenticationPath: has(CKF_PROTECTED_AUTHENTICATION_PATH),
+    loginRequired,
+    protectedAuthenticationPath: pinPad,
+    pinEntry: !loginRequired ? 'none' : pinPad ? 'reader' : 'host',
+    mayHoldMoreAfterLogin: loginRequired && slot.loggedIn !== true,
     hardwareSlot: slot.hardwareSlot,
     removableDevice: slot.removableDevice,
     pin: pinStateFromFlags(token.flags),
@@ -66,6 +77,9 @@ class Pkcs11TokenService implements TokenService {
   private readonly hosts: TokenHost[];
   private tokens = new Map<string, TokenEntry>();
   private readonly certificates = new Map<string, CertificateInfo[]>();
+  /** Tokens logged in since their certificates were read: private objects may show now. */
+  private readonly relist = new Set<string>();
+  private readonly ids = new TokenIds();
   /**
    * Certificate id → token it was on, for tokens that went away: signing with one of them is
    * TOKEN_REMOVED ("plug it in again"), not CERTIFICATE_NOT_FOUND.
@@ -126,10 +140,18 @@ class Pkcs11TokenService implements TokenService {
       this.hosts.map(async (host) => {
         if (host.status.state === 'failed') return;
         try {
-          const slots = await host.call('listSlots', { refreshIfStale: true });
+          const slots = (await host.call('listSlots', { refreshIfStale: true })).filter(usable);
+          const ids = this.ids.assign(
+            moduleName(host.status.path),
+            slots.map((slot) => ({
+              slotId: slot.slotId,
+              slotDescription: slot.slotDescription,
+              ...slot.token,
+            })),
+          );
           for (const slot of slots) {
-            const info = toTokenInfo(host.status.path, slot);
-            if (info) next.set(info.id, { info, host });
+            const info = toTokenInfo(host.status.path, slot, ids.get(slot.slotId) ?? slot.slotId);
+            next.set(info.id, { info, host });
           }
         } catch {
           // Module crashed or hung: its tokens count as gone until the host is back.
@@ -145,6 +167,7 @@ class Pkcs11TokenService implements TokenService {
         this.departed.set(certificate.id, token);
       }
       this.certificates.delete(token.id);
+      this.relist.delete(token.id);
     }
     const tokens = [...next.values()].map((e) => e.info);
     if (added.length > 0 || removed.length > 0) {
@@ -169,7 +192,8 @@ class Pkcs11TokenService implements TokenService {
 
   private async certificatesOf(entry: TokenEntry): Promise<CertificateInfo[]> {
     const cached = this.certificates.get(entry.info.id);
-    if (cached) return cached;
+    if (cached && !this.relist.has(entry.info.id)) return cached;
+    this.relist.delete(entry.info.id);
     const raw = await entry.host.call('listCertificates', { slotId: entry.info.slotId });
     const parsed = raw.flatMap((item): CertificateInfo[] => {
       try {
@@ -179,6 +203,7 @@ class Pkcs11TokenService implements TokenService {
             tokenId: entry.info.id,
             label: item.label,
             keyId: item.keyId,
+            privateKey: item.privateKey,
             hasPrivateKey: item.hasPrivateKey,
             alwaysAuthenticate: item.alwaysAuthenticate,
           },
@@ -252,14 +277,23 @@ class Pkcs11TokenService implements TokenService {
   ): Promise<SignResult[]> {
     if (items.length === 0) return [];
     const { certificate, entry } = await this.findCertificate(certificateId);
-    if (!certificate.hasPrivateKey) throw new KysoError('KEY_NOT_FOUND', { certificateId });
+    // 'after-login' goes on to the PIN: only the token, logged in, can say the key is missing.
+    if (!certificate.hasPrivateKey) {
+      throw new KysoError('KEY_NOT_FOUND', { certificateId, reason: 'no key on the token' });
+    }
     const first = items[0];
     if (!first) return [];
     const scheme = first.scheme ?? defaultScheme(certificate.keyAlgorithm);
+    const input = first.data === undefined ? 'digest' : 'data';
     for (const item of items) {
-      assertDigest(item.hashAlgorithm, item.digest);
+      if (item.digest !== undefined) assertDigest(item.hashAlgorithm, item.digest);
       const itemScheme = item.scheme ?? scheme;
-      if (itemScheme !== scheme || item.hashAlgorithm !== first.hashAlgorithm) {
+      const itemInput = item.data === undefined ? 'digest' : 'data';
+      if (
+        itemScheme !== scheme ||
+        item.hashAlgorithm !== first.hashAlgorithm ||
+        itemInput !== input
+      ) {
         // One host call signs with one mechanism; mixed batches are split by the caller.
         return this.signMixed(certificateId, items, credentials);
       }
@@ -276,10 +310,14 @@ class Pkcs11TokenService implements TokenService {
         {
           slotId: entry.info.slotId,
           serialNumber: entry.info.serialNumber,
+          label: entry.info.label,
           keyId: certificate.keyId,
+          certificate: Buffer.from(certificate.certificate, 'base64'),
+          certificateLabel: certificate.label,
           scheme,
           hashAlgorithm: first.hashAlgorithm,
-          digests: items.map((item) => item.digest),
+          input,
+          digests: items.map((item) => item.digest ?? item.data),
           ...(credentials.pin === undefined ? {} : { pin: credentials.pin }),
           stayLoggedIn: credentials.stayLoggedIn ?? false,
         },
@@ -287,6 +325,11 @@ class Pkcs11TokenService implements TokenService {
       );
       // Learnt at login: later listings and PIN-cache decisions see it.
       certificate.alwaysAuthenticate = alwaysAuthenticate;
+      if (certificate.privateKey === 'after-login') certificate.privateKey = 'present';
+      // Logged in now: certificates stored as private objects show on the next listing.
+      if (credentials.stayLoggedIn === true && entry.info.loginRequired) {
+        this.relist.add(entry.info.id);
+      }
       return signatures.map((signature) => ({
         signature: Buffer.from(signature),
         scheme,
@@ -311,6 +354,18 @@ class Pkcs11TokenService implements TokenService {
       if (result) results.push(result);
     }
     return results;
+  }
+
+  async login(tokenId: string, credentials: Credentials): Promise<void> {
+    const entry = this.tokens.get(tokenId);
+    if (!entry) throw new KysoError('TOKEN_NOT_PRESENT', { tokenId });
+    await entry.host.call('login', {
+      slotId: entry.info.slotId,
+      serialNumber: entry.info.serialNumber,
+      label: entry.info.label,
+      ...(credentials.pin === undefined ? {} : { pin: credentials.pin }),
+    });
+    this.relist.add(tokenId);
   }
 
   async isLoggedIn(tokenId: string): Promise<boolean> {

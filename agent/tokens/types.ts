@@ -25,14 +25,19 @@ export interface ModuleStatus {
   error?: { code: string; detail: string };
 }
 
-export interface SignRequest {
+/**
+ * What is signed: a digest the caller computed, or the small to-be-signed bytes (CMS signed
+ * attributes; never a document) for the token to hash: the only way to sign on tokens that
+ * offer hash-and-sign mechanisms alone (CKM_SHA256_RSA_PKCS, CKM_ECDSA_SHA256, ...).
+ */
+export type SignInput = { digest: Buffer; data?: undefined } | { data: Buffer; digest?: undefined };
+
+export type SignRequest = SignInput & {
   certificateId: string;
   hashAlgorithm: HashAlgorithm;
-  /** Digest computed by the caller; never the document. */
-  digest: Buffer;
   /** Defaults: RSASSA-PKCS1-v1_5 for RSA keys, ECDSA for EC keys. */
   scheme?: SignatureScheme;
-}
+};
 
 export interface Credentials {
   /**

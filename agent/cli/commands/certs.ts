@@ -3,6 +3,12 @@ import { printJson, tokenOptionSpec, withTokenService } from '../token-context.t
 
 const DAY = 86_400_000;
 
+/** Keys that are private objects show only after login: say so rather than "no key". */
+function keyNote(state: 'present' | 'after-login' | 'absent'): string {
+  if (state === 'after-login') return ' (khóa thấy sau khi nhập PIN / key found after login)';
+  return state === 'absent' ? ' (no private key on token)' : '';
+}
+
 export const certsCommand: Command = {
   name: 'certs',
   summary: 'List certificates on the tokens (with their ids for signing)',
@@ -39,7 +45,7 @@ The id (SHA-256 thumbprint) is what --cert takes.`,
             `  Nhà cung cấp / Issuer: ${c.issuer.text}`,
             `  Hiệu lực / Valid: ${c.notBefore} → ${c.notAfter} (${expiry})`,
             `  Khóa / Key: ${c.keyAlgorithm} ${c.keySize}${c.namedCurve ? ` ${c.namedCurve}` : ''}; ` +
-              `${c.keyUsage.join(', ')}${c.hasPrivateKey ? '' : ' (no private key on token)'}`,
+              `${c.keyUsage.join(', ')}${keyNote(c.privateKey ?? (c.hasPrivateKey ? 'present' : 'absent'))}`,
             `  Thiết bị / Token: ${c.tokenId}`,
           ].join('\n') + '\n',
         );

@@ -43,7 +43,12 @@ Lists every loaded PKCS#11 module and every token present, with PIN state.`,
             `\n${token.label}  [${token.id}]`,
             `  Nhà sản xuất / Manufacturer: ${token.manufacturer}, ${token.model}`,
             `  Số sê-ri / Serial: ${token.serialNumber}   Khe / Slot: ${token.slotId} ${token.slotDescription}`,
-            `  PIN: ${pinState(token)}${token.protectedAuthenticationPath ? ' (bàn phím PIN / PIN pad)' : ''}`,
+            `  PIN: ${pinState(token)}${pinEntryNote(token)}`,
+            ...(token.mayHoldMoreAfterLogin === true
+              ? [
+                  '  Có thể có thêm chứng thư sau khi nhập PIN / May hold more certificates after login',
+                ]
+              : []),
           ].join('\n') + '\n',
         );
       }
@@ -51,3 +56,8 @@ Lists every loaded PKCS#11 module and every token present, with PIN state.`,
     });
   },
 };
+
+function pinEntryNote(token: TokenInfo): string {
+  if (token.pinEntry === 'none') return ' (không cần PIN / no login needed)';
+  return token.protectedAuthenticationPath ? ' (bàn phím PIN / PIN pad)' : '';
+}

@@ -20,6 +20,10 @@ const handlers: Handlers = {
   listSlots: ({ refreshIfStale }) => pkcs11.listSlots(refreshIfStale),
   listCertificates: ({ slotId }) => pkcs11.runOnSlot(slotId, () => pkcs11.listCertificates(slotId)),
   sign: (params) => pkcs11.sign(params),
+  login: async (params) => {
+    await pkcs11.login(params);
+    return null;
+  },
   isLoggedIn: ({ slotId }) => pkcs11.runOnSlot(slotId, () => pkcs11.isLoggedIn(slotId)),
   logout: ({ slotId }) =>
     pkcs11.runOnSlot(slotId, () => {

@@ -15,6 +15,7 @@ import {
   fromPkcs11,
 } from './pkcs11-errors.ts';
 import type {
+  HostLoginParams,
   HostSignParams,
   HostSignResult,
   ModuleInfo,
@@ -45,6 +46,7 @@ export class Pkcs11Module {
     slotHandle: (slotId) => this.handle(slotId),
     guardAsync: (slotId, serialNumber, operation) =>
       this.guardAsync(slotId, serialNumber, operation),
+    tokenPresent: (slotId, serialNumber) => this.tokenStillThere(slotId, serialNumber),
   });
   /** A token became unreadable: some modules (SoftHSM2) only see it again after re-initialising. */
   private stale = false;
@@ -133,7 +135,11 @@ export class Pkcs11Module {
         present: (info.flags & CKF_TOKEN_PRESENT) !== 0,
         hardwareSlot: (info.flags & CKF_HW_SLOT) !== 0,
         removableDevice: (info.flags & CKF_REMOVABLE_DEVICE) !== 0,
+        loggedIn: this.pool.loggedIn.has(slotId),
       };
+      // Modules close a removed token's sessions (OpenSC does as soon as it notices): ours
+      // must go too, or the next signature would take the dead session for a lost login.
+      if (!slot.present && this.pool.get(slotId)) this.pool.drop(slotId);
       if (slot.present) {
         try {
           const token = this.p11.C_GetTokenInfo(handle);
@@ -171,9 +177,13 @@ export class Pkcs11Module {
   }
 
   listCertificates(slotId: string): RawCertificate[] {
-    return this.guard(slotId, undefined, () =>
-      listCertificates(this.p11, this.pool.open(slotId).handle),
-    );
+    return this.guard(slotId, undefined, () => {
+      const session = this.pool.open(slotId);
+      return listCertificates(this.p11, session.handle, {
+        loggedIn: session.loginRequired && this.pool.isLoggedIn(slotId),
+        loginRequired: session.loginRequired,
+      });
+    });
   }
 
   isLoggedIn(slotId: string): boolean {
@@ -191,6 +201,10 @@ export class Pkcs11Module {
    */
   runOnSlot<T>(slotId: string, operation: () => T | Promise<T>, exclusive = true): Promise<T> {
     return this.signer.runOnSlot(slotId, operation, exclusive);
+  }
+
+  login(params: HostLoginParams): Promise<void> {
+    return this.signer.login(params);
   }
 
   sign(params: HostSignParams): Promise<HostSignResult> {
@@ -235,6 +249,8 @@ export class Pkcs11Module {
     try {
       const handle = this.slots.get(slotId);
       if (!handle) return false;
+      // A fresh slot list makes modules that cache presence (OpenSC, ~1 s) look at the reader.
+      if (!this.p11.C_GetSlotList(true).some((h) => slotKey(h) === slotId)) return false;
       const token = this.p11.C_GetTokenInfo(handle);
       return serialNumber === undefined || token.serialNumber.trim() === serialNumber;
     } catch {

@@ -11,6 +11,8 @@ export interface RawSlot {
   present: boolean;
   hardwareSlot: boolean;
   removableDevice: boolean;
+  /** The host holds a user login on this slot's token. */
+  loggedIn?: boolean;
   /** Token fields; absent when no token is present or it cannot be read. */
   token?: {
     label: string;
@@ -27,8 +29,12 @@ export interface RawCertificate {
   der: Buffer;
   keyId: string;
   label: string;
+  /** See CertificateInfo.privateKey; 'after-login' when keys may be hidden private objects. */
+  privateKey: 'present' | 'after-login' | 'absent';
   hasPrivateKey: boolean;
   alwaysAuthenticate: boolean;
+  /** CKA_CERTIFICATE_CATEGORY 2 (authority): a CA certificate kept on the token. */
+  authority: boolean;
 }
 
 export interface ModuleInfo {
@@ -41,12 +47,27 @@ export interface HostSignParams {
   slotId: string;
   /** Token serial the caller expects in this slot: guards against a token swapped in between. */
   serialNumber: string;
+  /** Token label the caller expects: tells apart tokens that share a serial. */
+  label?: string;
   keyId: string;
+  /** The certificate (DER): its public key and label find the key when CKA_IDs differ. */
+  certificate: Buffer;
+  certificateLabel: string;
   scheme: SignatureScheme;
   hashAlgorithm: HashAlgorithm;
+  /** Digests; with input 'data', the to-be-signed bytes the token hashes itself. */
   digests: Buffer[];
+  input: 'digest' | 'data';
   pin?: string;
   stayLoggedIn: boolean;
+}
+
+export interface HostLoginParams {
+  slotId: string;
+  serialNumber: string;
+  label?: string;
+  /** Omitted on a PIN-pad token: the user types it on the reader. */
+  pin?: string;
 }
 
 export interface HostSignResult {
@@ -61,6 +82,7 @@ export interface HostCalls {
   listCertificates: { params: { slotId: string }; result: RawCertificate[] };
   sign: { params: HostSignParams; result: HostSignResult };
   isLoggedIn: { params: { slotId: string }; result: boolean };
+  login: { params: HostLoginParams; result: null };
   logout: { params: { slotId: string }; result: null };
 }
 

@@ -5,7 +5,7 @@
 import pkcs11js from 'pkcs11js';
 import { KysoError } from '../../errors/index.ts';
 import { pinStateFromFlags } from '../flags.ts';
-import { findPrivateKey, type PrivateKey } from './objects.ts';
+import { findPrivateKey, type KeyQuery, type PrivateKey } from './objects.ts';
 import {
   CKR_USER_ALREADY_LOGGED_IN,
   CKR_USER_NOT_LOGGED_IN,
@@ -20,8 +20,13 @@ const CKS_RW_USER_FUNCTIONS = 3;
 export interface SlotSession {
   handle: Buffer;
   serialNumber: string;
+  label: string;
   protectedPath: boolean;
-  /** Private key handle and CKA_ALWAYS_AUTHENTICATE by CKA_ID; valid while logged in. */
+  /** CKF_LOGIN_REQUIRED: without it the token signs with no login at all. */
+  loginRequired: boolean;
+  /** The token's mechanisms, read on first signature (undefined: the module would not say). */
+  mechanisms?: ReadonlySet<number> | undefined;
+  /** Private key handle and CKA_ALWAYS_AUTHENTICATE by certificate; valid while logged in. */
   keys: Map<string, PrivateKey>;
   /** Idle extra sessions for signatures that run side by side (the login is token-wide). */
   spare: Buffer[];
@@ -54,7 +59,9 @@ export class SessionPool {
     const created: SlotSession = {
       handle: this.p11.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION),
       serialNumber: token.serialNumber.trim(),
+      label: token.label.trim(),
       protectedPath: (token.flags & pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH) !== 0,
+      loginRequired: (token.flags & pkcs11js.CKF_LOGIN_REQUIRED) !== 0,
       keys: new Map(),
       spare: [],
     };
@@ -88,12 +95,32 @@ export class SessionPool {
     const session = this.sessions.get(slotId);
     if (!session) return false;
     try {
-      const state = this.p11.C_GetSessionInfo(session.handle).state;
-      return state === CKS_RO_USER_FUNCTIONS || state === CKS_RW_USER_FUNCTIONS;
+      return this.loginState(session);
     } catch {
       this.drop(slotId);
       return false;
     }
+  }
+
+  /**
+   * Whether the session is logged in; throws what C_GetSessionInfo throws, so a session the
+   * module closed with a removed token is not mistaken for "not logged in" (PIN_REQUIRED).
+   */
+  loginState(session: SlotSession): boolean {
+    const state = this.p11.C_GetSessionInfo(session.handle).state;
+    return state === CKS_RO_USER_FUNCTIONS || state === CKS_RW_USER_FUNCTIONS;
+  }
+
+  /** The token's mechanism list, read once per session (= per token insertion). */
+  mechanisms(slotId: string, session: SlotSession): ReadonlySet<number> | undefined {
+    if (!('mechanisms' in session)) {
+      try {
+        session.mechanisms = new Set(this.p11.C_GetMechanismList(this.slotHandle(slotId)));
+      } catch {
+        session.mechanisms = undefined;
+      }
+    }
+    return session.mechanisms;
   }
 
   logout(slotId: string): void {
@@ -133,12 +160,12 @@ export class SessionPool {
     }
   }
 
-  /** The private key for a CKA_ID, looked up once per login. */
-  privateKey(slotId: string, slot: SlotSession, keyId: string): PrivateKey {
-    const cached = slot.keys.get(keyId);
+  /** The private key of a certificate, looked up once per login. */
+  privateKey(slot: SlotSession, cacheKey: string, query: KeyQuery): PrivateKey {
+    const cached = slot.keys.get(cacheKey);
     if (cached) return cached;
-    const found = findPrivateKey(this.p11, slot.handle, slotId, keyId);
-    slot.keys.set(keyId, found);
+    const found = findPrivateKey(this.p11, slot.handle, query);
+    slot.keys.set(cacheKey, found);
     return found;
   }
 
