@@ -62,6 +62,25 @@ function warningOf(s: CertificateStatus): string {
   return `${s.subject}: ${s.status}${problems ? ` (${problems})` : ''}`;
 }
 
+/** `[certificate, ...chain, anchor]` when `chain` leads to one of `anchors`, else undefined. */
+export function anchoredPath(
+  certificate: Buffer,
+  chain: readonly Buffer[],
+  anchors: readonly Buffer[],
+  at = new Date(),
+): Buffer[] | undefined {
+  const path = [certificate, ...chain];
+  const last = new X509Certificate(path[path.length - 1] as Buffer);
+  const anchor = anchors.find((a) => {
+    const x = new X509Certificate(a);
+    return x.fingerprint256 === last.fingerprint256 || issuedBy(last, x);
+  });
+  if (!anchor) return undefined;
+  if (!path.some((p) => p.equals(anchor))) path.push(anchor);
+  if (!buildChain(certificate, [...chain], [...anchors], at).trusted) return undefined;
+  return path;
+}
+
 export class CertificateStatusCheck {
   constructor(private readonly deps: StatusCheckDeps) {}
 
@@ -80,16 +99,7 @@ export class CertificateStatusCheck {
     const trust = this.deps.trust();
     const signer = Buffer.from(certificate.certificate, 'base64');
     const chain = await chainForCertificate(this.deps.tokens, certificate, trust);
-    const path = [signer, ...chain];
-    const last = new X509Certificate(path[path.length - 1] as Buffer);
-    const anchor = trust.anchors.find((a) => {
-      const x = new X509Certificate(a);
-      return x.fingerprint256 === last.fingerprint256 || issuedBy(last, x);
-    });
-    if (!anchor) return undefined;
-    if (!path.some((p) => p.equals(anchor))) path.push(anchor);
-    if (!buildChain(signer, chain, trust.anchors, new Date()).trusted) return undefined;
-    return path;
+    return anchoredPath(signer, chain, trust.anchors);
   }
 
   /** Never throws: the outcome says whether signing may go on. */
