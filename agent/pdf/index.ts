@@ -24,3 +24,5 @@ export {
 } from './document-timestamp.ts';
 export { TempOutput } from './output.ts';
 export { PADES_LEVELS, type PadesLevel } from './sign-options.ts';
+export type { LtvReport, ReachedLevel, RevocationFacts, TimestampFacts } from './ltv-report.ts';
+export { formatVerificationReport, type ReportLanguage } from './verification-text.ts';

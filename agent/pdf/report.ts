@@ -13,6 +13,7 @@ import type { ChangeClassifier, ChangesAfterSigning } from './changes.ts';
 import { trimDer, type Candidate } from './digest-pass.ts';
 import { PdfDict, PdfName, PdfString, asNumber, isName, type PdfValue } from './objects.ts';
 import type { ByteSource } from './source.ts';
+import { withLtv, type LtvReport } from './ltv-report.ts'; // issue 14
 
 export interface SignatureReport {
   fieldName: string;
@@ -51,6 +52,8 @@ export interface SignatureReport {
   valid: boolean;
   /** Stable error code when the signature could not be checked at all. */
   error?: string;
+  /** Issue 14: timestamp, revocation at signing time, PAdES level (ltv-report.ts). */
+  ltv?: LtvReport;
 }
 
 function parsePdfDate(value: PdfValue | undefined): Date | undefined {
@@ -188,7 +191,7 @@ export async function report(
     certificateValidAtSigningTime &&
     keyUsageValid &&
     changesAllowed;
-  return {
+  return withLtv(source, c, certificates, {
     fieldName: c.field.name,
     signer,
     signerSubject,
@@ -208,5 +211,5 @@ export async function report(
     changes,
     valid,
     ...(c.error ? { error: c.error } : {}),
-  };
+  }); // issue 14: withLtv adds `ltv` (and verifies document timestamps)
 }

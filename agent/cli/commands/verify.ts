@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { KysoError } from '../../errors/index.ts';
-import { verifyPdf, type SignatureReport } from '../../pdf/index.ts';
+import { formatVerificationReport, verifyPdf, type SignatureReport } from '../../pdf/index.ts';
 import type { Command } from '../command.ts';
 import { configuredTrust, printJson } from '../token-context.ts';
 
@@ -28,6 +28,15 @@ function describe(s: SignatureReport, index: number): string {
           ? 'chỉ thêm chữ ký / further signatures only'
           : 'CÓ SỬA ĐỔI KHÁC / OTHER MODIFICATIONS'
     }`,
+    ...(s.ltv
+      ? [
+          `  Mức PAdES / PAdES level: ${s.ltv.kind === 'document-timestamp' ? 'DocTimeStamp' : s.ltv.level}` +
+            (s.ltv.timestamp
+              ? `; dấu thời gian / timestamp ${s.ltv.timestamp.time} (${s.ltv.timestamp.tsa})`
+              : ''),
+          `  Trạng thái thu hồi / Revocation: ${s.ltv.revocation.status} (${s.ltv.revocation.source})`,
+        ]
+      : []),
     `  Kết luận / Result: ${s.valid ? 'HỢP LỆ / VALID' : 'KHÔNG HỢP LỆ / INVALID'}${s.error ? ` [${s.error}]` : ''}`,
   ];
   return lines.join('\n');
@@ -36,14 +45,18 @@ function describe(s: SignatureReport, index: number): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'Verify the signatures of a PDF / Kiểm tra chữ ký số trên tệp PDF',
-  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--json]
+  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--lang vi|en] [--json]
 
 Checks each signature: byte ranges cover the whole revision except the signature value, the
 digest and signature match, the certificate chains to a trusted root (--trust, PEM or DER;
 without it the config file's trust.anchors, with its trust.intermediates), was valid at the
 signing time and may sign, and what changed after it was signed.
+--lang vi|en prints the report in one language (Circular 15/2025): signer, time (timestamp
+or claimed), integrity, certification path, certificate status (from the document's DSS),
+PAdES level, validity at signing time and now. The JSON (--json) carries the same facts
+per signature under "ltv".
 Exit code 0 when every signature is valid, 1 otherwise.`,
-  options: { values: ['config'], repeatable: ['trust'] },
+  options: { values: ['config', 'lang'], repeatable: ['trust'] },
   async run(args) {
     const [file, ...extra] = args.positionals;
     if (!file || extra.length > 0) {
@@ -67,8 +80,15 @@ Exit code 0 when every signature is valid, 1 otherwise.`,
       trustAnchors.push(...trust.anchors);
       intermediates = trust.intermediates;
     }
+    const lang = args.get('lang');
+    if (lang !== undefined && lang !== 'vi' && lang !== 'en') {
+      throw new KysoError('INVALID_INPUT', { field: '--lang', problem: 'vi or en' });
+    }
     const result = await verifyPdf(file, { trustAnchors, intermediates });
-    if (args.flags.has('json')) {
+    if (lang !== undefined && !args.flags.has('json')) {
+      // Issue 14: the one-language report of Circular 15/2025.
+      process.stdout.write(formatVerificationReport(result, lang));
+    } else if (args.flags.has('json')) {
       printJson({ ok: true, ...result });
     } else if (result.signatures.length === 0) {
       process.stdout.write('Tệp không có chữ ký số / The file has no signatures.\n');
