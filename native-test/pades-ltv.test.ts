@@ -12,11 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signatureTimestampTokens, signatureValueOf, softwareSigner } from '../agent/cms/index.ts';
-import type { RevocationSettings, TimestampSettings } from '../agent/config/index.ts';
-import type { ConsentProvider } from '../agent/consent/index.ts';
+import { signatureTimestampTokens, signatureValueOf } from '../agent/cms/index.ts';
 import { isKysoError, type KysoError } from '../agent/errors/index.ts';
-import type { Journal, NewJournalRecord } from '../agent/journal/index.ts';
+import type { Journal } from '../agent/journal/index.ts';
 import {
   formatVerificationReport,
   readDss,
@@ -25,12 +23,20 @@ import {
 } from '../agent/pdf/index.ts';
 import { PdfReader } from '../agent/pdf/reader.ts';
 import { openSource } from '../agent/pdf/source.ts';
-import { parseCertificate } from '../agent/pki/index.ts';
-import { SigningPipeline, type LtvProgress } from '../agent/signing/index.ts';
-import type { CertificateInfo, TokenInfo, TokenService } from '../agent/tokens/index.ts';
+import { SigningPipeline } from '../agent/signing/index.ts';
 import { extractSignatures, pdfsig, qpdfCheck } from './pdf-judges.ts';
 import { REVOKED_AT_ISO, type LeafName } from './pki-services/ca.ts';
 import { startPkiServices, type PkiServices } from './pki-services/services.ts';
+import {
+  certificateInfo as infoOf,
+  harness as harnessOf,
+  softTokens as tokensOf,
+  type Harness,
+} from './pki-services/soft-pipeline.ts';
+
+const certificateInfo = (leaf: LeafName) => infoOf(pki, leaf);
+const harness = (options: Parameters<typeof harnessOf>[1] = {}) => harnessOf(pki, options);
+const softTokens = () => tokensOf(pki);
 
 const INPUT = readFileSync(
   join(
@@ -49,133 +55,6 @@ afterAll(async () => {
   await pki?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-function certificateInfo(leaf: LeafName): CertificateInfo {
-  return {
-    ...parseCertificate(pki.ca.leaves[leaf]),
-    tokenId: `soft:${leaf}`,
-    label: leaf,
-    keyId: '01',
-    hasPrivateKey: true,
-    alwaysAuthenticate: false,
-  };
-}
-
-function tokenInfo(id: string): TokenInfo {
-  return {
-    id,
-    moduleId: 'soft',
-    slotId: '0',
-    slotDescription: 'software',
-    label: id,
-    serialNumber: id,
-    manufacturer: 'Kyso TEST',
-    model: 'software',
-    present: true,
-    loginRequired: true,
-    protectedAuthenticationPath: false,
-    hardwareSlot: false,
-    removableDevice: false,
-    pin: { countLow: false, finalTry: false, locked: false, toBeChanged: false, initialized: true },
-    minPinLength: 4,
-    maxPinLength: 16,
-  } as TokenInfo;
-}
-
-/** A token service over the loopback CA's leaf keys; each token also holds the issuing CA. */
-function softTokens(): TokenService {
-  const leaves: LeafName[] = ['good', 'revoked', 'unknown', 'crlGood', 'crlRevoked'];
-  const infos = new Map(leaves.map((l) => [certificateInfo(l).id, l] as const));
-  const signer = (leaf: LeafName) =>
-    softwareSigner({
-      privateKey: readFileSync(pki.ca.file(`${leaf}.key`)),
-      certificate: pki.ca.leaves[leaf],
-    });
-  const find = (id: string): LeafName => {
-    const leaf = infos.get(id);
-    if (!leaf) throw new Error(`no certificate ${id}`);
-    return leaf;
-  };
-  const service = {
-    getCertificate: (id: string) => Promise.resolve(certificateInfo(find(id))),
-    getToken: (id: string) => Promise.resolve(tokenInfo(id)),
-    listTokens: () => Promise.resolve([]),
-    listCertificates: () =>
-      Promise.resolve([{ isCA: true, certificate: pki.ca.intermediate.toString('base64') }]),
-    onEvent: () => () => undefined,
-    sign: async (r: { certificateId: string; digest: Buffer; hashAlgorithm: 'SHA-256' }) => ({
-      signature: await signer(find(r.certificateId)).sign(r.digest, r.hashAlgorithm),
-      scheme: 'RSASSA-PKCS1-v1_5',
-      hashAlgorithm: r.hashAlgorithm,
-      certificateId: r.certificateId,
-    }),
-    signMany: async (
-      certificateId: string,
-      items: { digest: Buffer; hashAlgorithm: 'SHA-256' }[],
-    ) =>
-      Promise.all(
-        items.map(async (r) => ({
-          signature: await signer(find(certificateId)).sign(r.digest, r.hashAlgorithm),
-          scheme: 'RSASSA-PKCS1-v1_5',
-          hashAlgorithm: r.hashAlgorithm,
-          certificateId,
-        })),
-      ),
-  };
-  return service as unknown as TokenService;
-}
-
-interface Harness {
-  pipeline: SigningPipeline;
-  records: NewJournalRecord[];
-  consent: { approvals: number; pins: number };
-  progress: LtvProgress[];
-}
-
-function harness(
-  options: {
-    revocation?: Partial<RevocationSettings>;
-    timestamp?: Partial<TimestampSettings>;
-  } = {},
-): Harness {
-  const records: NewJournalRecord[] = [];
-  const consentCount = { approvals: 0, pins: 0 };
-  const progress: LtvProgress[] = [];
-  const consent: ConsentProvider = {
-    approveOrigin: () => Promise.resolve(true),
-    approveSigning: () => {
-      consentCount.approvals++;
-      return Promise.resolve(true);
-    },
-    askPin: () => {
-      consentCount.pins++;
-      return Promise.resolve('1234');
-    },
-  };
-  const journal = {
-    append: (record: NewJournalRecord) => {
-      records.push(record);
-      return Promise.resolve();
-    },
-  } as unknown as Journal;
-  const pipeline = new SigningPipeline({
-    tokens: softTokens(),
-    consent,
-    journal,
-    pinCache: { enabled: false, ttlSeconds: 60 },
-    trust: { anchors: [pki.ca.file('root.pem')], intermediates: [] },
-    revocation: { policy: 'refuse', timeoutMs: 5_000, urlRewrites: {}, ...options.revocation },
-    timestamp: {
-      urls: [pki.tsaUrl],
-      timeoutMs: 10_000,
-      tries: 2,
-      maxConcurrent: 4,
-      ...options.timestamp,
-    },
-    onLtvProgress: (e) => progress.push(e),
-  });
-  return { pipeline, records, consent: consentCount, progress };
-}
 
 const caller = () => ({
   origin: 'cli:tester',
