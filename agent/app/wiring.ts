@@ -14,7 +14,7 @@ import type { ConsentProvider } from '../consent/index.ts';
 import { startHotplug, type HotplugWatcher } from '../devices/index.ts';
 import { Journal } from '../journal/index.ts';
 import { AgentServer, type AgentServerOptions } from '../server/index.ts';
-import { SigningPipeline } from '../signing/index.ts';
+import { SigningPipeline, type LtvProgress } from '../signing/index.ts';
 import { startTokenService, type TokenService } from '../tokens/index.ts';
 
 export interface SigningParts {
@@ -24,6 +24,8 @@ export interface SigningParts {
   journal: Journal;
   /** Overrides config.pinCache (the tray's own setting; the CLI turns it off). */
   pinCache?: PinCachePolicy;
+  /** Issue 14: someone waits for a TSA (the CLI prints a line). */
+  onLtvProgress?: (event: LtvProgress) => void;
 }
 
 /** The pipeline for a config: the CLI's (no server) and the server's. */
@@ -35,6 +37,10 @@ export function createSigning(parts: SigningParts): SigningPipeline {
     pinCache: parts.pinCache ?? parts.config.pinCache,
     trust: parts.config.trust,
     syncJournal: parts.config.journal.syncBeforeReply,
+    // Issue 14: status check before signing, TSAs for B-T and above.
+    revocation: parts.config.revocation,
+    timestamp: parts.config.timestamp,
+    ...(parts.onLtvProgress ? { onLtvProgress: parts.onLtvProgress } : {}),
   });
 }
 
@@ -49,7 +55,19 @@ export function createAgentServer(parts: AgentServerParts): {
   signing: SigningPipeline;
   close(): Promise<void>;
 } {
-  const signing = createSigning(parts);
+  const log = parts.log;
+  const signing = createSigning({
+    ...parts,
+    // Issue 14: TSA waits in the agent log.
+    ...(!parts.onLtvProgress && log
+      ? {
+          onLtvProgress: (e: LtvProgress) =>
+            log(
+              `timestamp ${e.step} ${e.document}: ${e.progress.state} ${e.progress.attempt}/${e.progress.tries}`,
+            ),
+        }
+      : {}),
+  });
   const server = new AgentServer({
     config: parts.config,
     tokens: parts.tokens,

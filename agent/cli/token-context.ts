@@ -15,7 +15,7 @@ import {
 } from '../config/index.ts';
 import { modulesToLoad } from '../devices/index.ts';
 import { Journal } from '../journal/index.ts';
-import type { SigningPipeline } from '../signing/index.ts';
+import type { LtvProgress, SigningPipeline } from '../signing/index.ts';
 import { startTokenService, type TokenService } from '../tokens/index.ts';
 import type { OptionSpec, ParsedArgs } from './args.ts';
 
@@ -78,6 +78,7 @@ export async function withSigning<T>(
       consent,
       journal,
       pinCache: { ...config.pinCache, enabled: false },
+      onLtvProgress: printLtvProgress, // issue 14: the user waits for the TSA
     });
     try {
       return await use(signing, tokens);
@@ -87,6 +88,22 @@ export async function withSigning<T>(
       consent.close();
     }
   });
+}
+
+/** Issue 14: a line on stderr while a TSA is asked (the government TSA may take minutes). */
+export function printLtvProgress(event: LtvProgress): void {
+  const p = event.progress;
+  const what =
+    event.step === 'document-timestamp'
+      ? 'Đang lấy dấu thời gian cho tài liệu… / Getting a document timestamp…'
+      : 'Đang lấy dấu thời gian… / Getting a timestamp…';
+  if (p.state === 'sending') {
+    process.stderr.write(`${what} (${event.document}, ${p.attempt}/${p.tries})\n`);
+  } else if (p.state === 'waiting') {
+    process.stderr.write(
+      `  TSA chưa trả lời, thử lại sau ${Math.round(p.delayMs / 1000)} s / no answer yet, retrying in ${Math.round(p.delayMs / 1000)} s (${p.problem})\n`,
+    );
+  }
 }
 
 export function printJson(value: unknown): void {

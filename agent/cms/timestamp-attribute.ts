@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { HashAlgorithm } from '../protocol/index.ts';
 import { HASH_NODE } from './algorithms.ts';
-import { children, contentOf, oid, readTlv, seq, set, tlv, type Tlv } from './der.ts';
+import { children, contentOf, oid, oidText, readTlv, seq, set, tlv, type Tlv } from './der.ts';
 
 export const ID_AA_SIGNATURE_TIME_STAMP_TOKEN = '1.2.840.113549.1.9.16.2.14';
 
@@ -84,4 +84,25 @@ export async function timestampSignedData(
 ): Promise<Buffer> {
   const { token } = await client.timestamp(signatureImprint(signedData, hash), hash);
   return addSignatureTimestamp(signedData, token);
+}
+
+/** The signature-time-stamp tokens among the unsigned attributes of SignerInfo `signerIndex`. */
+export function signatureTimestampTokens(signedData: Buffer, signerIndex = 0): Buffer[] {
+  const der = signedData;
+  let fields: Tlv[];
+  try {
+    fields = locate(der, signerIndex).fields;
+  } catch {
+    return [];
+  }
+  const unsigned = fields.find((f) => f.tag === 0xa1);
+  if (!unsigned) return [];
+  const tokens: Buffer[] = [];
+  for (const attribute of children(der, unsigned)) {
+    const [type, values] = children(der, attribute);
+    if (type?.tag !== 0x06 || values?.tag !== 0x31) continue;
+    if (oidText(contentOf(der, type)) !== ID_AA_SIGNATURE_TIME_STAMP_TOKEN) continue;
+    for (const v of children(der, values)) tokens.push(der.subarray(v.begin, v.end));
+  }
+  return tokens;
 }

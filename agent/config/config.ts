@@ -15,7 +15,9 @@ import {
   int,
   JsonSyntaxError,
   object,
+  oneOf,
   parseJsonWithPositions,
+  record,
   refine,
   string,
   validate,
@@ -72,6 +74,25 @@ export interface TrustSettings {
   intermediates: string[];
 }
 
+/** Certificate status before signing (Decree 68/2024 Art. 29, 31): OCSP, then CRL. */
+export interface RevocationSettings {
+  /** No definitive answer (responder "unknown" or unreachable): refuse (default) or warn. */
+  policy: 'refuse' | 'warn';
+  /** Per HTTP exchange (ms). */
+  timeoutMs: number;
+  /** URL prefix → prefix, e.g. {"http://ocsp.ca.ptc": "http://ocsp.ca.gov.vn"}. */
+  urlRewrites: Record<string, string>;
+}
+
+/** RFC 3161 timestamp authorities for PAdES B-T and above; none by default. */
+export interface TimestampSettings {
+  /** TSA URLs, tried in order (e.g. "http://tsa.ca.gov.vn"); empty: no timestamps. */
+  urls: string[];
+  timeoutMs: number;
+  tries: number;
+  maxConcurrent: number;
+}
+
 export interface AgentConfig {
   port: number;
   /** Origins allowed without asking, e.g. "https://vanban.example.gov.vn". */
@@ -82,6 +103,8 @@ export interface AgentConfig {
   limits: ServerLimits;
   journal: JournalPolicy;
   trust: TrustSettings;
+  revocation: RevocationSettings;
+  timestamp: TimestampSettings;
 }
 
 export const defaultConfig: AgentConfig = {
@@ -100,6 +123,8 @@ export const defaultConfig: AgentConfig = {
   },
   journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
   trust: { anchors: [], intermediates: [] },
+  revocation: { policy: 'refuse', timeoutMs: 15_000, urlRewrites: {} },
+  timestamp: { urls: [], timeoutMs: 180_000, tries: 3, maxConcurrent: 4 },
 };
 
 /** Directory for the config file, approved origins and the journal. KYSO_CONFIG_DIR overrides. */
@@ -148,6 +173,13 @@ const origin = refine(string(), (text, report) => {
     en: 'must be an http(s) origin such as "https://vanban.example.gov.vn"',
   });
 });
+const httpUrl = refine(string({ nonBlank: true }), (text, report) => {
+  if (/^https?:\/\/[^\s/]+/i.test(text)) return text;
+  return report.fail({
+    vi: 'phải là một URL http(s), ví dụ "http://tsa.ca.gov.vn"',
+    en: 'must be an http(s) URL such as "http://tsa.ca.gov.vn"',
+  });
+});
 const limit = (min: number, max: number, fallback: number): Schema<number> =>
   withDefault(int(min, max), fallback);
 
@@ -188,6 +220,28 @@ const configSchema = object(
       d.journal,
     ),
     trust: withDefault(object({ anchors: filePaths, intermediates: filePaths }), d.trust),
+    revocation: withDefault(
+      object({
+        policy: withDefault(oneOf(['refuse', 'warn'] as const), d.revocation.policy),
+        timeoutMs: limit(100, 600_000, d.revocation.timeoutMs),
+        urlRewrites: withDefault(record(httpUrl, { key: httpUrl }), {}),
+      }),
+      d.revocation,
+    ),
+    timestamp: withDefault(
+      object({
+        urls: withDefault(
+          array(httpUrl, {
+            expected: { vi: 'một danh sách URL http(s)', en: 'a list of http(s) URLs' },
+          }),
+          [],
+        ),
+        timeoutMs: limit(1000, 3_600_000, d.timestamp.timeoutMs),
+        tries: limit(1, 10, d.timestamp.tries),
+        maxConcurrent: limit(1, 64, d.timestamp.maxConcurrent),
+      }),
+      d.timestamp,
+    ),
   },
   // Editors add "$schema" for completion; it means nothing to the agent.
   { ignore: ['$schema'] },

@@ -10,7 +10,9 @@ export {
   type AgentConfig,
   type JournalPolicy,
   type PinCachePolicy,
+  type RevocationSettings,
   type ServerLimits,
+  type TimestampSettings,
   type TrustMaterial,
   type TrustSettings,
 } from './config.ts';

@@ -7,6 +7,7 @@ export {
   type JournalOptions,
   type JournalRecord,
   type JournalResult,
+  type JournalStatus,
   type NewJournalRecord,
   type ReadResult,
 } from './journal.ts';

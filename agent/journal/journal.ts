@@ -35,6 +35,18 @@ export interface JournalDocument {
 
 export type JournalResult = 'signed' | 'refused' | 'failed';
 
+/**
+ * The certificate status check made before signing (issue 14, agent/signing/status-check.ts):
+ * which source answered, the outcome, and any warning accepted under policy "warn".
+ */
+export interface JournalStatus {
+  checked: 'ocsp' | 'crl' | 'ocsp+crl' | 'none';
+  status: 'good' | 'revoked' | 'unknown' | 'unavailable' | 'untrusted' | 'not-checked';
+  warnings: string[];
+  revokedAt?: string;
+  reason?: string;
+}
+
 export interface JournalRecord {
   /** Record format version. */
   v: 1;
@@ -50,6 +62,8 @@ export interface JournalRecord {
   documents: JournalDocument[];
   result: JournalResult;
   errorCode: string | null;
+  /** Certificate status before signing; absent in records written before issue 14. */
+  status?: JournalStatus;
   /**
    * SHA-256 (hex) of the previous record's line, null for the first record: a hash chain, so
    * an edited or deleted record in the middle shows up when the journal is verified.

@@ -4,3 +4,5 @@
  */
 export * as revocation from './revocation/index.ts';
 export * as timestamp from './timestamp/index.ts';
+/** Where a certificate says its status services are (AIA OCSP, CRL distribution points). */
+export { crlUrls, ocspUrls } from './extensions.ts';

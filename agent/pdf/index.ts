@@ -15,3 +15,14 @@ export { signPdfs, type BatchItem, type BatchResult, type BatchSigner } from './
 export { verifyPdf, type VerifyOptions, type VerifyResult } from './verify.ts';
 export type { SignatureReport, SignatureStatus } from './report.ts';
 export type { ChangeKind, ChangesAfterSigning } from './changes.ts';
+/** Issue 14, long-term validation: DSS (B-LT), document timestamp (B-LTA), LTV reports. */
+export { addDss, readDss, type DssContent, type DssMaterial } from './dss.ts';
+export {
+  addDocumentTimestamp,
+  DOCUMENT_TIMESTAMP_RESERVE,
+  type DocumentTimestampOptions,
+} from './document-timestamp.ts';
+export { TempOutput } from './output.ts';
+export { PADES_LEVELS, type PadesLevel } from './sign-options.ts';
+export type { LtvReport, ReachedLevel, RevocationFacts, TimestampFacts } from './ltv-report.ts';
+export { formatVerificationReport, type ReportLanguage } from './verification-text.ts';

@@ -13,6 +13,7 @@ import type { ChangeClassifier, ChangeKind, ChangesAfterSigning } from './change
 import { trimDer, type Candidate } from './digest-pass.ts';
 import { PdfDict, PdfName, PdfString, asNumber, isName, type PdfValue } from './objects.ts';
 import type { ByteSource } from './source.ts';
+import { withLtv, type LtvReport } from './ltv-report.ts'; // issue 14
 
 /**
  * The verdict on one signature. `invalid`: its own bytes, signature value, signing certificate,
@@ -90,6 +91,8 @@ export interface SignatureReport {
   valid: boolean;
   /** Stable error code when the signature could not be checked at all. */
   error?: string;
+  /** Issue 14: timestamp, revocation at signing time, PAdES level (ltv-report.ts). */
+  ltv?: LtvReport;
 }
 
 function parsePdfDate(value: PdfValue | undefined): Date | undefined {
@@ -232,7 +235,7 @@ export async function report(
       : changes === 'other'
         ? 'valid-changed-after'
         : 'valid';
-  return {
+  return withLtv(source, c, certificates, {
     fieldName: c.field.name,
     signer,
     signerSubject,
@@ -255,5 +258,5 @@ export async function report(
     status,
     valid: status === 'valid',
     ...(c.error ? { error: c.error } : {}),
-  };
+  }); // issue 14: withLtv adds `ltv` (and verifies document timestamps)
 }

@@ -29,10 +29,20 @@ export interface SignPdfOptions {
   appearance?: AppearanceOptions;
   /** Output file (never overwritten: FILE_EXISTS). Without it the signed bytes are returned. */
   output?: string;
+  /** Issue 14 (B-T): extra /Contents bytes for unsigned attributes (the signature timestamp). */
+  contentsReserve?: number;
+  /** Issue 14 (B-T): adds unsigned attributes to the finished CMS before it is embedded. */
+  finishCms?: (der: Buffer) => Promise<Buffer>;
 }
+
+/** PAdES baseline levels (ETSI EN 319 142-1): issue 14. */
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+export const PADES_LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
 
 export interface SignPdfResult {
   fieldName: string;
+  /** The PAdES level reached (issue 14); set by the signing pipeline. */
+  level?: PadesLevel;
   /** Present when no output path was given. */
   bytes?: Buffer;
   output?: string;

@@ -100,7 +100,8 @@ export async function prepareSignPdf(
       abort: cleanup,
       finish: async (signature) => {
         try {
-          const der = cms.finish(signature);
+          let der = cms.finish(signature);
+          if (options.finishCms) der = await options.finishCms(der); // issue 14: B-T timestamp
           writeContents(increment, ranges, der, plan.placeholderBytes);
           const result: SignPdfResult = {
             fieldName: plan.fieldName,
@@ -213,7 +214,9 @@ async function planIncrement(
 
   // Contents placeholder sized to this signer's CMS.
   const placeholderBytes =
-    estimateSignedDataSize(options.signer, options.hash ?? 'SHA-256') + CONTENTS_SLACK;
+    estimateSignedDataSize(options.signer, options.hash ?? 'SHA-256') +
+    CONTENTS_SLACK +
+    (options.contentsReserve ?? 0); // issue 14: room for the B-T signature timestamp
   builder.add(sigId, signatureDictionary(options, preset, signingTime, placeholderBytes));
 
   await addSignatureField(reader, builder, {

@@ -6,7 +6,7 @@ import { KysoError } from '../errors/index.ts';
 import { PdfDict, PdfRaw, PdfString, dict, name, textString } from './objects.ts';
 import type { SignPdfOptions, SignaturePreset } from './sign-options.ts';
 
-const BYTE_RANGE_PLACEHOLDER = '[0 0000000000 0000000000 0000000000]';
+export const BYTE_RANGE_PLACEHOLDER = '[0 0000000000 0000000000 0000000000]';
 /** Room for ECDSA length variation and chain differences between estimate and result. */
 export const CONTENTS_SLACK = 64;
 

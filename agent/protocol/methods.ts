@@ -151,7 +151,12 @@ export interface PdfAppearanceParams {
   textLines?: string[];
   reason?: string;
   location?: string;
+  /** PAdES level to reach (issue 14): B-T and above need the agent's timestamp.urls. */
+  level?: PadesLevelName;
 }
+
+/** PAdES baseline levels (ETSI EN 319 142-1). */
+export type PadesLevelName = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 
 export interface SignPdfParams extends PdfAppearanceParams {
   certificateId: string;
@@ -171,6 +176,8 @@ export interface SignPdfResult {
   /** The signed PDF, base64: the input plus one incremental update. */
   pdf: string;
   fieldName: string;
+  /** The level reached (issue 14). */
+  level: PadesLevelName;
   certificateId: string;
   certificate: string;
 }
@@ -190,7 +197,7 @@ export interface SignPdfsParams extends PdfAppearanceParams {
 
 /** A document that cannot be signed fails alone. */
 export type SignPdfsItemResult =
-  | { name: string; ok: true; pdf: string; fieldName: string }
+  | { name: string; ok: true; pdf: string; fieldName: string; level: PadesLevelName }
   | { name: string; ok: false; error: ErrorObject };
 
 export interface SignPdfsResult {

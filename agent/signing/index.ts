@@ -25,3 +25,6 @@ export {
 export { PinCache } from './pin-cache.ts';
 export { placementFrom, type PlacementSpec, type Rect } from './placement.ts';
 export { commandLineCaller } from './caller.ts';
+// Issue 14: long-term validation around signing.
+export { LtvSigning, SIGNATURE_TIMESTAMP_RESERVE, type LtvProgress } from './ltv.ts';
+export { CertificateStatusCheck, anchoredPath, type StatusCheckOutcome } from './status-check.ts';

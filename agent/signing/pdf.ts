@@ -12,6 +12,7 @@ import {
   prepareSignPdf,
   verifyPdf,
   type AppearanceOptions,
+  type PadesLevel,
   type PreparedPdfSignature,
   type SignaturePreset,
   type SignPdfOptions,
@@ -26,6 +27,7 @@ import type {
   TokenService,
 } from '../tokens/index.ts';
 import type { SigningCaller, SigningService } from './service.ts';
+import { LtvSigning, type LtvSession } from './ltv.ts'; // issue 14: B-T, B-LT, B-LTA
 
 /** Parses, plans and hashes one PDF; injectable so tests can see when a PDF gets opened. */
 export type PreparePdf = (
@@ -40,6 +42,8 @@ export interface PdfDocumentOptions {
   location?: string;
   fieldName?: string;
   certify?: 1 | 2 | 3;
+  /** PAdES level to reach (issue 14); default B-B. */
+  level?: PadesLevel;
 }
 
 export interface PdfSignItem {
@@ -77,13 +81,16 @@ export class PdfSigning {
   private readonly trustSettings: TrustSettings;
   private readonly prepare: PreparePdf;
   private trust: TrustMaterial | undefined;
+  private readonly ltv: LtvSigning; // issue 14
 
   constructor(deps: {
     service: SigningService;
     tokens: TokenService;
     trust: TrustSettings;
     prepare?: PreparePdf;
+    ltv?: LtvSigning;
   }) {
+    this.ltv = deps.ltv ?? LtvSigning.disabled(); // issue 14
     this.service = deps.service;
     this.tokens = deps.tokens;
     this.trustSettings = deps.trust;
@@ -101,6 +108,7 @@ export class PdfSigning {
     const { hash } = request;
     let chain: Buffer[] = [];
     const outcomes: ({ prepared: PreparedPdfSignature } | { error: KysoError })[] = [];
+    const ltv = this.ltv.session(); // issue 14: timestamps of this request
     const { certificate, results } = await this.service
       .sign(caller, {
         method: request.method,
@@ -114,7 +122,7 @@ export class PdfSigning {
             const signer = await this.preparingSigner(cert, request);
             chain = signer.chain ?? [];
             for (const item of request.items) {
-              outcomes.push(await this.prepareItem(item, signer, hash));
+              outcomes.push(await this.prepareItem(item, signer, hash, ltv));
             }
             const documents = request.items.flatMap((item, i) => {
               const o = outcomes[i];
@@ -144,6 +152,11 @@ export class PdfSigning {
         await Promise.all(outcomes.map((o) => ('prepared' in o ? o.prepared.abort() : null)));
         throw error;
       });
+    // Issue 14: one TSA request per document, all at once (the per-TSA cap queues them).
+    ltv.prefetch(
+      request.items.filter((_, i) => outcomes[i] && 'prepared' in outcomes[i]),
+      results,
+    );
     let k = 0;
     const items: PdfItemOutcome[] = [];
     for (const [i, item] of request.items.entries()) {
@@ -158,7 +171,7 @@ export class PdfSigning {
         items.push({
           name: item.name,
           ok: true,
-          result: await o.prepared.finish(signed.signature),
+          result: await ltv.complete(item, await o.prepared.finish(signed.signature), certificate),
         });
       } catch (error) {
         items.push({ name: item.name, ok: false, error: toKysoError(error) });
@@ -191,6 +204,7 @@ export class PdfSigning {
     item: PdfSignItem,
     signer: Signer,
     hash: HashAlgorithm,
+    ltv: LtvSession,
   ): Promise<{ prepared: PreparedPdfSignature } | { error: KysoError }> {
     try {
       if (typeof item.input === 'string') {
@@ -208,7 +222,8 @@ export class PdfSigning {
         ...(options.location !== undefined ? { location: options.location } : {}),
         ...(options.fieldName !== undefined ? { fieldName: options.fieldName } : {}),
         ...(options.certify !== undefined ? { certify: options.certify } : {}),
-        ...(item.output !== undefined ? { output: item.output } : {}),
+        ...(item.output !== undefined && !ltv.writesOutput(item) ? { output: item.output } : {}),
+        ...(await ltv.prepareOptions(item)), // issue 14: B-T reserve and timestamp
       });
       return { prepared };
     } catch (error) {

@@ -3,12 +3,21 @@
  * tray): hashes and PDFs through one SigningService (checks, consent, PIN, journal), the PIN
  * cache, and the consent queue that origin approvals share with signing dialogs.
  */
-import type { PinCachePolicy, TrustSettings } from '../config/index.ts';
+import {
+  loadTrust,
+  type PinCachePolicy,
+  type RevocationSettings,
+  type TimestampSettings,
+  type TrustMaterial,
+  type TrustSettings,
+} from '../config/index.ts';
 import { ConsentQueue, type ConsentProvider } from '../consent/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { CertificateInfo, TokenService } from '../tokens/index.ts';
 import { PdfSigning, type PreparePdf } from './pdf.ts';
 import { PinCache } from './pin-cache.ts';
+import { LtvSigning, type LtvProgress } from './ltv.ts'; // issue 14
+import { CertificateStatusCheck } from './status-check.ts'; // issue 14
 import {
   SigningService,
   type SignedDocument,
@@ -27,6 +36,11 @@ export interface SigningPipelineDeps {
   syncJournal?: boolean;
   /** Tests: see when a PDF gets opened. */
   preparePdf?: PreparePdf;
+  /** Issue 14: status before signing (default policy refuse) and TSAs (none by default). */
+  revocation?: RevocationSettings;
+  timestamp?: TimestampSettings;
+  /** Issue 14: the user waits for a TSA (CLI prints a line, the server logs). */
+  onLtvProgress?: (event: LtvProgress) => void;
 }
 
 export class SigningPipeline {
@@ -41,6 +55,14 @@ export class SigningPipeline {
   constructor(deps: SigningPipelineDeps) {
     this.consent = deps.consent;
     this.pinCache = new PinCache(deps.pinCache, deps.tokens);
+    // Issue 14 (LTV): one status check for every door, before approval and PIN.
+    let trust: TrustMaterial | undefined;
+    const trustOnce = (): TrustMaterial => (trust ??= loadTrust(deps.trust));
+    const statusCheck = new CertificateStatusCheck({
+      tokens: deps.tokens,
+      trust: trustOnce,
+      ...(deps.revocation ? { revocation: deps.revocation } : {}),
+    });
     this.service = new SigningService({
       tokens: deps.tokens,
       consent: deps.consent,
@@ -48,12 +70,19 @@ export class SigningPipeline {
       journal: deps.journal,
       pinCache: this.pinCache,
       ...(deps.syncJournal !== undefined ? { syncJournal: deps.syncJournal } : {}),
+      statusCheck,
     });
     this.pdf = new PdfSigning({
       service: this.service,
       tokens: deps.tokens,
       trust: deps.trust,
       ...(deps.preparePdf ? { prepare: deps.preparePdf } : {}),
+      ltv: new LtvSigning({
+        timestamp: deps.timestamp ?? { urls: [], timeoutMs: 180_000, tries: 3, maxConcurrent: 4 },
+        trust: trustOnce,
+        statusCheck,
+        ...(deps.onLtvProgress ? { onProgress: deps.onLtvProgress } : {}),
+      }),
     });
     // A removed token's cached login died with the device.
     this.unsubscribe = deps.tokens.onEvent((event) => {

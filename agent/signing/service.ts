@@ -13,7 +13,7 @@ import {
 } from '../consent/index.ts';
 import { KysoError, isKysoError, toKysoError } from '../errors/index.ts';
 import { assertUsableForSigning } from '../pki/index.ts';
-import type { Journal, JournalDocument } from '../journal/index.ts';
+import type { Journal, JournalDocument, JournalStatus } from '../journal/index.ts';
 import type {
   CertificateInfo,
   Credentials,
@@ -25,6 +25,7 @@ import type {
 } from '../tokens/index.ts';
 import type { SignaturePreset } from '../protocol/index.ts';
 import type { PinCache } from './pin-cache.ts';
+import type { CertificateStatusCheck } from './status-check.ts'; // issue 14 (LTV)
 
 /** PIN dialogs shown for one request before giving up with PIN_INCORRECT. */
 export const MAX_PIN_PROMPTS = 3;
@@ -112,6 +113,7 @@ export class SigningService {
   private readonly journal: Journal;
   private readonly pinCache: PinCache;
   private readonly syncJournal: boolean;
+  private readonly statusCheck: Pick<CertificateStatusCheck, 'run'> | undefined; // issue 14
   /** Certificates found to need the PIN for every signature despite a cached login. */
   private readonly pinEachTime = new Set<string>();
 
@@ -123,7 +125,10 @@ export class SigningService {
     pinCache: PinCache;
     /** Answer only after the journal record is fsync'd (config journal.syncBeforeReply). */
     syncJournal?: boolean;
+    /** Issue 14: path to trust.anchors and revocation status before approval and PIN. */
+    statusCheck?: Pick<CertificateStatusCheck, 'run'>;
   }) {
+    this.statusCheck = deps.statusCheck;
     this.syncJournal = deps.syncJournal ?? true;
     this.tokens = deps.tokens;
     this.consent = deps.consent;
@@ -143,6 +148,7 @@ export class SigningService {
       ? deferred.names.map((d) => ({ ...d, digestHex: '' }))
       : journalDocuments(job.documents as DocumentDigest[]);
     assertSafeNames(documents);
+    let status: JournalStatus | undefined; // issue 14: journaled status check
     try {
       certificate = await this.tokens.getCertificate(job.certificateId);
       assertUsableForSigning(certificate, new Date());
@@ -151,6 +157,10 @@ export class SigningService {
       if (token.pin.locked && token.loginRequired && !token.protectedAuthenticationPath) {
         throw new KysoError('PIN_LOCKED', { token: token.label });
       }
+      // Issue 14 (LTV): chain to trust.anchors and revocation status, before approval and PIN.
+      const checked = await this.statusCheck?.run(certificate);
+      status = checked?.record;
+      if (checked?.error) throw checked.error;
       const prepared = deferred
         ? await deferred.prepare(certificate)
         : { documents: job.documents as DocumentDigest[] };
@@ -186,12 +196,12 @@ export class SigningService {
         return this.signWithPin(caller, ready, cert, tok);
       });
       const results = signedInLock ?? (await this.signWithoutPrompt(caller, ready, cert, tok));
-      await this.record(caller, job, documents, certificate, token, 'signed', null);
+      await this.record(caller, job, documents, certificate, token, 'signed', null, status);
       return { certificate, results };
     } catch (error) {
       const kyso = toKysoError(error, 'SIGNING_FAILED');
       const result = kyso.code === 'USER_CANCELLED' ? 'refused' : 'failed';
-      await this.record(caller, job, documents, certificate, token, result, kyso.code);
+      await this.record(caller, job, documents, certificate, token, result, kyso.code, status);
       throw kyso;
     }
   }
@@ -204,6 +214,7 @@ export class SigningService {
     token: TokenInfo | undefined,
     result: 'signed' | 'refused' | 'failed',
     errorCode: string | null,
+    status?: JournalStatus,
   ): Promise<void> {
     await this.journal.append(
       {
@@ -216,6 +227,7 @@ export class SigningService {
         documents,
         result,
         errorCode,
+        ...(status ? { status } : {}),
       },
       { durable: this.syncJournal },
     );

@@ -7,7 +7,16 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadCertificates } from '../../cms/index.ts';
 import { KysoError } from '../../errors/index.ts';
-import { assertOutputFree, type AppearanceOptions, type SignaturePreset } from '../../pdf/index.ts';
+import {
+  assertOutputFree,
+  PADES_LEVELS,
+  type AppearanceOptions,
+  type PadesLevel,
+  type SignaturePreset,
+} from '../../pdf/index.ts';
+
+const isPadesLevel = (v: string): v is PadesLevel =>
+  (PADES_LEVELS as readonly string[]).includes(v);
 import { commandLineCaller, placementFrom } from '../../signing/index.ts';
 import { isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { Command } from '../command.ts';
@@ -86,7 +95,7 @@ export const signCommand: Command = {
           [--doc-number TEXT] [--issued-date YYYY-MM-DD] [--copy-form TEXT] [--organisation TEXT]
           [--image PNG] [--page N --rect x1,y1,x2,y2 | --anchor TEXT [--page N]] [--text LINE]...
           [--reason TEXT] [--location TEXT] [--field NAME] [--certify 1|2|3]
-          [--hash SHA-256|SHA-384|SHA-512]
+          [--hash SHA-256|SHA-384|SHA-512] [--level B-B|B-T|B-LT|B-LTA]
           [--scheme RSASSA-PKCS1-v1_5|RSA-PSS|ECDSA] [--chain PEM]... [--pin-stdin]
           [--module PATH]... [--config FILE] [--json]
 
@@ -98,7 +107,10 @@ a locked PIN is reported before asking. The certificate is checked (validity, ke
 before FILE is read. The signature is journaled with origin "cli:<user name>" (kyso journal). The signature carries the CA certificates of the
 signer's chain found on the token and in the config file's trust.intermediates; --chain adds
 more. --field names the signature field: an empty signature field of that name
-in the document (a template's signature box) is filled in place.`,
+in the document (a template's signature box) is filled in place.
+--level: B-B (default); B-T adds a timestamp from the config file's timestamp.urls; B-LT also
+embeds the certificates, OCSP responses and CRLs (DSS); B-LTA adds a document timestamp. The
+level is reached or the command fails (TIMESTAMP_FAILED, CERTIFICATE_STATUS_UNAVAILABLE).`,
   options: {
     ...tokenOptionSpec,
     values: [
@@ -120,6 +132,7 @@ in the document (a template's signature box) is filled in place.`,
       'certify',
       'hash',
       'scheme',
+      'level',
     ],
     repeatable: ['module', 'chain', 'text'],
     flags: ['pin-stdin'],
@@ -148,6 +161,11 @@ in the document (a template's signature box) is filled in place.`,
     if (certify !== undefined && certify !== 1 && certify !== 2 && certify !== 3) {
       throw new KysoError('INVALID_INPUT', { field: '--certify', problem: '1, 2 or 3' });
     }
+    // Issue 14: PAdES level (B-T and above need config timestamp.urls).
+    const level = args.get('level') ?? 'B-B';
+    if (!isPadesLevel(level)) {
+      throw new KysoError('INVALID_INPUT', { field: '--level', problem: PADES_LEVELS.join(', ') });
+    }
     const appearance = await appearanceFromArgs(args);
     await assertOutputFree(file, out);
     const reason = args.get('reason');
@@ -175,6 +193,7 @@ in the document (a template's signature box) is filled in place.`,
             ...(fieldName !== undefined ? { fieldName } : {}),
             ...(location !== undefined ? { location } : {}),
             ...(certify !== undefined ? { certify } : {}),
+            level,
           },
         },
       });
@@ -198,11 +217,12 @@ in the document (a template's signature box) is filled in place.`,
           size: result.size,
           byteRange: result.byteRange,
           cmsSize: result.cmsSize,
+          level: result.level ?? 'B-B',
           ms,
         });
       } else {
         process.stdout.write(
-          `Đã ký / Signed: ${result.output ?? out} (${result.fieldName}, ${certificate.commonName}, ${ms} ms)\n`,
+          `Đã ký / Signed: ${result.output ?? out} (${result.fieldName}, ${certificate.commonName}, PAdES ${result.level ?? 'B-B'}, ${ms} ms)\n`,
         );
       }
       return 0;

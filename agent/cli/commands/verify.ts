@@ -3,7 +3,12 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { KysoError } from '../../errors/index.ts';
 import { formatTime } from '../../protocol/index.ts';
-import { verifyPdf, type ChangeKind, type SignatureReport } from '../../pdf/index.ts';
+import {
+  formatVerificationReport,
+  verifyPdf,
+  type ChangeKind,
+  type SignatureReport,
+} from '../../pdf/index.ts';
 import type { Command } from '../command.ts';
 import { configuredTrust, printJson } from '../token-context.ts';
 
@@ -57,6 +62,15 @@ function describe(s: SignatureReport, index: number): string {
     `  Chứng thư còn hiệu lực khi ký / Certificate valid at signing time: ${yes(s.certificateValidAtSigningTime)}`,
     `  Mục đích khóa / Key usage: ${s.keyUsageValid ? 'ok' : 'BAD'} (${s.keyUsage.join(', ') || 'any'})`,
     `  Thay đổi sau khi ký / Changes after signing: ${changesText(s)}`,
+    ...(s.ltv
+      ? [
+          `  Mức PAdES / PAdES level: ${s.ltv.kind === 'document-timestamp' ? 'DocTimeStamp' : s.ltv.level}` +
+            (s.ltv.timestamp
+              ? `; dấu thời gian / timestamp ${s.ltv.timestamp.time} (${s.ltv.timestamp.tsa})`
+              : ''),
+          `  Trạng thái thu hồi / Revocation: ${s.ltv.revocation.status} (${s.ltv.revocation.source})`,
+        ]
+      : []),
     `  Kết luận / Result: ${verdictText(s)}${s.error ? ` [${s.error}]` : ''}`,
   ];
   return lines.join('\n');
@@ -65,7 +79,7 @@ function describe(s: SignatureReport, index: number): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'Verify the signatures of a PDF / Kiểm tra chữ ký số trên tệp PDF',
-  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--json]
+  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--lang vi|en] [--json]
 
 Checks each signature: byte ranges cover the whole revision except the signature value, the
 digest and signature match, the certificate chains to a trusted root (--trust, PEM or DER;
@@ -74,8 +88,12 @@ signing time and may sign, and what changed after it was signed (annotation, for
 page content, metadata, pages, other). A signature changed after signing is "valid, changed
 after signing" unless a certification's DocMDP permissions forbid the change (then invalid).
 Exit code 0 when every signature is valid, 4 when none is invalid but some were changed after
-signing, 1 when any is invalid (or there are none).`,
-  options: { values: ['config'], repeatable: ['trust'] },
+signing, 1 when any is invalid (or there are none).
+--lang vi|en prints the report in one language (Circular 15/2025): signer, time (timestamp
+or claimed), integrity, certification path, certificate status (from the document's DSS),
+PAdES level, validity at signing time and now. The JSON (--json) carries the same facts
+per signature under "ltv".`,
+  options: { values: ['config', 'lang'], repeatable: ['trust'] },
   async run(args) {
     const [file, ...extra] = args.positionals;
     if (!file || extra.length > 0) {
@@ -99,8 +117,15 @@ signing, 1 when any is invalid (or there are none).`,
       trustAnchors.push(...trust.anchors);
       intermediates = trust.intermediates;
     }
+    const lang = args.get('lang');
+    if (lang !== undefined && lang !== 'vi' && lang !== 'en') {
+      throw new KysoError('INVALID_INPUT', { field: '--lang', problem: 'vi or en' });
+    }
     const result = await verifyPdf(file, { trustAnchors, intermediates });
-    if (args.flags.has('json')) {
+    if (lang !== undefined && !args.flags.has('json')) {
+      // Issue 14: the one-language report of Circular 15/2025.
+      process.stdout.write(formatVerificationReport(result, lang));
+    } else if (args.flags.has('json')) {
       printJson({ ok: true, ...result });
     } else if (result.signatures.length === 0) {
       process.stdout.write('Tệp không có chữ ký số / The file has no signatures.\n');

@@ -3,7 +3,7 @@
  * parse and hash, one approval and one PIN for a batch, journal), the signed PDFs out as base64.
  */
 import { loadCertificates } from '../../cms/index.ts';
-import type { AppearanceOptions, SignaturePreset } from '../../pdf/index.ts';
+import { PADES_LEVELS, type AppearanceOptions, type SignaturePreset } from '../../pdf/index.ts';
 import { placementFrom, type PdfDocumentOptions } from '../../signing/index.ts';
 import {
   array,
@@ -87,6 +87,7 @@ const APPEARANCE = {
   textLines: optional(stringList()),
   reason: optional(TEXT),
   location: optional(TEXT),
+  level: optional(oneOf(PADES_LEVELS)), // issue 14: PAdES level, per document or batch
 };
 type AppearanceParams = ObjectOf<typeof APPEARANCE>;
 
@@ -153,7 +154,9 @@ function documentOptions(
   if (raw.textLines !== undefined) appearance.textLines = raw.textLines;
   const reason = raw.reason ?? defaults?.reason;
   const location = raw.location ?? defaults?.location;
+  const level = raw.level ?? defaults?.level; // issue 14
   return {
+    ...(level !== undefined ? { level } : {}),
     preset: raw.preset ?? defaults?.preset ?? 'plain',
     appearance,
     ...(reason !== undefined ? { reason } : {}),
@@ -187,6 +190,7 @@ export const pdfMethods: MethodTable = {
     return {
       pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64'),
       fieldName: result.fieldName,
+      level: result.level ?? 'B-B', // issue 14: the level reached
       certificateId,
       certificate: certificate.certificate,
     };
@@ -220,6 +224,7 @@ export const pdfMethods: MethodTable = {
               ok: true,
               pdf: (o.result.bytes ?? Buffer.alloc(0)).toString('base64'),
               fieldName: o.result.fieldName,
+              level: o.result.level ?? 'B-B', // issue 14
             }
           : { name: o.name, ok: false, error: o.error.toJSON() },
       ),
