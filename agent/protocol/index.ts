@@ -8,3 +8,4 @@ export * from './errors.ts';
 export * from './methods.ts';
 export * from './version.ts';
 export * from './wire.ts';
+export * from './display-text.ts';
