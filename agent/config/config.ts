@@ -207,18 +207,18 @@ const configSchema = object(
     limits: withDefault(
       refine(
         object({
-        maxPayloadBytes: limit(1024, 512 * 1024 * 1024, l.maxPayloadBytes),
-        maxInFlight: limit(1, 1024, l.maxInFlight),
-        ratePerSecond: limit(1, 100_000, l.ratePerSecond),
-        rateBurst: limit(1, 100_000, l.rateBurst),
-        idleTimeoutMs: limit(1000, 24 * 3600 * 1000, l.idleTimeoutMs),
-        maxBatchItems: limit(1, 10_000, l.maxBatchItems),
-        maxConnections: limit(1, 10_000, l.maxConnections),
-        maxPendingPayloadBytes: limit(512, 1024 * 1024, l.maxPendingPayloadBytes),
-        maxBufferedBytes: limit(1024 * 1024, 2 ** 34, l.maxBufferedBytes),
-        maxConnectionsPerOrigin: limit(1, 10_000, l.maxConnectionsPerOrigin),
-        maxPendingPerOrigin: limit(1, 10_000, l.maxPendingPerOrigin),
-        maxPendingConnections: limit(1, 10_000, l.maxPendingConnections),
+          maxPayloadBytes: limit(1024, 512 * 1024 * 1024, l.maxPayloadBytes),
+          maxInFlight: limit(1, 1024, l.maxInFlight),
+          ratePerSecond: limit(1, 100_000, l.ratePerSecond),
+          rateBurst: limit(1, 100_000, l.rateBurst),
+          idleTimeoutMs: limit(1000, 24 * 3600 * 1000, l.idleTimeoutMs),
+          maxBatchItems: limit(1, 10_000, l.maxBatchItems),
+          maxConnections: limit(1, 10_000, l.maxConnections),
+          maxPendingPayloadBytes: limit(512, 1024 * 1024, l.maxPendingPayloadBytes),
+          maxBufferedBytes: limit(1024 * 1024, 2 ** 34, l.maxBufferedBytes),
+          maxConnectionsPerOrigin: limit(1, 10_000, l.maxConnectionsPerOrigin),
+          maxPendingPerOrigin: limit(1, 10_000, l.maxPendingPerOrigin),
+          maxPendingConnections: limit(1, 10_000, l.maxPendingConnections),
         }),
         (limits, report) =>
           limits.maxPayloadBytes * FRAME_MEMORY_FACTOR >

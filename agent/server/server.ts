@@ -233,7 +233,11 @@ export class AgentServer {
    */
   private capacityRefusal(
     origin: string,
-  ): { status: number; limit: 'total' | 'origin' | 'pending' | 'pendingOrigin'; max: number } | null {
+  ): {
+    status: number;
+    limit: 'total' | 'origin' | 'pending' | 'pendingOrigin';
+    max: number;
+  } | null {
     const limits = this.options.config.limits;
     if (this.connections.size >= limits.maxConnections) {
       return { status: 503, limit: 'total', max: limits.maxConnections };
@@ -315,7 +319,8 @@ export class AgentServer {
       return;
     }
     const { request } = parsed;
-    const refusal = this.preApprovalRefusal(connection, request.id, request.method) ??
+    const refusal =
+      this.preApprovalRefusal(connection, request.id, request.method) ??
       connection.refusal(request.id);
     if (refusal !== null) {
       release();
