@@ -231,9 +231,7 @@ export class AgentServer {
    * a smaller one per origin still waiting for approval, and one for all waiting connections.
    * Per-origin refusals are HTTP 429 (this origin should close some), global ones 503.
    */
-  private capacityRefusal(
-    origin: string,
-  ): {
+  private capacityRefusal(origin: string): {
     status: number;
     limit: 'total' | 'origin' | 'pending' | 'pendingOrigin';
     max: number;
