@@ -18,7 +18,7 @@ export function frameHeader(length: number): Buffer {
 export interface FloodResult {
   /** HTTP status of the upgrade (101 when accepted). */
   status: number;
-  /** Close code the agent sent (0 when none came before the socket ended). */
+  /** Close code the agent sent (0 when none came: closeReason then says 'reply' or why). */
   closeCode: number;
   closeReason: string;
   /** Payload bytes written before the agent hung up. */
@@ -87,6 +87,8 @@ export function sendHugeFrame(
         if (!options.withUpgrade) socket.write(frameHeader(payload.length));
         pump();
       }
+      // A reply (text frame) means the agent read and answered the whole message.
+      if (upgraded && buffer[0] === 0x81) return finish(0, 'reply');
       // The agent's close frame: 0x88, length, 2-byte code, reason.
       const close = buffer.indexOf(0x88);
       if (upgraded && close >= 0 && buffer.length >= close + 2 + (buffer[close + 1] ?? 0)) {
