@@ -17,9 +17,9 @@ import { TEST_ORIGIN, TestClient } from './server-harness.ts';
 const pki = loadTestPki();
 const OTHER = 'https://other.example.gov.vn';
 const MiB = 1024 * 1024;
-let child: ChildProcess | undefined;
+const children: ChildProcess[] = [];
 afterAll(() => {
-  child?.kill('SIGKILL');
+  for (const c of children) c.kill('SIGKILL');
 });
 
 function memory(pid: number): { rss: number; hwm: number } {
@@ -29,7 +29,7 @@ function memory(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-async function startAgent(): Promise<{ port: number; pid: number }> {
+async function startAgent(delayMs = 0): Promise<{ port: number; pid: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'kyso-attack-mem-'));
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ port: 0, allowedOrigins: [TEST_ORIGIN, OTHER] }));
@@ -43,9 +43,10 @@ async function startAgent(): Promise<{ port: number; pid: number }> {
       origins: { default: 'refuse' },
       signing: { default: 'approve' },
       pins: { [leader.label]: leader.pin },
+      delayMs,
     }),
   );
-  child = spawn(
+  const spawned = spawn(
     process.execPath,
     [
       'bin/kyso.js',
@@ -60,7 +61,7 @@ async function startAgent(): Promise<{ port: number; pid: number }> {
     ],
     { env: { ...process.env, SOFTHSM2_CONF: pki.softhsm2Conf, KYSO_CONFIG_DIR: dir } },
   );
-  const spawned = child;
+  children.push(spawned);
   let stderr = '';
   spawned.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -163,4 +164,38 @@ describe('memory under attack (real kyso start process)', () => {
     after.close();
     warm.close();
   }, 120_000);
+
+  it("24 sockets of unapproved origins sending 60 MiB frames (the issue's crash) are cut at the header", async () => {
+    // Approval dialogs never answered in time: every socket stays pending.
+    const { port, pid } = await startAgent(60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const idle = memory(pid);
+    const payload = Buffer.alloc(60 * MiB, 0x61);
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        sendHugeFrame(port, `https://evil-${i % 6}.example`, payload, { timeoutMs: 30_000 }),
+      ),
+    );
+    const peak = memory(pid);
+    const figures = {
+      idleHwmMiB: +(idle.hwm / MiB).toFixed(1),
+      peakHwmMiB: +(peak.hwm / MiB).toFixed(1),
+      growthMiB: +((peak.hwm - idle.hwm) / MiB).toFixed(1),
+      cut1009: results.filter((r) => r.closeCode === 1009).length,
+      refused503: results.filter((r) => r.status === 503).length,
+      refused429: results.filter((r) => r.status === 429).length,
+      maxSentMiB: +(Math.max(...results.map((r) => r.sent)) / MiB).toFixed(1),
+    };
+    console.log(`FIGURES pending ${JSON.stringify(figures)}`);
+    // Each is cut (1009) at its header, or refused at the upgrade while 16 others are pending.
+    expect(figures.cut1009 + figures.refused503 + figures.refused429).toBe(24);
+    expect(figures.cut1009).toBeGreaterThanOrEqual(16);
+    // Before: +275-289 MiB per frame. Now only the dropped read chunks (garbage) remain.
+    expect(peak.hwm - idle.hwm).toBeLessThan(64 * MiB);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+    const after = await TestClient.connect(`ws://127.0.0.1:${port}`, { origin: TEST_ORIGIN });
+    expect((await after.call('agent.info')).result).toBeDefined();
+    after.close();
+  }, 90_000);
 });

@@ -42,10 +42,13 @@ export class Connection {
     readonly origin: string,
     /** Asks (or looks up) the origin's approval; the dialog closes with the connection. */
     approve: (signal: AbortSignal) => Promise<boolean>,
+    /** Allowed already (config or remembered): approved from the first byte. */
+    allowedNow: boolean,
     private readonly limits: ServerLimits,
     budget: MemoryBudget,
     private readonly log: (line: string) => void,
   ) {
+    if (allowedNow) this.state = 'approved';
     this.approved = approve(this.abort.signal).then((ok) => {
       this.state = ok ? 'approved' : 'refused';
       return ok;

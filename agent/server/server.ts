@@ -266,6 +266,7 @@ export class AgentServer {
       raw,
       origin,
       (signal) => this.policy.ensure(origin, signal),
+      this.policy.isAllowed(origin),
       this.options.config.limits,
       this.budget,
       this.log,
