@@ -147,6 +147,31 @@ describe('memory budget', () => {
     client.close();
   });
 
+  it('a trickled message cannot hold the budget: close 1008 MESSAGE_TIMEOUT after messageTimeoutMs', async () => {
+    const agent = await agentWith({ config: { limits: { messageTimeoutMs: 500 } } });
+    const socket = connect(agent.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((ok) => socket.on('connect', () => ok()));
+    socket.write(upgradeHead(agent.port, TEST_ORIGIN));
+    let received = Buffer.alloc(0);
+    await new Promise<void>((ok) => socket.once('data', () => ok()));
+    socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+    const started = Date.now();
+    socket.write(Buffer.concat([frameHeader(1024 * 1024), Buffer.alloc(10, 0x20)]));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(agent.server.budget.inUse).toBe(4 * 1024 * 1024);
+    while (received.indexOf(0x88) < 0 && Date.now() - started < 5000) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const close = received.indexOf(0x88);
+    expect(received.readUInt16BE(close + 2)).toBe(1008);
+    expect(received.subarray(close + 4).toString()).toBe('MESSAGE_TIMEOUT');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(agent.server.budget.inUse).toBe(0);
+  });
+
   it('refuses a config whose largest message can never fit the budget', async () => {
     await expect(
       startTestAgent({

@@ -83,6 +83,11 @@ export interface ServerLimits {
   maxPendingPerOrigin: number;
   /** Connections waiting for approval, all origins together (HTTP 503 beyond). */
   maxPendingConnections: number;
+  /**
+   * A message must arrive within this long of its first byte (ms), else close 1008: its
+   * memory is reserved from the header on, and a trickled frame must not hold it.
+   */
+  messageTimeoutMs: number;
 }
 
 export interface JournalPolicy {
@@ -134,6 +139,7 @@ export const defaultConfig: AgentConfig = {
     maxConnectionsPerOrigin: 32,
     maxPendingPerOrigin: 4,
     maxPendingConnections: 16,
+    messageTimeoutMs: 30_000,
   },
   journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
   trust: { anchors: [], intermediates: [] },
@@ -219,6 +225,7 @@ const configSchema = object(
           maxConnectionsPerOrigin: limit(1, 10_000, l.maxConnectionsPerOrigin),
           maxPendingPerOrigin: limit(1, 10_000, l.maxPendingPerOrigin),
           maxPendingConnections: limit(1, 10_000, l.maxPendingConnections),
+          messageTimeoutMs: limit(100, 3600 * 1000, l.messageTimeoutMs),
         }),
         (limits, report) =>
           limits.maxPayloadBytes * FRAME_MEMORY_FACTOR >

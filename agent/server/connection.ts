@@ -8,17 +8,25 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { FRAME_MEMORY_FACTOR, type ServerLimits } from '../config/index.ts';
-import { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED } from '../protocol/index.ts';
+import {
+  CLOSE_IDLE,
+  CLOSE_MESSAGE_TOO_LARGE,
+  CLOSE_ORIGIN_NOT_ALLOWED,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TRY_AGAIN_LATER,
+} from '../protocol/index.ts';
 import type { MemoryBudget, Reservation } from './budget.ts';
 import { FrameMeter, type FrameRefusal } from './frames.ts';
 import { errorFrame, RpcError, type RpcId } from './jsonrpc.ts';
 import { RateLimiter } from './security.ts';
 
-export { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED };
-
-/** RFC 6455 close codes for a refused message: too big (1009) and "try again later" (1013). */
-export const CLOSE_MESSAGE_TOO_LARGE = 1009;
-export const CLOSE_TRY_AGAIN_LATER = 1013;
+export {
+  CLOSE_IDLE,
+  CLOSE_MESSAGE_TOO_LARGE,
+  CLOSE_ORIGIN_NOT_ALLOWED,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TRY_AGAIN_LATER,
+};
 
 export type ApprovalState = 'pending' | 'approved' | 'refused';
 
@@ -32,7 +40,19 @@ export class Connection {
   readonly meter: FrameMeter;
   private readonly limiter: RateLimiter;
   private idleTimer: NodeJS.Timeout | null = null;
-  private readonly feed = (chunk: Buffer): void => this.meter.feed(chunk);
+  private slowTimer: NodeJS.Timeout | null = null;
+  private readonly feed = (chunk: Buffer): void => {
+    this.meter.feed(chunk);
+    // A message must arrive within messageTimeoutMs of its first byte, so a page cannot hold
+    // the memory budget by announcing a big frame and trickling it.
+    if (this.meter.receiving) {
+      this.slowTimer ??= setTimeout(() => this.meter.refuse('slow'), this.limits.messageTimeoutMs);
+      this.slowTimer.unref();
+    } else if (this.slowTimer) {
+      clearTimeout(this.slowTimer);
+      this.slowTimer = null;
+    }
+  };
 
   constructor(
     readonly id: number,
@@ -111,6 +131,7 @@ export class Connection {
     this.abort.abort();
     this.meter.dispose();
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.slowTimer) clearTimeout(this.slowTimer);
   }
 
   /**
@@ -120,7 +141,7 @@ export class Connection {
   private refuseMessage(why: FrameRefusal, bytes: number): void {
     this.log(
       `connection ${this.id} (${this.origin}, ${this.state}): message of ${bytes} bytes refused: ${
-        why === 'too-large' ? 'over the cap' : 'memory budget full'
+        why === 'too-large' ? 'over the cap' : why === 'busy' ? 'memory budget full' : 'too slow'
       }`,
     );
     // ws reads the socket through its 'data' listener (ws 8: socketOnData); ours stays and
@@ -129,8 +150,10 @@ export class Connection {
       if (listener !== this.feed) this.raw.removeListener('data', listener as (c: Buffer) => void);
     }
     this.raw.resume();
+    if (this.slowTimer) clearTimeout(this.slowTimer);
     if (why === 'too-large') this.socket.close(CLOSE_MESSAGE_TOO_LARGE, 'MESSAGE_TOO_LARGE');
-    else this.socket.close(CLOSE_TRY_AGAIN_LATER, 'AGENT_BUSY');
+    else if (why === 'busy') this.socket.close(CLOSE_TRY_AGAIN_LATER, 'AGENT_BUSY');
+    else this.socket.close(CLOSE_POLICY_VIOLATION, 'MESSAGE_TIMEOUT');
     // ws waits up to 30 s for the peer's close frame, which is behind the dropped bytes.
     setTimeout(() => this.socket.terminate(), 1000).unref();
   }

@@ -12,7 +12,7 @@
  */
 import type { Reservation } from './budget.ts';
 
-export type FrameRefusal = 'too-large' | 'busy';
+export type FrameRefusal = 'too-large' | 'busy' | 'slow';
 
 export interface FrameMeterHooks {
   /** Largest message (sum of its fragments) this connection may send now, in bytes. */
@@ -41,6 +41,16 @@ export class FrameMeter {
 
   get refused(): boolean {
     return this.stopped;
+  }
+
+  /** True while a data message has begun (memory reserved) and its last byte is not in yet. */
+  get receiving(): boolean {
+    return !this.stopped && (this.current.length > 0 || this.remaining > 0 || this.headerHave > 0);
+  }
+
+  /** Refuses from outside (e.g. a message that takes too long); no-op once stopped. */
+  refuse(why: FrameRefusal): void {
+    if (!this.stopped) this.stop(why);
   }
 
   /** Feeds bytes read from the socket (the same chunks `ws` gets, seen first). */
