@@ -83,3 +83,37 @@ describe('MemoryBudget', () => {
     expect(budget.peak).toBe(850);
   });
 });
+
+describe('pageDetails', () => {
+  it('drops internal keys and local paths, keeps what a page needs', async () => {
+    const { pageDetails } = await import('./jsonrpc.ts');
+    const { details, dropped } = pageDetails({
+      modulePath: '/usr/lib/x.so',
+      signal: 'SIGABRT',
+      stderr: 'boom',
+      exitCode: 134,
+      reason: 'cannot open /home/an/.config/kyso/x.json',
+      windows: 'C:\\Program Files\\Vendor\\p11.dll',
+      pdf: 'missing /Root/Pages',
+      field: 'documents[1].name',
+      limit: 'inFlight',
+      max: 32,
+      nested: { path: '/tmp/a', ok: 1 },
+    });
+    expect(details).toEqual({
+      pdf: 'missing /Root/Pages',
+      field: 'documents[1].name',
+      limit: 'inFlight',
+      max: 32,
+      nested: { ok: 1 },
+    });
+    expect(dropped.sort()).toEqual([
+      'exitCode',
+      'modulePath',
+      'reason',
+      'signal',
+      'stderr',
+      'windows',
+    ]);
+  });
+});

@@ -99,8 +99,12 @@ const INTERNAL_DETAIL_KEYS = new Set([
   'library',
 ]);
 
-/** A local file path inside a text: "/usr/lib/x.so", "C:\\Program Files", "\\\\server\\share", "~/". */
-const LOCAL_PATH = /(?:^|[\s"'(=:,[])(?:\/(?:[^\s/"']+\/)+|[A-Za-z]:[\\/]|\\\\|~\/)/;
+/**
+ * A local file path inside a text: "/usr/lib/x.so", "/home/…", "C:\\Program Files", "\\\\server",
+ * "~/". Unix paths are recognised by their usual roots, so PDF names ("/Root/Pages") pass.
+ */
+const LOCAL_PATH =
+  /(?:^|[\s"'(=:,[])(?:\/(?:home|usr|tmp|opt|var|etc|lib|lib64|Users|private|snap|root|mnt|media|run|proc|srv|nix|Library|Applications|System|Volumes)\/|[A-Za-z]:[\\/]|\\\\|~\/)/;
 const MAX_DETAIL_TEXT = 500;
 
 function pageValue(value: unknown, depth: number): { ok: true; value: unknown } | { ok: false } {
