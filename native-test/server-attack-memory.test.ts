@@ -185,6 +185,14 @@ describe('memory under attack (real kyso start process)', () => {
       refused503: results.filter((r) => r.status === 503).length,
       refused429: results.filter((r) => r.status === 429).length,
       maxSentMiB: +(Math.max(...results.map((r) => r.sent)) / MiB).toFixed(1),
+      others: results
+        .filter((r) => r.closeCode !== 1009 && r.status !== 503 && r.status !== 429)
+        .map((r) => ({
+          status: r.status,
+          code: r.closeCode,
+          why: r.closeReason,
+          body: r.body.slice(0, 80),
+        })),
     };
     console.log(`FIGURES pending ${JSON.stringify(figures)}`);
     // Each is cut (1009) at its header, or refused at the upgrade while 16 others are pending.

@@ -79,6 +79,7 @@ export class Connection {
         this.state === 'approved' ? limits.maxPayloadBytes : limits.maxPendingPayloadBytes,
       reserve: (bytes) => budget.tryReserve(bytes * FRAME_MEMORY_FACTOR),
       refuse: (why, bytes) => this.refuseMessage(why, bytes),
+      peerClosed: () => this.socket.terminate(),
     });
     // First in line: the meter sees each header before ws buffers the frame behind it. The
     // bytes ws got with the upgrade (`head`) are re-emitted later, so they pass here too.
@@ -154,7 +155,9 @@ export class Connection {
     if (why === 'too-large') this.socket.close(CLOSE_MESSAGE_TOO_LARGE, 'MESSAGE_TOO_LARGE');
     else if (why === 'busy') this.socket.close(CLOSE_TRY_AGAIN_LATER, 'AGENT_BUSY');
     else this.socket.close(CLOSE_POLICY_VIOLATION, 'MESSAGE_TIMEOUT');
-    // ws waits up to 30 s for the peer's close frame, which is behind the dropped bytes.
-    setTimeout(() => this.socket.terminate(), 1000).unref();
+    // ws would wait 30 s for the peer's close frame, which it no longer sees: the meter spots
+    // it (then we hang up), else we hang up after 5 s. Not at once: a reset could discard our
+    // close frame before the page reads it.
+    setTimeout(() => this.socket.terminate(), 5000).unref();
   }
 }

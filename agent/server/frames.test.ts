@@ -57,6 +57,20 @@ describe('FrameMeter', () => {
     expect(refusals).toEqual([{ why: 'too-large', bytes: 60 * 1024 * 1024 }]);
   });
 
+  it("after a refusal skips the refused payload and reports the peer's close frame", () => {
+    let closed = 0;
+    const refusals: FrameRefusal[] = [];
+    const m = new FrameMeter({
+      cap: () => 100,
+      reserve: () => ({ bytes: 0, release: () => undefined }),
+      refuse: (why) => refusals.push(why),
+      peerClosed: () => closed++,
+    });
+    m.feed(Buffer.concat([frame(1, 5000), frame(1, 10), frame(8, 2)]));
+    expect(refusals).toEqual(['too-large']);
+    expect(closed).toBe(1);
+  });
+
   it('refuses when the budget is full and releases everything on dispose', () => {
     const budget = new MemoryBudget(1000);
     const { m, refusals } = meter(10_000, budget);

@@ -19,8 +19,10 @@ export interface FrameMeterHooks {
   cap(): number;
   /** Memory for `payloadBytes` more bytes of the current message, or null when it does not fit. */
   reserve(payloadBytes: number): Reservation | null;
-  /** Called once; the meter then ignores all further bytes. */
+  /** Called once; from then on the meter only skips frames, reserving nothing. */
   refuse(why: FrameRefusal, messageBytes: number): void;
+  /** After a refusal: the peer's close frame arrived (nothing more worth reading follows). */
+  peerClosed?(): void;
 }
 
 const OPCODE_CONTINUATION = 0x0;
@@ -36,6 +38,8 @@ export class FrameMeter {
   /** Payload bytes of the current frame still to skip. */
   private remaining = 0;
   private stopped = false;
+  /** Disposed: ignore everything. */
+  private disposed = false;
 
   constructor(private readonly hooks: FrameMeterHooks) {}
 
@@ -56,7 +60,7 @@ export class FrameMeter {
   /** Feeds bytes read from the socket (the same chunks `ws` gets, seen first). */
   feed(chunk: Buffer): void {
     let at = 0;
-    while (at < chunk.length && !this.stopped) {
+    while (at < chunk.length && !this.disposed) {
       if (this.remaining > 0) {
         const skip = Math.min(this.remaining, chunk.length - at);
         this.remaining -= skip;
@@ -81,6 +85,7 @@ export class FrameMeter {
   /** Releases everything held (the connection closed). */
   dispose(): void {
     this.stopped = true;
+    this.disposed = true;
     for (const message of this.complete.splice(0)) for (const r of message) r.release();
     for (const r of this.current.splice(0)) r.release();
   }
@@ -105,6 +110,11 @@ export class FrameMeter {
     this.remaining = length;
     const fin = (b0 & 0x80) !== 0;
     const opcode = b0 & 0x0f;
+    if (this.stopped) {
+      // Refused: skip whatever follows, until the peer answers our close frame.
+      if (opcode === OPCODE_CLOSE) this.hooks.peerClosed?.();
+      return;
+    }
     if (opcode >= OPCODE_CLOSE) return; // control frames: at most 125 bytes, never a message
     if (opcode !== OPCODE_CONTINUATION) {
       // A new message; `ws` rejects a new one inside a fragmented message, we just recount.
@@ -126,7 +136,8 @@ export class FrameMeter {
   private stop(why: FrameRefusal): void {
     const bytes = this.messageBytes;
     this.stopped = true;
-    this.remaining = 0;
+    // The refused frame's payload (if any is left) is still skipped, so the next header is found.
+    for (const r of this.current.splice(0)) r.release();
     this.hooks.refuse(why, bytes);
   }
 }
