@@ -92,6 +92,20 @@ describe('before approval', () => {
     page.close();
   });
 
+  it('one tab of a pending origin going away does not refuse its other tabs (shared dialog)', async () => {
+    const agent = await agentWith({
+      script: (pki) => ({ ...defaultScript(pki), origins: { default: 'approve' }, delayMs: 500 }),
+    });
+    const first = await TestClient.connect(agent.url, { origin: PENDING });
+    const second = await TestClient.connect(agent.url, { origin: PENDING });
+    const waiting = second.call('agent.info');
+    await new Promise((r) => setTimeout(r, 100));
+    first.close();
+    expect((await waiting).result?.origin).toBe(PENDING);
+    expect(agent.consent.log.filter((e) => e.kind === 'origin')).toHaveLength(1);
+    second.close();
+  });
+
   it('a pending origin sending a 60 MiB frame is cut at the header (1009), without buffering it', async () => {
     const agent = await agentWith({ script: slowApproval() });
     const payload = Buffer.alloc(60 * 1024 * 1024, 0x20);
