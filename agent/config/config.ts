@@ -38,6 +38,21 @@ export interface PinCachePolicy {
   ttlSeconds: number;
 }
 
+/**
+ * Memory one incoming message costs, per byte of its size, while the agent holds it: the
+ * received buffer, its text and the parsed JSON (measured: a 60 MiB frame grew the heap by
+ * about 4.6 × its size, part of which is garbage collected before the next peak).
+ */
+export const FRAME_MEMORY_FACTOR = 4;
+
+/**
+ * Part of maxBufferedBytes kept for small messages (up to maxPendingPayloadBytes each): big
+ * messages cannot take the last eighth, so a flood of them never blocks a 300-byte sign.hash.
+ */
+export function bufferHeadroom(maxBufferedBytes: number): number {
+  return Math.floor(maxBufferedBytes / 8);
+}
+
 export interface ServerLimits {
   /** Largest WebSocket message accepted (bytes); bigger frames close the socket with 1009. */
   maxPayloadBytes: number;
@@ -53,6 +68,28 @@ export interface ServerLimits {
   maxBatchItems: number;
   /** WebSocket connections open at once (all origins); more are refused with HTTP 503. */
   maxConnections: number;
+  /**
+   * Largest message a connection may send before its origin is approved (bytes): enough for
+   * agent.info; a bigger frame is refused at its header (close 1009) without being read.
+   */
+  maxPendingPayloadBytes: number;
+  /**
+   * Memory the agent may hold for incoming messages at once, all connections together
+   * (bytes, counted as FRAME_MEMORY_FACTOR × message size: buffer, text and parsed JSON). A
+   * message that does not fit is refused at its header (close 1013, AGENT_BUSY).
+   */
+  maxBufferedBytes: number;
+  /** Connections one approved origin may keep open; more get HTTP 429 TOO_MANY_CONNECTIONS. */
+  maxConnectionsPerOrigin: number;
+  /** Connections one origin may keep open while waiting for the user's approval (HTTP 429 beyond). */
+  maxPendingPerOrigin: number;
+  /** Connections waiting for approval, all origins together (HTTP 503 beyond). */
+  maxPendingConnections: number;
+  /**
+   * A message must arrive within this long of its first byte (ms), else close 1008: its
+   * memory is reserved from the header on, and a trickled frame must not hold it.
+   */
+  messageTimeoutMs: number;
 }
 
 export interface JournalPolicy {
@@ -120,6 +157,12 @@ export const defaultConfig: AgentConfig = {
     idleTimeoutMs: 10 * 60 * 1000,
     maxBatchItems: 500,
     maxConnections: 128,
+    maxPendingPayloadBytes: 8 * 1024,
+    maxBufferedBytes: 320 * 1024 * 1024,
+    maxConnectionsPerOrigin: 32,
+    maxPendingPerOrigin: 4,
+    maxPendingConnections: 16,
+    messageTimeoutMs: 30_000,
   },
   journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
   trust: { anchors: [], intermediates: [] },
@@ -200,15 +243,31 @@ const configSchema = object(
       d.pinCache,
     ),
     limits: withDefault(
-      object({
-        maxPayloadBytes: limit(1024, 512 * 1024 * 1024, l.maxPayloadBytes),
-        maxInFlight: limit(1, 1024, l.maxInFlight),
-        ratePerSecond: limit(1, 100_000, l.ratePerSecond),
-        rateBurst: limit(1, 100_000, l.rateBurst),
-        idleTimeoutMs: limit(1000, 24 * 3600 * 1000, l.idleTimeoutMs),
-        maxBatchItems: limit(1, 10_000, l.maxBatchItems),
-        maxConnections: limit(1, 10_000, l.maxConnections),
-      }),
+      refine(
+        object({
+          maxPayloadBytes: limit(1024, 512 * 1024 * 1024, l.maxPayloadBytes),
+          maxInFlight: limit(1, 1024, l.maxInFlight),
+          ratePerSecond: limit(1, 100_000, l.ratePerSecond),
+          rateBurst: limit(1, 100_000, l.rateBurst),
+          idleTimeoutMs: limit(1000, 24 * 3600 * 1000, l.idleTimeoutMs),
+          maxBatchItems: limit(1, 10_000, l.maxBatchItems),
+          maxConnections: limit(1, 10_000, l.maxConnections),
+          maxPendingPayloadBytes: limit(512, 1024 * 1024, l.maxPendingPayloadBytes),
+          maxBufferedBytes: limit(1024 * 1024, 2 ** 34, l.maxBufferedBytes),
+          maxConnectionsPerOrigin: limit(1, 10_000, l.maxConnectionsPerOrigin),
+          maxPendingPerOrigin: limit(1, 10_000, l.maxPendingPerOrigin),
+          maxPendingConnections: limit(1, 10_000, l.maxPendingConnections),
+          messageTimeoutMs: limit(100, 3600 * 1000, l.messageTimeoutMs),
+        }),
+        (limits, report) =>
+          limits.maxPayloadBytes * FRAME_MEMORY_FACTOR >
+          limits.maxBufferedBytes - bufferHeadroom(limits.maxBufferedBytes)
+            ? report.fail({
+                vi: `maxBufferedBytes phải ít nhất bằng ${FRAME_MEMORY_FACTOR} × maxPayloadBytes × 8/7 (${Math.ceil((FRAME_MEMORY_FACTOR * limits.maxPayloadBytes * 8) / 7)}), nếu không thông điệp lớn nhất không bao giờ được nhận`,
+                en: `maxBufferedBytes must be at least ${FRAME_MEMORY_FACTOR} × maxPayloadBytes × 8/7 (${Math.ceil((FRAME_MEMORY_FACTOR * limits.maxPayloadBytes * 8) / 7)}), or the largest message could never be accepted`,
+              })
+            : limits,
+      ),
       l,
     ),
     journal: withDefault(

@@ -1,6 +1,8 @@
 /** Agent configuration: the admin's config file and the user's approved-origins store. */
 export {
+  bufferHeadroom,
   DEFAULT_PORT,
+  FRAME_MEMORY_FACTOR,
   defaultConfig,
   defaultConfigDir,
   loadConfig,

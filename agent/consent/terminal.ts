@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { ReadStream, WriteStream } from 'node:tty';
 import { KysoError } from '../errors/index.ts';
+import { isSafeDisplayText, neutraliseDisplayText } from '../protocol/index.ts';
 import type {
   ConsentProvider,
   OriginApprovalRequest,
@@ -22,19 +23,16 @@ export interface TerminalConsentOptions {
 }
 
 /**
- * Values from web pages and tokens are shown inside our own dialog text: control characters
- * (terminal escapes) and bidi overrides are replaced so they cannot redraw or reorder it.
+ * Values from web pages and tokens are shown inside our own dialog text: control, format
+ * (bidi, zero-width) and separator characters are replaced so they cannot redraw or reorder
+ * it. The rule is the protocol's (agent/protocol/display-text.ts), shared with the server.
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 export function clean(text: string): string {
-  return text.replace(UNSAFE, '\ufffd');
+  return neutraliseDisplayText(text);
 }
 
 /** True when text may be shown in a consent dialog as is (the signing pipeline's rule). */
-export function isSafeDisplayText(text: string): boolean {
-  return text.search(UNSAFE) < 0;
-}
+export { isSafeDisplayText };
 
 /** Short form of a hex digest: first and last 8 characters. */
 function shortDigest(hex: string): string {

@@ -130,6 +130,18 @@ export const catalog = {
     vi: 'Quá nhiều yêu cầu. Chờ một chút rồi thử lại.',
     en: 'Too many requests. Wait a moment and retry.',
   },
+  TOO_MANY_CONNECTIONS: {
+    vi: 'Có quá nhiều kết nối đến Kyso Agent (từ trang web này hoặc từ các trang chưa được cho phép). Đóng bớt các thẻ trình duyệt rồi thử lại.',
+    en: 'Too many connections to Kyso Agent (from this website, or from websites not yet approved). Close some browser tabs and retry.',
+  },
+  AGENT_BUSY: {
+    vi: 'Kyso Agent đang xử lý quá nhiều dữ liệu cùng lúc. Chờ một chút rồi thử lại.',
+    en: 'Kyso Agent is handling too much data at once. Wait a moment and retry.',
+  },
+  ORIGIN_APPROVAL_PENDING: {
+    vi: 'Trang web này chưa được người dùng cho phép. Chờ người dùng đồng ý (gọi agent.info để chờ) rồi thử lại.',
+    en: 'This website is not approved yet. Wait for the user to approve it (agent.info waits) and retry.',
+  },
   MESSAGE_TOO_LARGE: {
     vi: 'Dữ liệu gửi đến quá lớn. Chia thành nhiều lần ký nhỏ hơn.',
     en: 'The message is too large. Sign in several smaller batches.',

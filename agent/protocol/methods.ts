@@ -10,6 +10,12 @@ import type { CertificateInfo, HashAlgorithm, SignatureScheme, TokenInfo } from 
 export const CLOSE_IDLE = 4001;
 /** The user refused this origin (or revoked it): do not reconnect, show the message. */
 export const CLOSE_ORIGIN_NOT_ALLOWED = 4003;
+/** Standard codes for a message refused at its frame header. Over the cap (a few KiB until the origin is approved): reason MESSAGE_TOO_LARGE. */
+export const CLOSE_MESSAGE_TOO_LARGE = 1009;
+/** The agent's memory budget for incoming messages is full: reason AGENT_BUSY, retry later. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+/** The message did not arrive within limits.messageTimeoutMs: reason MESSAGE_TIMEOUT. */
+export const CLOSE_POLICY_VIOLATION = 1008;
 
 export type ErrorDetails = Record<string, string | number | boolean | null | undefined>;
 

@@ -9,6 +9,7 @@ import type { TokenService } from '../tokens/index.ts';
 import {
   errorFrame,
   METHOD_NOT_FOUND,
+  pageDetails,
   resultFrame,
   RpcError,
   toRpcError,
@@ -82,7 +83,21 @@ export class Dispatcher {
       if (rpc.reason === 'INTERNAL_ERROR') {
         this.services.log(`internal error in ${method}: ${String(error)}`);
       }
+      // Paths, stderr and module internals stay here: the reply carries pageDetails only.
+      const { dropped } = pageDetails(rpc.details);
+      const all = error instanceof KysoError ? error.details : rpc.details;
+      if (dropped.length > 0 || ('cause' in all && rpc.reason === 'INTERNAL_ERROR')) {
+        this.services.log(`${method} failed with ${rpc.reason}: ${safeJson(all)}`);
+      }
       return errorFrame(id, rpc);
     }
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
   }
 }

@@ -9,9 +9,12 @@ import { catalog, type ErrorCode } from '../errors/index.ts';
 import { isLoopbackHost } from './security.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from './version.ts';
 
-/** Body of an HTTP refusal: the stable code and what to tell the user. */
-export function refusalBody(reason: ErrorCode, details?: RefusalDetails): string {
-  return JSON.stringify({ reason, message: catalog[reason], ...(details ? { details } : {}) });
+/**
+ * Body of an HTTP refusal: the stable code, what to tell the user, and extra members such as
+ * the limit reached (`limit`, `max`) or `details` (e.g. when a refused origin may retry).
+ */
+export function refusalBody(reason: ErrorCode, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ reason, message: catalog[reason], ...extra });
 }
 
 export type RefusalDetails = Record<string, number | string>;
@@ -21,13 +24,19 @@ export function retryAfterSeconds(until: number): number {
   return Math.max(1, Math.ceil((until - Date.now()) / 1000));
 }
 
+const STATUS_TEXT: Record<number, string> = {
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
 export function refuseHttp(
   res: ServerResponse,
   status: number,
   reason: ErrorCode,
   details?: RefusalDetails,
 ): void {
-  const body = refusalBody(reason, details);
+  const body = refusalBody(reason, details ? { details } : {});
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
@@ -36,11 +45,19 @@ export function refuseHttp(
   res.end(body);
 }
 
-/** Ends a WebSocket upgrade with an HTTP refusal. */
-export function refuseUpgrade(socket: Duplex, status: number, reason: ErrorCode): void {
-  const body = refusalBody(reason);
+/**
+ * Ends a WebSocket upgrade with an HTTP refusal. A browser page only sees a failed WebSocket;
+ * the SDK tells the cases apart with GET /health or from Node clients reading the body.
+ */
+export function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  reason: ErrorCode,
+  extra: Record<string, unknown> = {},
+): void {
+  const body = refusalBody(reason, extra);
   socket.end(
-    `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

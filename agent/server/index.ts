@@ -2,7 +2,10 @@
 export {
   AgentServer,
   CLOSE_IDLE,
+  CLOSE_MESSAGE_TOO_LARGE,
   CLOSE_ORIGIN_NOT_ALLOWED,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TRY_AGAIN_LATER,
   type AgentServerOptions,
   type ListenInfo,
 } from './server.ts';
@@ -11,3 +14,4 @@ export type { MethodContext, MethodHandler, MethodTable } from './methods/regist
 export { Params } from './params.ts';
 export { RpcError } from './jsonrpc.ts';
 export { isLoopbackHost } from './security.ts';
+export { MemoryBudget, type Reservation } from './budget.ts';

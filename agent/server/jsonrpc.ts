@@ -66,9 +66,88 @@ export class RpcError extends Error {
   toJSON(): RpcErrorObject {
     const data: RpcErrorData = { reason: this.reason, message: catalog[this.reason] };
     if (this.field !== undefined) data.field = this.field;
-    if (Object.keys(this.details).length > 0) data.details = this.details;
+    const details = pageDetails(this.details).details;
+    if (Object.keys(details).length > 0) data.details = details;
     return { code: this.rpcCode, message: this.message, data };
   }
+}
+
+/**
+ * Detail keys that describe this machine or a module's insides, never sent to a page (they
+ * stay in the agent's log): module and file paths, a crashed host's signal, exit code and
+ * stderr, causes, stacks and PKCS#11 internals.
+ */
+const INTERNAL_DETAIL_KEYS = new Set([
+  'path',
+  'modulePath',
+  'module',
+  'file',
+  'dir',
+  'directory',
+  'stderr',
+  'stdout',
+  'signal',
+  'exitCode',
+  'pid',
+  'cause',
+  'stack',
+  'ckr',
+  'errno',
+  'syscall',
+  'command',
+  'env',
+  'library',
+]);
+
+/**
+ * A local file path inside a text: "/usr/lib/x.so", "/home/…", "C:\\Program Files", "\\\\server",
+ * "~/". Unix paths are recognised by their usual roots, so PDF names ("/Root/Pages") pass.
+ */
+const LOCAL_PATH =
+  /(?:^|[\s"'(=:,[])(?:\/(?:home|usr|tmp|opt|var|etc|lib|lib64|Users|private|snap|root|mnt|media|run|proc|srv|nix|Library|Applications|System|Volumes)\/|[A-Za-z]:[\\/]|\\\\|~\/)/;
+const MAX_DETAIL_TEXT = 500;
+
+function pageValue(value: unknown, depth: number): { ok: true; value: unknown } | { ok: false } {
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') {
+    return { ok: true, value };
+  }
+  if (typeof value === 'string') {
+    return value.length <= MAX_DETAIL_TEXT && !LOCAL_PATH.test(value)
+      ? { ok: true, value }
+      : { ok: false };
+  }
+  if (depth >= 3) return { ok: false };
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 100).map((item) => pageValue(item, depth + 1));
+    return items.every((i) => i.ok)
+      ? { ok: true, value: items.map((i) => (i.ok ? i.value : null)) }
+      : { ok: false };
+  }
+  if (typeof value === 'object') {
+    const inner = pageDetails(value as Record<string, unknown>, depth + 1);
+    return { ok: true, value: inner.details };
+  }
+  return { ok: false };
+}
+
+/**
+ * What of an error's details a web page may see: internal keys dropped, and any value that
+ * looks like a local path (or is long library text) dropped too. `dropped` names what went,
+ * for the local log.
+ */
+export function pageDetails(
+  details: Record<string, unknown>,
+  depth = 0,
+): { details: Record<string, unknown>; dropped: string[] } {
+  const out: Record<string, unknown> = {};
+  const dropped: string[] = [];
+  for (const [key, value] of Object.entries(details)) {
+    if (value === undefined) continue;
+    const safe = INTERNAL_DETAIL_KEYS.has(key) ? { ok: false as const } : pageValue(value, depth);
+    if (safe.ok) out[key] = safe.value;
+    else dropped.push(key);
+  }
+  return { details: out, dropped };
 }
 
 /** Maps anything a handler throws to a reply error; unknown errors become INTERNAL_ERROR. */

@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../protocol/index.ts';
+import { isSafeDisplayText } from '../protocol/index.ts';
 import {
   array,
   childPath,
@@ -32,17 +33,12 @@ export const HASH_LENGTHS: Record<HashAlgorithm, number> = {
 };
 const SCHEMES: SignatureScheme[] = ['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA'];
 /**
- * Control characters (terminal escapes, newlines) and bidirectional overrides could make a
- * consent dialog show something other than what is signed ("Hợp đồng\u202Efdp.exe", or an
- * ANSI sequence that rewrites the origin line): text shown to the user must not contain them.
+ * Control characters (terminal escapes, newlines) and bidirectional or zero-width format
+ * characters could make a consent dialog show something other than what is signed
+ * ("Hợp đồng\u202Efdp.exe", or an ANSI sequence that rewrites the origin line): text shown to
+ * the user must not contain them. One rule, the protocol's isSafeDisplayText.
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-
-/** True when text may be shown in a consent dialog as is. */
-export function isSafeDisplayText(text: string): boolean {
-  return !UNSAFE_TEXT.test(text);
-}
+export { isSafeDisplayText };
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -84,10 +80,10 @@ export function text(max: number, expected: Text): Schema<string> {
 /** Text shown to the user (document names): no control or bidi-override characters. */
 export function displayText(max: number, expected: Text): Schema<string> {
   return refine(text(max, expected), (value, report) =>
-    UNSAFE_TEXT.test(value)
+    !isSafeDisplayText(value)
       ? report.fail({
-          vi: `phải là ${expected.vi}, không chứa ký tự điều khiển hay ký tự đảo chiều văn bản`,
-          en: `must be ${expected.en} without control or bidi-override characters`,
+          vi: `phải là ${expected.vi}, không chứa ký tự điều khiển, ký tự đảo chiều hay ký tự định dạng vô hình`,
+          en: `must be ${expected.en} without control, bidi or invisible format characters`,
         })
       : value,
   );

@@ -29,7 +29,11 @@ export class OriginPolicy {
   private readonly store: OriginStore | null;
   private readonly consent: ConsentProvider;
   private readonly queue: ConsentQueue;
-  private readonly pending = new Map<string, Promise<boolean>>();
+  /** One dialog per origin, shared by its waiting connections; cancelled when all have gone. */
+  private readonly pending = new Map<
+    string,
+    { decision: Promise<boolean>; controller: AbortController; waiters: number }
+  >();
   private readonly refused = new Map<string, number>();
 
   constructor(options: {
@@ -78,25 +82,50 @@ export class OriginPolicy {
     const refusedAt = this.refused.get(origin);
     if (refusedAt !== undefined && Date.now() - refusedAt < REFUSAL_MEMORY_MS)
       return Promise.resolve(false);
-    let decision = this.pending.get(origin);
-    if (!decision) {
-      decision = this.queue
-        .run(signal, async () => {
-          if (this.isAllowed(origin)) return true;
-          return this.consent.approveOrigin({ origin }, signal);
-        })
-        .then(
-          (approved) => {
-            if (approved) this.store?.add(origin);
-            else this.refused.set(origin, Date.now());
-            return approved;
-          },
-          () => false,
-        )
-        .finally(() => this.pending.delete(origin));
-      this.pending.set(origin, decision);
+    let entry = this.pending.get(origin);
+    if (!entry || entry.controller.signal.aborted) {
+      const controller = new AbortController();
+      const created = {
+        controller,
+        waiters: 0,
+        decision: this.queue
+          .run(controller.signal, async () => {
+            if (this.isAllowed(origin)) return true;
+            return this.consent.approveOrigin({ origin }, controller.signal);
+          })
+          .then(
+            (approved) => {
+              if (approved) this.store?.add(origin);
+              else this.refused.set(origin, Date.now());
+              return approved;
+            },
+            // Cancelled (every page of this origin went away) or failed: not a refusal.
+            () => false,
+          )
+          .finally(() => {
+            if (this.pending.get(origin) === created) this.pending.delete(origin);
+          }),
+      };
+      entry = created;
+      this.pending.set(origin, entry);
     }
-    return decision;
+    const shared = entry;
+    shared.waiters++;
+    // A connection that closes stops waiting; the dialog stays while another still waits, so
+    // one tab closing never answers "refused" for the others.
+    return new Promise<boolean>((resolve) => {
+      const leave = () => {
+        shared.waiters--;
+        if (shared.waiters === 0) shared.controller.abort();
+        resolve(false);
+      };
+      if (signal.aborted) return leave();
+      signal.addEventListener('abort', leave, { once: true });
+      void shared.decision.then((approved) => {
+        signal.removeEventListener('abort', leave);
+        resolve(approved);
+      });
+    });
   }
 }
 

@@ -13,24 +13,36 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AgentConfig, OriginStore } from '../config/index.ts';
-import { normaliseOrigin } from '../config/index.ts';
-import { KysoError } from '../errors/index.ts';
+import { bufferHeadroom, FRAME_MEMORY_FACTOR, normaliseOrigin } from '../config/index.ts';
+import { KysoError, type ErrorCode } from '../errors/index.ts';
 import type { SigningPipeline } from '../signing/index.ts';
 import type { TokenEvent, TokenService } from '../tokens/index.ts';
+import { MemoryBudget } from './budget.ts';
 import { Dispatcher } from './dispatch.ts';
 import { handleHttp, refuseUpgrade } from './http.ts';
 import {
+  AGENT_ERROR,
   errorFrame,
   INVALID_REQUEST,
   notificationFrame,
   parseRequest,
   RpcError,
+  type RpcId,
 } from './jsonrpc.ts';
 import type { MethodTable } from './methods/registry.ts';
 import { isLoopbackHost, OriginPolicy } from './security.ts';
 import { CLOSE_ORIGIN_NOT_ALLOWED, Connection } from './connection.ts';
 
-export { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED } from './connection.ts';
+export {
+  CLOSE_IDLE,
+  CLOSE_MESSAGE_TOO_LARGE,
+  CLOSE_ORIGIN_NOT_ALLOWED,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TRY_AGAIN_LATER,
+} from './connection.ts';
+
+/** The one method a connection may call before its origin is approved (it waits for it). */
+const BEFORE_APPROVAL = new Set(['agent.info']);
 
 export interface AgentServerOptions {
   config: AgentConfig;
@@ -41,6 +53,8 @@ export interface AgentServerOptions {
   originStore: OriginStore | null;
   /** Extra method groups (tests, future helpers); the default registry is always included. */
   extraMethods?: MethodTable[];
+  /** Memory for incoming messages, shared by all connections; default from limits.maxBufferedBytes. */
+  budget?: MemoryBudget;
   /** Hosts to bind; default 127.0.0.1 and ::1. */
   hosts?: string[];
   log?: (line: string) => void;
@@ -58,6 +72,8 @@ export class AgentServer {
   private readonly http: Server[] = [];
   private readonly connections = new Set<Connection>();
   private readonly policy: OriginPolicy;
+  /** Memory held for incoming messages, all connections together. */
+  readonly budget: MemoryBudget;
   private readonly unsubscribe: () => void;
   private readonly log: (line: string) => void;
   /** Requests being handled, so close() lets them journal their outcome first. */
@@ -84,7 +100,15 @@ export class AgentServer {
       consent: options.signing.consent,
       queue: options.signing.queue,
     });
-    // ws refuses frames above maxPayload from the header alone (close 1009), before buffering.
+    const limits = options.config.limits;
+    this.budget =
+      options.budget ??
+      new MemoryBudget(limits.maxBufferedBytes, {
+        headroom: bufferHeadroom(limits.maxBufferedBytes),
+        smallBytes: limits.maxPendingPayloadBytes * FRAME_MEMORY_FACTOR,
+      });
+    // The per-connection caps and the budget are checked at each frame header by the
+    // connection's FrameMeter; ws's own maxPayload (per server) is the approved cap, a second line.
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.config.limits.maxPayloadBytes,
@@ -182,15 +206,9 @@ export class AgentServer {
   // ---- WebSocket ----------------------------------------------------------------------------
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const reject = (
-      status: number,
-      reason: 'INTERNAL_ERROR' | 'RATE_LIMITED' | 'HOST_NOT_ALLOWED' | 'ORIGIN_NOT_ALLOWED',
-    ) => refuseUpgrade(socket, status, reason);
+    const reject = (status: number, reason: ErrorCode, extra: Record<string, unknown> = {}) =>
+      refuseUpgrade(socket, status, reason, extra);
     if (this.closing) return reject(503, 'INTERNAL_ERROR');
-    if (this.connections.size >= this.options.config.limits.maxConnections) {
-      this.log('refused connection: too many open connections');
-      return reject(503, 'RATE_LIMITED');
-    }
     if (!isLoopbackHost(req.headers.host)) {
       this.log(`refused connection: Host ${JSON.stringify(req.headers.host)} is not loopback`);
       return reject(403, 'HOST_NOT_ALLOWED');
@@ -202,16 +220,58 @@ export class AgentServer {
       );
       return reject(403, 'ORIGIN_NOT_ALLOWED');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, origin));
+    const full = this.capacityRefusal(origin);
+    if (full !== null) {
+      this.log(`refused connection from ${origin}: ${full.limit} connection limit (${full.max})`);
+      return reject(full.status, 'TOO_MANY_CONNECTIONS', { limit: full.limit, max: full.max });
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, origin));
   }
 
-  private onConnection(socket: WebSocket, origin: string): void {
+  /**
+   * Connection caps, so one origin cannot take every slot: a total, one per approved origin,
+   * a smaller one per origin still waiting for approval, and one for all waiting connections.
+   * Per-origin refusals are HTTP 429 (this origin should close some), global ones 503.
+   */
+  private capacityRefusal(origin: string): {
+    status: number;
+    limit: 'total' | 'origin' | 'pending' | 'pendingOrigin';
+    max: number;
+  } | null {
+    const limits = this.options.config.limits;
+    if (this.connections.size >= limits.maxConnections) {
+      return { status: 503, limit: 'total', max: limits.maxConnections };
+    }
+    let sameOrigin = 0;
+    let pending = 0;
+    for (const connection of this.connections) {
+      if (connection.state === 'pending') pending++;
+      if (connection.origin === origin) sameOrigin++;
+    }
+    const approved = this.policy.isAllowed(origin);
+    if (approved) {
+      if (sameOrigin >= limits.maxConnectionsPerOrigin)
+        return { status: 429, limit: 'origin', max: limits.maxConnectionsPerOrigin };
+      return null;
+    }
+    if (sameOrigin >= limits.maxPendingPerOrigin)
+      return { status: 429, limit: 'pendingOrigin', max: limits.maxPendingPerOrigin };
+    if (pending >= limits.maxPendingConnections)
+      return { status: 503, limit: 'pending', max: limits.maxPendingConnections };
+    return null;
+  }
+
+  private onConnection(socket: WebSocket, raw: Duplex, origin: string): void {
     const connection = new Connection(
       this.nextConnectionId++,
       socket,
+      raw,
       origin,
       (signal) => this.policy.ensure(origin, signal),
+      this.policy.isAllowed(origin),
       this.options.config.limits,
+      this.budget,
+      this.log,
     );
     this.connections.add(connection);
     void connection.approved.then((ok) => {
@@ -232,8 +292,12 @@ export class AgentServer {
   }
 
   private onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
+    // The memory the meter reserved for this message, held until its reply is sent.
+    const held = connection.takeMessage();
+    const release = () => held.forEach((r) => r.release());
     connection.touch();
     if (isBinary) {
+      release();
       connection.send(
         errorFrame(
           null,
@@ -246,15 +310,21 @@ export class AgentServer {
     }
     const text = Array.isArray(data)
       ? Buffer.concat(data).toString('utf8')
-      : Buffer.from(data as ArrayBuffer).toString('utf8');
+      : Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Buffer.from(data).toString('utf8');
     const parsed = parseRequest(text);
     if (!parsed.ok) {
+      release();
       connection.send(errorFrame(parsed.id, parsed.error));
       return;
     }
     const { request } = parsed;
-    const refusal = connection.refusal(request.id);
+    const refusal =
+      this.preApprovalRefusal(connection, request.id, request.method) ??
+      connection.refusal(request.id);
     if (refusal !== null) {
+      release();
       if (request.hasId) connection.send(refusal);
       return;
     }
@@ -276,9 +346,19 @@ export class AgentServer {
         connection.inFlight--;
         connection.touch();
         if (request.hasId) connection.send(frame);
-      });
+      })
+      .finally(release);
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
+  }
+
+  /** Until the origin is approved only agent.info runs (and waits); others are told to wait. */
+  private preApprovalRefusal(connection: Connection, id: RpcId, method: string): string | null {
+    if (connection.state !== 'pending' || BEFORE_APPROVAL.has(method)) return null;
+    return errorFrame(
+      id,
+      new RpcError(AGENT_ERROR, 'ORIGIN_APPROVAL_PENDING', { details: { method } }),
+    );
   }
 
   private onTokenEvent(event: TokenEvent): void {
