@@ -34,13 +34,45 @@ import {
   type SignHashResult,
   type SignPdfParams,
   type SignPdfResult,
+  type SignPdfsItem,
+  type SignPdfsItemResult,
   type SignPdfsParams,
+  type SignPdfsProgress,
   type SignPdfsResult,
   type TokenInfo,
   type TokensChanged,
   type VerifyPdfParams,
   type VerifyPdfResult,
 } from '../protocol/index.ts';
+
+import {
+  byteLength,
+  downloadDocuments,
+  isPdfInput,
+  limitsOf,
+  uploadDocument,
+  uploadDocuments,
+  type PdfInput,
+  type TransferOptions,
+} from './documents.ts';
+
+export type { PdfInput, TransferOptions, TransferProgress } from './documents.ts';
+
+/** sign.pdf with the PDF as bytes: uploaded in chunks, the signed copy returned as bytes. */
+export type SignPdfBytesParams = Omit<SignPdfParams, 'pdf' | 'documentId'> & { pdf: PdfInput };
+export type SignPdfBytesResult = Omit<SignPdfResult, 'pdf' | 'documentId' | 'size'> & {
+  pdf: Uint8Array;
+};
+export type SignPdfsBytesParams = Omit<SignPdfsParams, 'items'> & {
+  items: (Omit<SignPdfsItem, 'pdf' | 'documentId'> & { pdf: PdfInput })[];
+};
+export type SignPdfsBytesItemResult =
+  | { name: string; ok: true; pdf: Uint8Array; fieldName: string }
+  | Extract<SignPdfsItemResult, { ok: false }>;
+export type SignPdfsBytesResult = Omit<SignPdfsResult, 'items'> & {
+  items: SignPdfsBytesItemResult[];
+};
+export type VerifyPdfBytesParams = Omit<VerifyPdfParams, 'pdf' | 'documentId'> & { pdf: PdfInput };
 
 // The protocol (method types, wire views, error catalog, version) is part of the SDK, so a
 // page and the agent share the same types and the same words for every code.
@@ -173,6 +205,8 @@ export class KysoClient {
   private agentInfo: AgentInfo | null = null;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(change: TokensChanged) => void>();
+  private readonly progressListeners = new Map<string, (progress: SignPdfsProgress) => void>();
+  private nextBatch = 1;
   private nextId = 1;
   private closedByUser = false;
   private reconnectDelay = 1000;
@@ -213,16 +247,187 @@ export class KysoClient {
     return this.call('sign.hashes', params);
   }
 
-  signPdf(params: SignPdfParams): Promise<SignPdfResult> {
-    return this.call('sign.pdf', params);
+  /**
+   * Signs a PDF. Given as bytes (Blob, ArrayBuffer, Uint8Array) it is uploaded in chunks and
+   * the signed copy comes back as a Uint8Array, whatever its size up to the agent's
+   * limits.maxDocumentBytes (bigger: DOCUMENT_TOO_LARGE before anything is sent). Given as a
+   * base64 string it is sent inline, as in protocol 1.0 (small documents only).
+   */
+  signPdf(params: SignPdfParams): Promise<SignPdfResult>;
+  signPdf(params: SignPdfBytesParams, options?: TransferOptions): Promise<SignPdfBytesResult>;
+  async signPdf(
+    params: SignPdfParams | SignPdfBytesParams,
+    options: TransferOptions = {},
+  ): Promise<SignPdfResult | SignPdfBytesResult> {
+    if (!isPdfInput(params.pdf)) return this.call('sign.pdf', params as SignPdfParams);
+    const { pdf, ...rest } = params as SignPdfBytesParams;
+    const { documentId } = await this.upload([pdf], options);
+    try {
+      options.onProgress?.({ phase: 'sign', done: 0, total: 1 });
+      const result = await this.callPaced('sign.pdf', { ...rest, documentId: documentId[0] });
+      const signed = result as SignPdfResult;
+      options.onProgress?.({ phase: 'sign', done: 1, total: 1 });
+      const [bytes] = await downloadDocuments(
+        this.pacedCaller(),
+        [{ documentId: signed.documentId ?? '', size: signed.size ?? 0 }],
+        options,
+      );
+      return {
+        pdf: bytes ?? new Uint8Array(0),
+        fieldName: signed.fieldName,
+        certificateId: signed.certificateId,
+        certificate: signed.certificate,
+      };
+    } finally {
+      await this.release(documentId);
+    }
   }
 
-  signPdfs(params: SignPdfsParams): Promise<SignPdfsResult> {
-    return this.call('sign.pdfs', params);
+  /**
+   * Signs a batch with one approval and one PIN. Items given as bytes are uploaded in chunks
+   * (a few at once), signed by id, and read back; `options.onProgress` sees upload bytes, each
+   * signed document (sign.pdfs.progress) and download bytes.
+   */
+  signPdfs(params: SignPdfsParams): Promise<SignPdfsResult>;
+  signPdfs(params: SignPdfsBytesParams, options?: TransferOptions): Promise<SignPdfsBytesResult>;
+  async signPdfs(
+    params: SignPdfsParams | SignPdfsBytesParams,
+    options: TransferOptions = {},
+  ): Promise<SignPdfsResult | SignPdfsBytesResult> {
+    if (!params.items.some((item) => isPdfInput(item.pdf))) {
+      return this.call('sign.pdfs', params as SignPdfsParams);
+    }
+    const { items, ...rest } = params as SignPdfsBytesParams;
+    const { documentId: ids } = await this.upload(
+      items.map((item) => item.pdf),
+      options,
+    );
+    const batchId = `kyso-${Date.now()}-${this.nextBatch++}`;
+    this.progressListeners.set(batchId, (p) =>
+      options.onProgress?.({ phase: 'sign', done: p.done, total: p.total, name: p.name }),
+    );
+    try {
+      const result = (await this.callPaced('sign.pdfs', {
+        ...rest,
+        batchId,
+        items: items.map(({ pdf: _pdf, ...item }, i) => ({ ...item, documentId: ids[i] })),
+      })) as SignPdfsResult;
+      const stored = result.items.flatMap((item, i) =>
+        item.ok && item.documentId !== undefined
+          ? [{ i, documentId: item.documentId, size: item.size ?? 0 }]
+          : [],
+      );
+      const bytes = await downloadDocuments(this.pacedCaller(), stored, options);
+      const byIndex = new Map(stored.map((s, k) => [s.i, bytes[k] ?? new Uint8Array(0)]));
+      const { items: _items, ...head } = result;
+      return {
+        ...head,
+        items: result.items.map((item, i) =>
+          item.ok
+            ? {
+                name: item.name,
+                ok: true as const,
+                pdf: byIndex.get(i) ?? new Uint8Array(0),
+                fieldName: item.fieldName,
+              }
+            : item,
+        ),
+      };
+    } finally {
+      this.progressListeners.delete(batchId);
+      await this.release(ids);
+    }
   }
 
-  verifyPdf(params: VerifyPdfParams): Promise<VerifyPdfResult> {
-    return this.call('verify.pdf', params);
+  /** Verifies a PDF, given as base64 (inline) or as bytes (uploaded in chunks). */
+  verifyPdf(params: VerifyPdfParams | VerifyPdfBytesParams): Promise<VerifyPdfResult>;
+  async verifyPdf(params: VerifyPdfParams | VerifyPdfBytesParams): Promise<VerifyPdfResult> {
+    if (!isPdfInput(params.pdf)) return this.call('verify.pdf', params as VerifyPdfParams);
+    const { pdf, ...rest } = params as VerifyPdfBytesParams;
+    const { documentId } = await this.upload([pdf], {});
+    try {
+      return (await this.callPaced('verify.pdf', {
+        ...rest,
+        documentId: documentId[0],
+      })) as VerifyPdfResult;
+    } finally {
+      await this.release(documentId);
+    }
+  }
+
+  /**
+   * Uploads documents (DOCUMENT_TOO_LARGE, before sending anything, for one over the agent's
+   * limit) and returns their ids.
+   */
+  private async upload(
+    inputs: PdfInput[],
+    options: TransferOptions,
+  ): Promise<{ documentId: string[] }> {
+    const info = await this.connect();
+    const limits = limitsOf(info);
+    if (!info.methods.includes('document.upload.begin')) {
+      throw new KysoClientError(
+        'PROTOCOL_VERSION_UNSUPPORTED',
+        catalog.PROTOCOL_VERSION_UNSUPPORTED,
+        {
+          details: {
+            reason: 'this agent cannot take documents as bytes; send base64',
+            method: 'document.upload.begin',
+          },
+        },
+      );
+    }
+    const max = limits.maxDocumentBytes;
+    for (const [index, input] of inputs.entries()) {
+      const size = byteLength(input);
+      if (max !== undefined && size > max) {
+        throw new KysoClientError('DOCUMENT_TOO_LARGE', catalog.DOCUMENT_TOO_LARGE, {
+          details: { size, maxDocumentBytes: max, index },
+        });
+      }
+    }
+    const call = this.pacedCaller();
+    let uploaded = 0;
+    const ids =
+      inputs.length === 1
+        ? [
+            await uploadDocument(call, inputs[0] as PdfInput, limits.chunkBytes, (n) => {
+              uploaded += n;
+              options.onProgress?.({
+                phase: 'upload',
+                done: uploaded,
+                total: byteLength(inputs[0] as PdfInput),
+              });
+            }),
+          ]
+        : await uploadDocuments(call, inputs, limits.chunkBytes, options);
+    return { documentId: ids };
+  }
+
+  private async release(ids: (string | undefined)[]): Promise<void> {
+    const documentIds = ids.filter((id): id is string => id !== undefined);
+    if (documentIds.length === 0 || this.socket === null) return;
+    await this.callPaced('document.release', { documentIds }).catch(() => undefined);
+  }
+
+  private pacedCaller(): (method: string, params: object) => Promise<unknown> {
+    return (method, params) => this.callPaced(method, params);
+  }
+
+  /** A call that waits and retries when the agent answers RATE_LIMITED (long transfers). */
+  private async callPaced(method: string, params: object): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call(method, params);
+      } catch (error) {
+        if (!(error instanceof KysoClientError) || error.code !== 'RATE_LIMITED' || attempt >= 50) {
+          throw error;
+        }
+        const perSecond = Number(error.details.perSecond);
+        const wait = error.details.limit === 'rate' && perSecond > 0 ? 1000 / perSecond : 20;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, wait * (1 + attempt))));
+      }
+    }
   }
 
   /** Token inserted/removed; returns the unsubscribe function. Keeps the connection alive. */
@@ -344,6 +549,11 @@ export class KysoClient {
     }
     if (message.method === 'tokens.changed' && message.id === undefined) {
       for (const listener of this.listeners) listener(message.params as TokensChanged);
+      return;
+    }
+    if (message.method === 'sign.pdfs.progress' && message.id === undefined) {
+      const progress = message.params as SignPdfsProgress;
+      this.progressListeners.get(progress.batchId)?.(progress);
       return;
     }
     if (typeof message.id !== 'number') return;

@@ -51,6 +51,10 @@ export interface ServerLimits {
   maxBatchItems: number;
   /** WebSocket connections open at once (all origins); more are refused with HTTP 503. */
   maxConnections: number;
+  /** Largest PDF accepted for signing or verification (bytes); more is DOCUMENT_TOO_LARGE. */
+  maxDocumentBytes: number;
+  /** Bytes of uploaded and signed documents one connection may hold at once (temp files). */
+  maxStoredBytes: number;
 }
 
 export interface JournalPolicy {
@@ -97,6 +101,8 @@ export const defaultConfig: AgentConfig = {
     idleTimeoutMs: 10 * 60 * 1000,
     maxBatchItems: 500,
     maxConnections: 128,
+    maxDocumentBytes: 100 * 1024 * 1024,
+    maxStoredBytes: 2 * 1024 * 1024 * 1024,
   },
   journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
   trust: { anchors: [], intermediates: [] },
@@ -176,6 +182,8 @@ const configSchema = object(
         idleTimeoutMs: limit(1000, 24 * 3600 * 1000, l.idleTimeoutMs),
         maxBatchItems: limit(1, 10_000, l.maxBatchItems),
         maxConnections: limit(1, 10_000, l.maxConnections),
+        maxDocumentBytes: limit(1024, 2 ** 40, l.maxDocumentBytes),
+        maxStoredBytes: limit(1024, 2 ** 44, l.maxStoredBytes),
       }),
       l,
     ),

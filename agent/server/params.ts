@@ -44,8 +44,6 @@ export function isSafeDisplayText(text: string): boolean {
   return !UNSAFE_TEXT.test(text);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** The -32602 error for a list of problems; the first one names data.field. */
 export function paramsError(problems: Problem[], root = 'params'): RpcError {
   const fieldOf = (p: Problem): string => (p.path === '' ? root : p.path);
@@ -109,8 +107,29 @@ export const certificateId = string({
 export const hashAlgorithm = oneOf<HashAlgorithm>(['SHA-256', 'SHA-384', 'SHA-512']);
 export const scheme = oneOf<SignatureScheme>(SCHEMES);
 
-/** Base64 (standard alphabet, padded) read as bytes. */
-export function base64(expected?: Text): Schema<Buffer> {
+/**
+ * Decodes standard padded base64, or undefined when `value` is not exactly that. No regular
+ * expression (a backtracking one overflowed the stack on a few MiB): decode natively, then
+ * re-encode and compare, which rejects any other character (Node's decoder skips them), the
+ * URL-safe alphabet, missing padding and non-zero padding bits in linear time.
+ */
+export function decodeBase64(value: string): Buffer | undefined {
+  if (value.length === 0 || value.length % 4 !== 0) return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  const expectedLength =
+    (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
+  if (bytes.length !== expectedLength) return undefined;
+  return bytes.toString('base64') === value ? bytes : undefined;
+}
+
+/**
+ * Base64 (standard alphabet, padded) read as bytes; `maxBytes` bounds the decoded size
+ * (checked on the text length first, before decoding anything).
+ */
+export function base64(
+  expected?: Text,
+  options: { maxBytes?: number; tooLarge?: ErrorCode } = {},
+): Schema<Buffer> {
   const what = expected
     ? {
         vi: `${expected.vi} mã hóa base64 (bảng chữ chuẩn, có đệm)`,
@@ -118,8 +137,21 @@ export function base64(expected?: Text): Schema<Buffer> {
       }
     : { vi: 'base64 (bảng chữ chuẩn, có đệm)', en: 'base64 (standard alphabet, padded)' };
   return refine(
-    string({ min: 1, pattern: BASE64, expected: what }),
-    (value) => Buffer.from(value, 'base64'),
+    string({ min: 1, expected: what }),
+    (value, report) => {
+      const { maxBytes, tooLarge } = options;
+      const approx = Math.floor((value.length * 3) / 4);
+      if (maxBytes !== undefined && approx - 2 > maxBytes) {
+        return report.fail(
+          {
+            vi: `phải là ${what.vi}, tối đa ${maxBytes} byte sau khi giải mã (nhận được khoảng ${approx})`,
+            en: `must be ${what.en}, at most ${maxBytes} bytes decoded (got about ${approx})`,
+          },
+          tooLarge ? { reason: tooLarge } : {},
+        );
+      }
+      return decodeBase64(value) ?? report.fail(mustBe(what));
+    },
     what,
   );
 }

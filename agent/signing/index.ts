@@ -25,3 +25,10 @@ export {
 export { PinCache } from './pin-cache.ts';
 export { placementFrom, type PlacementSpec, type Rect } from './placement.ts';
 export { commandLineCaller } from './caller.ts';
+export {
+  DocumentStore,
+  documentStoreFor,
+  DOWNLOAD_REPLY_BYTES,
+  UPLOAD_CHUNK_BYTES,
+  type DocumentLimits,
+} from './documents.ts';
