@@ -29,6 +29,8 @@ export interface SignPdfOptions {
   appearance?: AppearanceOptions;
   /** Output file (never overwritten: FILE_EXISTS). Without it the signed bytes are returned. */
   output?: string;
+  /** False: skip the fsync of `output` (a temp file that dies with its connection). */
+  durable?: boolean;
 }
 
 export interface SignPdfResult {

@@ -114,7 +114,7 @@ export async function prepareSignPdf(
             placeholderSize: plan.placeholderBytes,
           };
           if (temp && options.output !== undefined) {
-            await temp.commit(increment, base, options.output);
+            await temp.commit(increment, base, options.output, options.durable !== false);
             temp = undefined;
             return { ...result, output: options.output };
           }

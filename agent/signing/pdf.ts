@@ -49,6 +49,8 @@ export interface PdfSignItem {
   options: PdfDocumentOptions;
   /** Output file; without it the signed bytes come back in the result. */
   output?: string;
+  /** False: the output is a temp file (the socket's document store), not fsync'd. */
+  durable?: boolean;
 }
 
 export interface PdfSignRequest {
@@ -206,6 +208,7 @@ export class PdfSigning {
         ...(options.fieldName !== undefined ? { fieldName: options.fieldName } : {}),
         ...(options.certify !== undefined ? { certify: options.certify } : {}),
         ...(item.output !== undefined ? { output: item.output } : {}),
+        ...(item.durable === false ? { durable: false } : {}),
       });
       return { prepared };
     } catch (error) {

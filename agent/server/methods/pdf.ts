@@ -264,7 +264,7 @@ export const pdfMethods: MethodTable = {
       item: {
         name,
         input: io.input,
-        ...(io.output ? { output: io.output.path } : {}),
+        ...(io.output ? { output: io.output.path, durable: false } : {}),
         options: {
           ...options,
           ...(fieldName !== undefined ? { fieldName } : {}),
@@ -292,7 +292,7 @@ export const pdfMethods: MethodTable = {
       return {
         name: item.name,
         input: io.input,
-        ...(io.output ? { output: io.output.path } : {}),
+        ...(io.output ? { output: io.output.path, durable: false } : {}),
         options: documentOptions(item, `items[${i}].placement`, defaults),
       };
     });
