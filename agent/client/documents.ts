@@ -117,7 +117,7 @@ export function tableBase64(bytes: Uint8Array): string {
     out[o++] = ENCODE[n >>> 18] as number;
     out[o++] = ENCODE[(n >>> 12) & 63] as number;
     out[o++] = rest === 2 ? (ENCODE[(n >>> 6) & 63] as number) : 61;
-    out[o++] = 61;
+    out[o] = 61;
   }
   return new TextDecoder().decode(out);
 }

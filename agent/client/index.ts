@@ -319,9 +319,10 @@ export class KysoClient {
       );
       const bytes = await downloadDocuments(this.pacedCaller(), stored, options);
       const byIndex = new Map(stored.map((s, k) => [s.i, bytes[k] ?? new Uint8Array(0)]));
-      const { items: _items, ...head } = result;
       return {
-        ...head,
+        certificateId: result.certificateId,
+        certificate: result.certificate,
+        ...(result.batchId !== undefined ? { batchId: result.batchId } : {}),
         items: result.items.map((item, i) =>
           item.ok
             ? {
