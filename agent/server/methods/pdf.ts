@@ -224,6 +224,8 @@ function documentOptions(
   if (raw.image !== undefined) appearance.image = raw.image;
   if (raw.placement !== undefined) {
     const { page, anchor, rect } = raw.placement;
+    // A bad page names placement.page, as --page does on the command line.
+    if (page !== undefined) placementFrom({ page }, `${field}.page`);
     const placement = placementFrom(
       {
         ...(page !== undefined ? { page } : {}),
