@@ -74,7 +74,8 @@ async function agentProcess(): Promise<void> {
 function memory(): string {
   const status = readFileSync('/proc/self/status', 'utf8');
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return `${(kb('VmRSS') / 1024).toFixed(0)} ${(kb('VmHWM') / 1024).toFixed(0)}`;
+  const cpu = process.cpuUsage();
+  return `${(kb('VmRSS') / 1024).toFixed(0)} ${(kb('VmHWM') / 1024).toFixed(0)} ${((cpu.user + cpu.system) / 1000).toFixed(0)}`;
 }
 
 class AgentChild {
@@ -103,11 +104,11 @@ class AgentChild {
     if (line !== undefined) return Promise.resolve(line);
     return new Promise((resolve) => (this.waiting = resolve));
   }
-  /** [rss, peak] in MB. */
-  async rss(): Promise<[number, number]> {
+  /** [rss, peak] in MB, and CPU time used so far (ms). */
+  async rss(): Promise<[number, number, number]> {
     this.child.stdin?.write('rss\n');
-    const [, rss, peak] = (await this.next()).split(' ');
-    return [Number(rss), Number(peak)];
+    const [, rss, peak, cpu] = (await this.next()).split(' ');
+    return [Number(rss), Number(peak), Number(cpu)];
   }
   async stop(): Promise<void> {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
@@ -119,7 +120,8 @@ class AgentChild {
 // ---------------------------------------------------------------------------------------------
 // The measurements
 
-async function floor(files: string[]): Promise<number> {
+/** Wall time (ms) and this process's CPU time (ms) of read + hash + one signMany. */
+async function floor(files: string[]): Promise<[number, number]> {
   const { startTokenService } = await import('../agent/tokens/index.ts');
   const pki = loadTestPki();
   const token = pki.token('leader');
@@ -130,6 +132,7 @@ async function floor(files: string[]): Promise<number> {
   });
   try {
     await service.listTokens();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const digests: Buffer[] = [];
     for (const file of files) {
@@ -144,7 +147,8 @@ async function floor(files: string[]): Promise<number> {
       digests.map((digest) => ({ hashAlgorithm: 'SHA-256' as const, digest })),
       { pin: token.pin },
     );
-    return performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return [performance.now() - t0, (cpu.user + cpu.system) / 1000];
   } finally {
     await service.close();
   }
@@ -242,42 +246,44 @@ async function main(): Promise<void> {
   try {
     const [idle] = await agent.rss();
     await bigOverSocket(port, files[0] as string); // warm-up: origin, login, JIT
-    const [, warmPeak] = await agent.rss();
+    const [, warmPeak, warmCpu] = await agent.rss();
     // The big document first: VmHWM only grows, so its peak is its own.
-    const fb = await floor([big]);
+    const [fb, fbCpu] = await floor([big]);
     const b = await bigOverSocket(port, big);
-    const [bigRss, bigPeak] = await agent.rss();
+    const [bigRss, bigPeak, bigCpu] = await agent.rss();
     rows.push([
       '1',
       `1 × ${bigMb} MB`,
-      ms(fb),
-      ms(b),
+      `${ms(fb)} (${fbCpu.toFixed(0)})`,
+      `${ms(b)} (${bigCpu - warmCpu})`,
       ratio(b / fb),
       `${bigRss} / ${bigPeak} (+${bigPeak - warmPeak})`,
       `${bigMb} MB`,
     ]);
+    let cpuBefore = bigCpu;
     for (let run = 1; run <= runs; run++) {
-      const f = await floor(files);
+      const [f, fCpu] = await floor(files);
       const s = await overSocket(port, files);
-      const [rss, peak] = await agent.rss();
+      const [rss, peak, cpu] = await agent.rss();
       if (s.signed !== items) throw new Error(`only ${s.signed} of ${items} signed`);
       rows.push([
         `${run}`,
         `${items} × 1 MB`,
-        ms(f),
-        ms(s.ms),
+        `${ms(f)} (${fCpu.toFixed(0)})`,
+        `${ms(s.ms)} (${cpu - cpuBefore})`,
         ratio(s.ms / f),
         `${rss} / ${peak} (+${peak - warmPeak})`,
         `${(s.bytesOut / 1e6).toFixed(0)} MB`,
       ]);
+      cpuBefore = cpu;
     }
     printTable(
       `sign.pdfs over the socket (SDK: chunked upload, one consent + PIN, chunked download) vs read + SHA-256 + one signMany; SoftHSM2 RSA-2048, default limits, ${randomMask ? 'random' : 'zero'} frame mask; agent idle RSS ${idle} MB`,
       [
         'run',
         'batch',
-        'floor ms',
-        'socket ms',
+        'floor ms (CPU ms)',
+        'socket ms (agent CPU ms)',
         'socket vs floor',
         'agent RSS / peak MB (+ over warm peak)',
         'signed out',

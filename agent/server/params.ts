@@ -109,17 +109,18 @@ export const scheme = oneOf<SignatureScheme>(SCHEMES);
 
 /**
  * Decodes standard padded base64, or undefined when `value` is not exactly that. No regular
- * expression (a backtracking one overflowed the stack on a few MiB): decode natively, then
- * re-encode and compare, which rejects any other character (Node's decoder skips them), the
- * URL-safe alphabet, missing padding and non-zero padding bits in linear time.
+ * expression (a backtracking one overflowed the stack on a few MiB): Node's decoder skips
+ * characters outside the alphabet and stops at padding, so a decoded length other than the
+ * one the text length implies means a bad character, misplaced padding or whitespace; the
+ * URL-safe letters, which it would accept, are looked for natively. Linear, one native pass.
  */
 export function decodeBase64(value: string): Buffer | undefined {
-  if (value.length === 0 || value.length % 4 !== 0) return undefined;
+  const n = value.length;
+  if (n === 0 || n % 4 !== 0) return undefined;
+  const padding = value.charCodeAt(n - 1) === 61 ? (value.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
+  if (value.includes('-') || value.includes('_')) return undefined;
   const bytes = Buffer.from(value, 'base64');
-  const expectedLength =
-    (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
-  if (bytes.length !== expectedLength) return undefined;
-  return bytes.toString('base64') === value ? bytes : undefined;
+  return bytes.length === (n / 4) * 3 - padding ? bytes : undefined;
 }
 
 /**
