@@ -92,7 +92,10 @@ class AgentChild {
     });
   }
   static async start(): Promise<{ agent: AgentChild; port: number }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', self, '--agent'], {
+    const prof = process.env.KYSO_BENCH_AGENT_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KYSO_BENCH_AGENT_PROF}`]
+      : [];
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', self, '--agent'], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const agent = new AgentChild(child);
