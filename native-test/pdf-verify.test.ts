@@ -243,7 +243,9 @@ describe('certification (DocMDP)', () => {
     writeFileSync(file, second);
     const sigs = await pdfsig(file);
     expect(sigs.map((s) => s.valid)).toEqual([true, true]);
-    expect(await codeOf(signPdf(second, { signer: leader, certify: 2 }))).toBe('INVALID_INPUT');
+    expect(await codeOf(signPdf(second, { signer: leader, certify: 2 }))).toBe(
+      'PDF_CERTIFY_NOT_FIRST',
+    );
   });
 });
 

@@ -49,14 +49,45 @@ import {
   type SignHashResult,
   type SignPdfParams,
   type SignPdfResult,
+  type SignPdfsItem,
   type SignPdfsItemResult,
   type SignPdfsParams,
+  type SignPdfsProgressNotice,
   type SignPdfsResult,
   type TokenInfo,
   type TokensChanged,
   type VerifyPdfParams,
   type VerifyPdfResult,
 } from '../protocol/index.ts';
+
+import {
+  byteLength,
+  downloadDocuments,
+  isPdfInput,
+  limitsOf,
+  uploadDocument,
+  uploadDocuments,
+  type PdfInput,
+  type TransferOptions,
+} from './documents.ts';
+
+export type { PdfInput, TransferOptions, TransferProgress } from './documents.ts';
+
+/** sign.pdf with the PDF as bytes: uploaded in chunks, the signed copy returned as bytes. */
+export type SignPdfBytesParams = Omit<SignPdfParams, 'pdf' | 'documentId'> & { pdf: PdfInput };
+export type SignPdfBytesResult = Omit<SignPdfResult, 'pdf' | 'documentId' | 'size'> & {
+  pdf: Uint8Array;
+};
+export type SignPdfsBytesParams = Omit<SignPdfsParams, 'items'> & {
+  items: (Omit<SignPdfsItem, 'pdf' | 'documentId'> & { pdf: PdfInput })[];
+};
+export type SignPdfsBytesItemResult =
+  | { name: string; ok: true; pdf: Uint8Array; fieldName: string }
+  | Extract<SignPdfsItemResult, { ok: false }>;
+export type SignPdfsBytesResult = Omit<SignPdfsResult, 'items'> & {
+  items: SignPdfsBytesItemResult[];
+};
+export type VerifyPdfBytesParams = Omit<VerifyPdfParams, 'pdf' | 'documentId'> & { pdf: PdfInput };
 
 // The protocol (method types, wire views, error catalog, version) is part of the SDK, so a
 // page and the agent share the same types and the same words for every code.
@@ -95,6 +126,10 @@ export interface SignPdfsOutcome extends Omit<SignPdfsResult, 'items'> {
 
 /** What onProgress gets: `done` of `total` documents are finished (signed or failed). */
 export interface SignPdfsProgress {
+  /** Documents given as bytes: upload and download bytes, then documents signed. */
+  phase?: 'upload' | 'sign' | 'download';
+  /** The document just signed (bytes transfers, sign phase). */
+  name?: string;
   done: number;
   total: number;
   /** The document just finished; absent for the first call (request sent, waiting). */
@@ -426,6 +461,11 @@ export class KysoClient {
   private agentInfo: AgentInfo | null = null;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(change: TokensChanged) => void>();
+  private readonly progressListeners = new Map<
+    string,
+    (progress: SignPdfsProgressNotice) => void
+  >();
+  private nextBatch = 1;
   private nextId = 1;
   /** The id of the agent.info request of the handshake in progress. */
   private handshakeId: number | null = null;
@@ -468,28 +508,213 @@ export class KysoClient {
     return this.call('sign.hashes', params);
   }
 
-  /** Signs one PDF (PAdES, Decree 30 appearance); `warnings` says what the agent adjusted. */
-  async signPdf(params: SignPdfParams): Promise<WithWarnings<SignPdfResult>> {
-    return withWarnings(await this.call('sign.pdf', params));
+  /**
+   * Signs a PDF (PAdES, Decree 30 appearance); `warnings` says what the agent adjusted. Given as
+   * bytes (Blob, ArrayBuffer, Uint8Array) it is uploaded in chunks and the signed copy comes
+   * back as a Uint8Array, whatever its size up to the agent's limits.maxDocumentBytes (bigger:
+   * DOCUMENT_TOO_LARGE before anything is sent). Given as a base64 string it is sent inline,
+   * as in protocol 1.0 (small documents only).
+   */
+  signPdf(params: SignPdfParams): Promise<WithWarnings<SignPdfResult>>;
+  signPdf(
+    params: SignPdfBytesParams,
+    options?: TransferOptions,
+  ): Promise<WithWarnings<SignPdfBytesResult>>;
+  async signPdf(
+    params: SignPdfParams | SignPdfBytesParams,
+    options: TransferOptions = {},
+  ): Promise<WithWarnings<SignPdfResult> | WithWarnings<SignPdfBytesResult>> {
+    if (!isPdfInput(params.pdf)) {
+      return withWarnings(await this.call('sign.pdf', params as SignPdfParams));
+    }
+    const { pdf, ...rest } = params as SignPdfBytesParams;
+    const { documentId } = await this.upload([pdf], options);
+    try {
+      options.onProgress?.({ phase: 'sign', done: 0, total: 1 });
+      const result = await this.callPaced('sign.pdf', { ...rest, documentId: documentId[0] });
+      const signed = result as SignPdfResult;
+      options.onProgress?.({ phase: 'sign', done: 1, total: 1 });
+      const [bytes] = await downloadDocuments(
+        this.pacedCaller(),
+        [{ documentId: signed.documentId ?? '', size: signed.size ?? 0 }],
+        options,
+      );
+      return {
+        pdf: bytes ?? new Uint8Array(0),
+        fieldName: signed.fieldName,
+        certificateId: signed.certificateId,
+        certificate: signed.certificate,
+        level: signed.level,
+        warnings: warningsOf(signed),
+      };
+    } finally {
+      await this.release(documentId);
+    }
   }
 
   /**
    * Signs several PDFs with one approval and one PIN; a document that cannot be signed fails
-   * alone (its item has ok: false and the error). See SignPdfsOptions.onProgress.
+   * alone (its item has ok: false and the error). Items given as bytes are uploaded in chunks
+   * (a few at once), signed by id, and read back; `options.onProgress` sees upload bytes, each
+   * signed document (sign.pdfs.progress) and download bytes. Inline (base64) items: see
+   * SignPdfsOptions.onProgress.
    */
-  async signPdfs(params: SignPdfsParams, options: SignPdfsOptions = {}): Promise<SignPdfsOutcome> {
-    const total = params.items.length;
-    const progress = options.onProgress;
-    progress?.({ done: 0, total });
-    const result = await this.call('sign.pdfs', params);
-    const items = result.items.map((item) => withWarnings(item));
-    items.forEach((item, index) => progress?.({ done: index + 1, total, item }));
-    return { ...result, items, warnings: warningsOf(result) };
+  signPdfs(params: SignPdfsParams, options?: SignPdfsOptions): Promise<SignPdfsOutcome>;
+  signPdfs(
+    params: SignPdfsBytesParams,
+    options?: SignPdfsOptions & TransferOptions,
+  ): Promise<WithWarnings<SignPdfsBytesResult>>;
+  async signPdfs(
+    params: SignPdfsParams | SignPdfsBytesParams,
+    options: SignPdfsOptions & TransferOptions = {},
+  ): Promise<SignPdfsOutcome | WithWarnings<SignPdfsBytesResult>> {
+    if (!params.items.some((item) => isPdfInput(item.pdf))) {
+      const total = params.items.length;
+      const progress = options.onProgress;
+      progress?.({ done: 0, total });
+      const result = await this.call('sign.pdfs', params as SignPdfsParams);
+      const items = result.items.map((item) => withWarnings(item));
+      items.forEach((item, index) => progress?.({ done: index + 1, total, item }));
+      return { ...result, items, warnings: warningsOf(result) };
+    }
+    const { items, ...rest } = params as SignPdfsBytesParams;
+    const { documentId: ids } = await this.upload(
+      items.map((item) => item.pdf),
+      options,
+    );
+    const batchId = `kyso-${Date.now()}-${this.nextBatch++}`;
+    this.progressListeners.set(batchId, (p) =>
+      options.onProgress?.({ phase: 'sign', done: p.done, total: p.total, name: p.name }),
+    );
+    try {
+      const result = (await this.callPaced('sign.pdfs', {
+        ...rest,
+        batchId,
+        items: items.map(({ pdf: _pdf, ...item }, i) => ({ ...item, documentId: ids[i] })),
+      })) as SignPdfsResult;
+      const stored = result.items.flatMap((item, i) =>
+        item.ok && item.documentId !== undefined
+          ? [{ i, documentId: item.documentId, size: item.size ?? 0 }]
+          : [],
+      );
+      const bytes = await downloadDocuments(this.pacedCaller(), stored, options);
+      const byIndex = new Map(stored.map((s, k) => [s.i, bytes[k] ?? new Uint8Array(0)]));
+      return {
+        certificateId: result.certificateId,
+        certificate: result.certificate,
+        ...(result.batchId !== undefined ? { batchId: result.batchId } : {}),
+        items: result.items.map((item, i) =>
+          item.ok
+            ? {
+                name: item.name,
+                ok: true as const,
+                pdf: byIndex.get(i) ?? new Uint8Array(0),
+                fieldName: item.fieldName,
+              }
+            : item,
+        ),
+        warnings: warningsOf(result),
+      };
+    } finally {
+      this.progressListeners.delete(batchId);
+      await this.release(ids);
+    }
   }
 
-  /** Checks every signature of a PDF: one report per signature, and the document's verdict. */
-  async verifyPdf(params: VerifyPdfParams): Promise<WithWarnings<VerifyPdfResult>> {
-    return withWarnings(await this.call('verify.pdf', params));
+  /** Checks every signature of a PDF (base64 inline, or bytes uploaded in chunks). */
+  async verifyPdf(
+    params: VerifyPdfParams | VerifyPdfBytesParams,
+  ): Promise<WithWarnings<VerifyPdfResult>> {
+    if (!isPdfInput(params.pdf)) {
+      return withWarnings(await this.call('verify.pdf', params as VerifyPdfParams));
+    }
+    const { pdf, ...rest } = params as VerifyPdfBytesParams;
+    const { documentId } = await this.upload([pdf], {});
+    try {
+      return withWarnings(
+        (await this.callPaced('verify.pdf', {
+          ...rest,
+          documentId: documentId[0],
+        })) as VerifyPdfResult,
+      );
+    } finally {
+      await this.release(documentId);
+    }
+  }
+
+  /**
+   * Uploads documents (DOCUMENT_TOO_LARGE, before sending anything, for one over the agent's
+   * limit) and returns their ids.
+   */
+  private async upload(
+    inputs: PdfInput[],
+    options: TransferOptions,
+  ): Promise<{ documentId: string[] }> {
+    const info = await this.connect();
+    const limits = limitsOf(info);
+    if (!info.methods.includes('document.upload.begin')) {
+      throw new KysoClientError(
+        'PROTOCOL_VERSION_UNSUPPORTED',
+        catalog.PROTOCOL_VERSION_UNSUPPORTED,
+        {
+          details: {
+            reason: 'this agent cannot take documents as bytes; send base64',
+            method: 'document.upload.begin',
+          },
+        },
+      );
+    }
+    const max = limits.maxDocumentBytes;
+    for (const [index, input] of inputs.entries()) {
+      const size = byteLength(input);
+      if (max !== undefined && size > max) {
+        throw new KysoClientError('DOCUMENT_TOO_LARGE', catalog.DOCUMENT_TOO_LARGE, {
+          details: { size, maxDocumentBytes: max, index },
+        });
+      }
+    }
+    const call = this.pacedCaller();
+    let uploaded = 0;
+    const ids =
+      inputs.length === 1
+        ? [
+            await uploadDocument(call, inputs[0] as PdfInput, limits.chunkBytes, (n) => {
+              uploaded += n;
+              options.onProgress?.({
+                phase: 'upload',
+                done: uploaded,
+                total: byteLength(inputs[0] as PdfInput),
+              });
+            }),
+          ]
+        : await uploadDocuments(call, inputs, limits.chunkBytes, options);
+    return { documentId: ids };
+  }
+
+  private async release(ids: (string | undefined)[]): Promise<void> {
+    const documentIds = ids.filter((id): id is string => id !== undefined);
+    if (documentIds.length === 0 || this.socket === null) return;
+    await this.callPaced('document.release', { documentIds }).catch(() => undefined);
+  }
+
+  private pacedCaller(): (method: string, params: object) => Promise<unknown> {
+    return (method, params) => this.callPaced(method, params);
+  }
+
+  /** A call that waits and retries when the agent answers RATE_LIMITED (long transfers). */
+  private async callPaced(method: string, params: object): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call(method, params);
+      } catch (error) {
+        if (!(error instanceof KysoClientError) || error.code !== 'RATE_LIMITED' || attempt >= 50) {
+          throw error;
+        }
+        const perSecond = Number(error.details.perSecond);
+        const wait = error.details.limit === 'rate' && perSecond > 0 ? 1000 / perSecond : 20;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, wait * (1 + attempt))));
+      }
+    }
   }
 
   /** Token inserted/removed; returns the unsubscribe function. Keeps the connection alive. */
@@ -683,6 +908,11 @@ export class KysoClient {
     }
     if (message.method === 'tokens.changed' && message.id === undefined) {
       for (const listener of this.listeners) listener(message.params as TokensChanged);
+      return;
+    }
+    if (message.method === 'sign.pdfs.progress' && message.id === undefined) {
+      const progress = message.params as SignPdfsProgressNotice;
+      this.progressListeners.get(progress.batchId)?.(progress);
       return;
     }
     if (typeof message.id !== 'number') return;

@@ -90,6 +90,10 @@ export interface ServerLimits {
    * memory is reserved from the header on, and a trickled frame must not hold it.
    */
   messageTimeoutMs: number;
+  /** Largest PDF accepted for signing or verification (bytes); more is DOCUMENT_TOO_LARGE. */
+  maxDocumentBytes: number;
+  /** Bytes of uploaded and signed documents one connection may hold at once (temp files). */
+  maxStoredBytes: number;
 }
 
 export interface JournalPolicy {
@@ -163,6 +167,8 @@ export const defaultConfig: AgentConfig = {
     maxPendingPerOrigin: 4,
     maxPendingConnections: 16,
     messageTimeoutMs: 30_000,
+    maxDocumentBytes: 100 * 1024 * 1024,
+    maxStoredBytes: 2 * 1024 * 1024 * 1024,
   },
   journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
   trust: { anchors: [], intermediates: [] },
@@ -258,6 +264,8 @@ const configSchema = object(
           maxPendingPerOrigin: limit(1, 10_000, l.maxPendingPerOrigin),
           maxPendingConnections: limit(1, 10_000, l.maxPendingConnections),
           messageTimeoutMs: limit(100, 3600 * 1000, l.messageTimeoutMs),
+          maxDocumentBytes: limit(1024, 2 ** 40, l.maxDocumentBytes),
+          maxStoredBytes: limit(1024, 2 ** 44, l.maxStoredBytes),
         }),
         (limits, report) =>
           limits.maxPayloadBytes * FRAME_MEMORY_FACTOR >

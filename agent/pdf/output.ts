@@ -75,10 +75,13 @@ export class TempOutput {
     return (await this.handle.stat()).size;
   }
 
-  /** Appends the increment at `offset`, fsyncs, and links the file to `output`. */
-  async commit(increment: Buffer, offset: number, output: string): Promise<void> {
+  /**
+   * Appends the increment at `offset`, fsyncs (unless `durable` is false: a temp result that
+   * dies with its connection), and links the file to `output`.
+   */
+  async commit(increment: Buffer, offset: number, output: string, durable = true): Promise<void> {
     await this.handle.write(increment, 0, increment.length, offset);
-    await this.handle.sync();
+    if (durable) await this.handle.sync();
     await this.handle.close();
     // link() never replaces an existing file: a race with another writer is FILE_EXISTS.
     try {

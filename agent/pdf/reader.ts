@@ -8,6 +8,15 @@ import { decodeStream } from './filters.ts';
 import { PdfDict, PdfRef, PdfStream, asNumber, isDict, isName, type PdfValue } from './objects.ts';
 import { NeedMoreData, Parser, SyntaxError_ } from './parser.ts';
 import type { ByteSource } from './source.ts';
+import { encryptionKind, type EncryptionKind } from './encryption.ts';
+
+/** PDF_ENCRYPTED details.reason: what the user has, and so what to do. */
+const ENCRYPTION_REASONS: Record<EncryptionKind, string> = {
+  'permissions-only':
+    'encrypted with permissions only (no password to open): save it again without encryption',
+  password: 'password-protected: a password is needed to open it; save an unencrypted copy',
+  unknown: 'encrypted (unknown security handler): save an unencrypted copy',
+};
 
 export type XrefEntry =
   | { type: 1; offset: number; gen: number }
@@ -112,7 +121,14 @@ export class PdfReader {
       offset = prev;
     }
     const trailer = this.trailer;
-    if (trailer.has('Encrypt')) throw new KysoError('PDF_ENCRYPTED');
+    if (trailer.has('Encrypt')) {
+      const encrypt = await this.resolveDict(trailer.get('Encrypt')).catch(() => undefined);
+      const encryption = encryptionKind(encrypt, trailer);
+      throw new KysoError('PDF_ENCRYPTED', {
+        encryption,
+        reason: ENCRYPTION_REASONS[encryption],
+      });
+    }
     if (!(trailer.get('Root') instanceof PdfRef)) throw malformed('trailer has no /Root');
   }
 

@@ -33,6 +33,8 @@ export interface SignPdfOptions {
   contentsReserve?: number;
   /** Issue 14 (B-T): adds unsigned attributes to the finished CMS before it is embedded. */
   finishCms?: (der: Buffer) => Promise<Buffer>;
+  /** False: skip the fsync of `output` (a temp file that dies with its connection). */
+  durable?: boolean;
 }
 
 /** PAdES baseline levels (ETSI EN 319 142-1): issue 14. */

@@ -111,7 +111,7 @@ export async function prepareSignPdf(
             placeholderSize: plan.placeholderBytes,
           };
           if (temp && options.output !== undefined) {
-            await temp.commit(increment, base, options.output);
+            await temp.commit(increment, base, options.output, options.durable !== false);
             temp = undefined;
             return { ...result, output: options.output };
           }
@@ -156,7 +156,10 @@ async function planIncrement(
     if (p === 1) throw new KysoError('PDF_CERTIFIED_NO_CHANGES');
   }
   if (options.certify !== undefined && form.signatures.some((s) => s.value)) {
-    throw new KysoError('INVALID_INPUT', { reason: 'only the first signature can certify' });
+    throw new KysoError('PDF_CERTIFY_NOT_FIRST', {
+      reason: 'certification must be the first signature; the document is already signed',
+      signatures: form.signatures.filter((s) => s.value).length,
+    });
   }
 
   const fieldName = newFieldName(form, options.fieldName);

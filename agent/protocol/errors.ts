@@ -151,8 +151,8 @@ export const catalog = {
     en: 'Incompatible protocol version. Update Kyso Agent or the document system.',
   },
   PDF_ENCRYPTED: {
-    vi: 'Tệp PDF được mã hóa bằng mật khẩu nên không thể ký. Hãy dùng bản không mã hóa.',
-    en: 'The PDF is password-encrypted and cannot be signed. Use an unencrypted copy.',
+    vi: 'Tệp PDF được mã hóa nên không thể ký (chi tiết lỗi cho biết tệp cần mật khẩu để mở, hay chỉ bị giới hạn quyền). Lưu lại tệp ở dạng không mã hóa (bỏ mật khẩu và giới hạn quyền) rồi ký bản đó.',
+    en: 'The PDF is encrypted and cannot be signed (the error details say whether it needs a password to open or only restricts permissions). Save it again without encryption (no password, no permission restrictions) and sign that copy.',
   },
   PDF_MALFORMED: {
     vi: 'Tệp PDF bị hỏng hoặc không đúng định dạng. Xuất lại tệp PDF từ phần mềm soạn thảo.',
@@ -181,6 +181,26 @@ export const catalog = {
   PDF_CERTIFIED_NO_CHANGES: {
     vi: 'Văn bản đã được chứng thực và không cho phép thêm chữ ký số.',
     en: 'The document is certified and does not allow further signatures.',
+  },
+  PDF_CERTIFY_NOT_FIRST: {
+    vi: 'Không thể chứng thực (certify) văn bản này vì văn bản đã có chữ ký: chữ ký chứng thực phải là chữ ký đầu tiên. Ký thường (không chứng thực), hoặc chứng thực bản gốc chưa ký.',
+    en: 'This document cannot be certified because it is already signed: a certification must be the first signature. Sign it without certifying, or certify the unsigned original.',
+  },
+  DOCUMENT_TOO_LARGE: {
+    vi: 'Văn bản quá lớn để ký qua Kyso Agent (xem giới hạn trong chi tiết lỗi). Giảm dung lượng tệp (ví dụ quét lại với độ phân giải thấp hơn) hoặc nhờ bộ phận CNTT tăng giới hạn limits.maxDocumentBytes.',
+    en: 'The document is too large to sign through Kyso Agent (see the limit in the error details). Make the file smaller (e.g. scan at a lower resolution) or ask IT to raise limits.maxDocumentBytes.',
+  },
+  DOCUMENT_NOT_FOUND: {
+    vi: 'Không tìm thấy văn bản đã tải lên Kyso Agent (đã bị giải phóng hoặc kết nối đã đóng). Tải văn bản lên lại rồi thử lại.',
+    en: 'The document uploaded to Kyso Agent was not found (released, or the connection closed). Upload it again and retry.',
+  },
+  DOCUMENT_INCOMPLETE: {
+    vi: 'Văn bản chưa được tải lên đầy đủ hoặc bị sai lệch khi truyền. Tải văn bản lên lại rồi thử lại.',
+    en: 'The document was not uploaded completely, or it was altered in transfer. Upload it again and retry.',
+  },
+  FILE_NOT_FOUND: {
+    vi: 'Không tìm thấy tệp hoặc không đọc được tệp (xem đường dẫn trong chi tiết lỗi). Kiểm tra lại tên và thư mục của tệp.',
+    en: 'The file was not found or cannot be read (see the path in the error details). Check the file name and folder.',
   },
   FILE_EXISTS: {
     vi: 'Tệp đích đã tồn tại. Chọn tên tệp khác.',

@@ -51,7 +51,17 @@ export interface AgentInfo {
   origin: string;
   methods: string[];
   notifications: string[];
-  limits: { maxPayloadBytes: number; maxInFlight: number; maxBatchItems: number };
+  limits: {
+    maxPayloadBytes: number;
+    maxInFlight: number;
+    maxBatchItems: number;
+    /** Largest PDF signed or verified (bytes); the SDK refuses bigger ones before sending. */
+    maxDocumentBytes?: number;
+    /** Largest `data` of one document.upload.chunk (decoded bytes). */
+    uploadChunkBytes?: number;
+    /** Most decoded bytes one document.download reply carries. */
+    downloadReplyBytes?: number;
+  };
   pinCache: { enabled: boolean; ttlSeconds: number };
 }
 
@@ -163,11 +173,65 @@ export interface PdfAppearanceParams {
 
 /** PAdES baseline levels (ETSI EN 319 142-1). */
 export type PadesLevelName = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+// document.upload.begin, document.upload.chunk, document.download, document.release
+
+export interface DocumentUploadBeginParams {
+  /** The whole document's size in bytes (at most limits.maxDocumentBytes). */
+  size: number;
+  /** Hex SHA-256 of the whole document, checked when the last byte arrives. */
+  sha256?: string;
+  /** The first chunk (offset 0), base64, at most limits.uploadChunkBytes decoded. */
+  data?: string;
+}
+
+export interface DocumentUploadProgress {
+  documentId: string;
+  size: number;
+  received: number;
+  complete: boolean;
+  /** Hex SHA-256 of what was received, once complete. */
+  sha256?: string;
+}
+
+export interface DocumentUploadBeginResult extends DocumentUploadProgress {
+  chunkBytes: number;
+  maxDocumentBytes: number;
+}
+
+export interface DocumentUploadChunkParams {
+  documentId: string;
+  /** Where this chunk starts: the `received` of the previous answer. */
+  offset: number;
+  /** Base64, at most limits.uploadChunkBytes decoded. */
+  data: string;
+}
+
+export interface DocumentDownloadParams {
+  /** Slices read in order; the reply carries at most limits.downloadReplyBytes in all. */
+  items: { documentId: string; offset?: number; length?: number }[];
+  /** Forget each document whose last byte this reply carries. */
+  release?: boolean;
+}
+
+export interface DocumentDownloadResult {
+  /** `data` may be shorter than asked (end of document, or the reply budget spent). */
+  items: { documentId: string; offset: number; size: number; data: string; done: boolean }[];
+}
+
+export interface DocumentReleaseParams {
+  documentIds: string[];
+}
+
+export interface DocumentReleaseResult {
+  released: number;
+}
 
 export interface SignPdfParams extends PdfAppearanceParams {
   certificateId: string;
-  /** The PDF, base64. */
-  pdf: string;
+  /** The PDF, base64 (small documents); or `documentId`. */
+  pdf?: string;
+  /** A document uploaded with document.upload.*; the signed copy is stored as a new document. */
+  documentId?: string;
   documentName?: string;
   hashAlgorithm?: HashAlgorithm;
   scheme?: SignatureScheme;
@@ -179,8 +243,11 @@ export interface SignPdfParams extends PdfAppearanceParams {
 }
 
 export interface SignPdfResult {
-  /** The signed PDF, base64: the input plus one incremental update. */
-  pdf: string;
+  /** The signed PDF, base64: the input plus one incremental update (for an inline `pdf`). */
+  pdf?: string;
+  /** The stored signed copy (for a `documentId` input): read it with document.download. */
+  documentId?: string;
+  size?: number;
   fieldName: string;
   /** The level reached (issue 14). */
   level: PadesLevelName;
@@ -190,7 +257,9 @@ export interface SignPdfResult {
 
 export interface SignPdfsItem extends PdfAppearanceParams {
   name: string;
-  pdf: string;
+  /** Base64, or `documentId`. */
+  pdf?: string;
+  documentId?: string;
 }
 
 export interface SignPdfsParams extends PdfAppearanceParams {
@@ -199,21 +268,35 @@ export interface SignPdfsParams extends PdfAppearanceParams {
   hashAlgorithm?: HashAlgorithm;
   scheme?: SignatureScheme;
   chain?: string[];
+  /** Names this batch's sign.pdfs.progress notifications (default: the request id). */
+  batchId?: string;
 }
 
 /** A document that cannot be signed fails alone. */
 export type SignPdfsItemResult =
-  | { name: string; ok: true; pdf: string; fieldName: string; level: PadesLevelName }
+  | {
+      name: string;
+      ok: true;
+      /** Inline input: the signed PDF, base64; stored input: `documentId` and `size`. */
+      pdf?: string;
+      documentId?: string;
+      size?: number;
+      fieldName: string;
+      level: PadesLevelName;
+    }
   | { name: string; ok: false; error: ErrorObject };
 
 export interface SignPdfsResult {
   certificateId: string;
   certificate: string;
+  batchId?: string;
   items: SignPdfsItemResult[];
 }
 
 export interface VerifyPdfParams {
-  pdf: string;
+  /** Base64, or `documentId`. */
+  pdf?: string;
+  documentId?: string;
   /** Base64 DER or PEM roots; absent: the agent's configured trust; empty: trust nothing. */
   trustAnchors?: string[];
 }
@@ -280,6 +363,10 @@ export interface Methods {
   'sign.pdf': { params: SignPdfParams; result: SignPdfResult };
   'sign.pdfs': { params: SignPdfsParams; result: SignPdfsResult };
   'verify.pdf': { params: VerifyPdfParams; result: VerifyPdfResult };
+  'document.upload.begin': { params: DocumentUploadBeginParams; result: DocumentUploadBeginResult };
+  'document.upload.chunk': { params: DocumentUploadChunkParams; result: DocumentUploadProgress };
+  'document.download': { params: DocumentDownloadParams; result: DocumentDownloadResult };
+  'document.release': { params: DocumentReleaseParams; result: DocumentReleaseResult };
 }
 
 export type MethodName = keyof Methods;
@@ -296,6 +383,10 @@ const methodNames: Record<MethodName, true> = {
   'sign.pdf': true,
   'sign.pdfs': true,
   'verify.pdf': true,
+  'document.upload.begin': true,
+  'document.upload.chunk': true,
+  'document.download': true,
+  'document.release': true,
 };
 
 export const METHOD_NAMES = Object.keys(methodNames) as readonly MethodName[];
@@ -310,10 +401,25 @@ export interface TokensChanged {
   tokens: TokenInfo[];
 }
 
+/** One document of a sign.pdfs batch is finished (signed or failed). */
+export interface SignPdfsProgressNotice {
+  batchId: string;
+  done: number;
+  total: number;
+  name: string;
+  ok: boolean;
+  /** The error code of a failed document. */
+  error?: string;
+}
+
 export interface Notifications {
   'tokens.changed': TokensChanged;
+  'sign.pdfs.progress': SignPdfsProgressNotice;
 }
 
 export type NotificationName = keyof Notifications;
 
-export const NOTIFICATION_NAMES = ['tokens.changed'] as const satisfies readonly NotificationName[];
+export const NOTIFICATION_NAMES = [
+  'tokens.changed',
+  'sign.pdfs.progress',
+] as const satisfies readonly NotificationName[];

@@ -32,6 +32,8 @@ export interface RequestOrigin {
   refusedUntil(): number | undefined;
   requestId: string;
   signal: AbortSignal;
+  /** Sends a JSON-RPC notification on this request's connection (progress). */
+  notify?: (method: string, params: object) => void;
 }
 
 export class Dispatcher {
@@ -76,6 +78,7 @@ export class Dispatcher {
         config: this.services.config,
         agentVersion: AGENT_VERSION,
         methodNames: this.methodNames,
+        ...(from.notify ? { notify: from.notify } : {}),
       });
       return resultFrame(id, result);
     } catch (error) {

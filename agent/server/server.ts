@@ -337,6 +337,7 @@ export class AgentServer {
           refusedUntil: () => this.policy.refusedUntil(connection.origin),
           requestId: `${connection.id}:${String(request.id)}`,
           signal: connection.abort.signal,
+          notify: (method, params) => connection.send(notificationFrame(method, params)),
         },
         request.id,
         request.method,

@@ -28,3 +28,10 @@ export { commandLineCaller } from './caller.ts';
 // Issue 14: long-term validation around signing.
 export { LtvSigning, SIGNATURE_TIMESTAMP_RESERVE, type LtvProgress } from './ltv.ts';
 export { CertificateStatusCheck, anchoredPath, type StatusCheckOutcome } from './status-check.ts';
+export {
+  DocumentStore,
+  documentStoreFor,
+  DOWNLOAD_REPLY_BYTES,
+  UPLOAD_CHUNK_BYTES,
+  type DocumentLimits,
+} from './documents.ts';

@@ -53,6 +53,8 @@ export interface PdfSignItem {
   options: PdfDocumentOptions;
   /** Output file; without it the signed bytes come back in the result. */
   output?: string;
+  /** False: the output is a temp file (the socket's document store), not fsync'd. */
+  durable?: boolean;
 }
 
 export interface PdfSignRequest {
@@ -63,6 +65,8 @@ export interface PdfSignRequest {
   /** CA certificates the caller adds to the chain found on the token and in trust. */
   extraChain?: Buffer[];
   items: PdfSignItem[];
+  /** Called as each item is finished (signed or failed), in order. */
+  onItem?: (outcome: PdfItemOutcome, done: number, total: number) => void;
 }
 
 export type PdfItemOutcome =
@@ -159,22 +163,27 @@ export class PdfSigning {
     );
     let k = 0;
     const items: PdfItemOutcome[] = [];
+    const total = request.items.length;
+    const push = (outcome: PdfItemOutcome): void => {
+      items.push(outcome);
+      request.onItem?.(outcome, items.length, total);
+    };
     for (const [i, item] of request.items.entries()) {
       const o = outcomes[i];
       if (!o || 'error' in o) {
-        items.push({ name: item.name, ok: false, error: o?.error ?? toKysoError(null) });
+        push({ name: item.name, ok: false, error: o?.error ?? toKysoError(null) });
         continue;
       }
       const signed = results[k++];
       try {
         if (!signed) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
-        items.push({
+        push({
           name: item.name,
           ok: true,
           result: await ltv.complete(item, await o.prepared.finish(signed.signature), certificate),
         });
       } catch (error) {
-        items.push({ name: item.name, ok: false, error: toKysoError(error) });
+        push({ name: item.name, ok: false, error: toKysoError(error) });
       }
     }
     return { certificate, chain, items };
@@ -194,7 +203,7 @@ export class PdfSigning {
   }
 
   /** Verifies every signature; without anchors, the configured anchors and intermediates. */
-  verify(pdf: Buffer, trustAnchors?: Buffer[]): Promise<VerifyResult> {
+  verify(pdf: Buffer | string, trustAnchors?: Buffer[]): Promise<VerifyResult> {
     if (trustAnchors !== undefined) return verifyPdf(pdf, { trustAnchors });
     const trust = this.trustMaterial();
     return verifyPdf(pdf, { trustAnchors: trust.anchors, intermediates: trust.intermediates });
@@ -208,8 +217,12 @@ export class PdfSigning {
   ): Promise<{ prepared: PreparedPdfSignature } | { error: KysoError }> {
     try {
       if (typeof item.input === 'string') {
-        await access(item.input, constants.R_OK).catch(() => {
-          throw new KysoError('INVALID_INPUT', { field: 'FILE', problem: 'file not readable' });
+        const path = item.input;
+        await access(path, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+          throw new KysoError('FILE_NOT_FOUND', {
+            path,
+            reason: error.code === 'ENOENT' ? 'no such file' : 'not readable',
+          });
         });
       }
       const { options } = item;
@@ -223,6 +236,7 @@ export class PdfSigning {
         ...(options.fieldName !== undefined ? { fieldName: options.fieldName } : {}),
         ...(options.certify !== undefined ? { certify: options.certify } : {}),
         ...(item.output !== undefined && !ltv.writesOutput(item) ? { output: item.output } : {}),
+        ...(item.durable === false ? { durable: false } : {}),
         ...(await ltv.prepareOptions(item)), // issue 14: B-T reserve and timestamp
       });
       return { prepared };

@@ -357,7 +357,11 @@ export class VgcaCompat {
           pdf: toBase64(file.bytes),
           documentName: name,
         });
-        const reply = await this.finish(request, { bytes: fromBase64(result.pdf), name }, deadline);
+        const reply = await this.finish(
+          request,
+          { bytes: fromBase64(result.pdf ?? ''), name },
+          deadline,
+        );
         if (kind === 'issued' && Number(reply.Status) === 0) {
           reply.DocumentNumber ??= request.DocNumber;
           reply.DocumentDate ??= appearance.issuedDate;
@@ -412,7 +416,7 @@ export class VgcaCompat {
               continue;
             }
             checkDeadline(deadline);
-            const doc = { bytes: fromBase64(item.pdf), name: file.name };
+            const doc = { bytes: fromBase64(item.pdf ?? ''), name: file.name };
             try {
               const reply = request.FileUploadHandler
                 ? handlerResult(

@@ -3,7 +3,8 @@
  * the same pipeline as sign.pdf on the socket (certificate checked before the PDF is read,
  * PIN retries, journal).
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadCertificates } from '../../cms/index.ts';
 import { KysoError } from '../../errors/index.ts';
@@ -32,6 +33,13 @@ const PRESETS: readonly SignaturePreset[] = [
   'custom',
 ];
 
+/** Why a file could not be read, for FILE_NOT_FOUND details. */
+function why(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return 'no such file';
+  if (error.code === 'EISDIR') return 'a folder, not a file';
+  return 'not readable';
+}
+
 function parseRect(text: string): [number, number, number, number] {
   const parts = text.split(',').map((p) => Number(p.trim()));
   if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n))) {
@@ -57,8 +65,8 @@ export async function appearanceFromArgs(args: ParsedArgs): Promise<AppearanceOp
   if (organisation !== undefined) out.organisation = organisation;
   if (args.all('text').length > 0) out.textLines = args.all('text');
   if (image !== undefined) {
-    out.image = await readFile(image).catch(() => {
-      throw new KysoError('INVALID_INPUT', { field: '--image', problem: 'file not readable' });
+    out.image = await readFile(image).catch((error: NodeJS.ErrnoException) => {
+      throw new KysoError('FILE_NOT_FOUND', { field: '--image', path: image, reason: why(error) });
     });
   }
   const pageNumber = page === undefined ? undefined : Number(page);
@@ -80,8 +88,8 @@ export async function appearanceFromArgs(args: ParsedArgs): Promise<AppearanceOp
 async function chainFiles(args: ParsedArgs): Promise<Buffer[]> {
   const explicit: Buffer[] = [];
   for (const file of args.all('chain')) {
-    const data = await readFile(file).catch(() => {
-      throw new KysoError('INVALID_INPUT', { field: '--chain', problem: 'file not readable' });
+    const data = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new KysoError('FILE_NOT_FOUND', { field: '--chain', path: file, reason: why(error) });
     });
     explicit.push(...loadCertificates(data));
   }
@@ -166,6 +174,10 @@ level is reached or the command fails (TIMESTAMP_FAILED, CERTIFICATE_STATUS_UNAV
     if (!isPadesLevel(level)) {
       throw new KysoError('INVALID_INPUT', { field: '--level', problem: PADES_LEVELS.join(', ') });
     }
+    // A mistyped FILE is the user's to fix: say so before starting the token service.
+    await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
+      throw new KysoError('FILE_NOT_FOUND', { field: 'FILE', path: file, reason: why(error) });
+    });
     const appearance = await appearanceFromArgs(args);
     await assertOutputFree(file, out);
     const reason = args.get('reason');

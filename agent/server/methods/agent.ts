@@ -2,7 +2,8 @@
 import { KysoError } from '../../errors/index.ts';
 import { object, optional, string } from '../../validation/index.ts';
 import { readParams, text } from '../params.ts';
-import { PROTOCOL_VERSION, protocolMajor } from '../../protocol/index.ts';
+import { NOTIFICATION_NAMES, PROTOCOL_VERSION, protocolMajor } from '../../protocol/index.ts';
+import { DOWNLOAD_REPLY_BYTES, UPLOAD_CHUNK_BYTES } from '../../signing/index.ts';
 import type { MethodTable } from './types.ts';
 
 const infoParams = object({
@@ -37,11 +38,14 @@ export const agentMethods: MethodTable = {
       protocolVersion: PROTOCOL_VERSION,
       origin: ctx.origin,
       methods: ctx.methodNames,
-      notifications: ['tokens.changed'],
+      notifications: [...NOTIFICATION_NAMES],
       limits: {
         maxPayloadBytes: limits.maxPayloadBytes,
         maxInFlight: limits.maxInFlight,
         maxBatchItems: limits.maxBatchItems,
+        maxDocumentBytes: limits.maxDocumentBytes,
+        uploadChunkBytes: UPLOAD_CHUNK_BYTES,
+        downloadReplyBytes: DOWNLOAD_REPLY_BYTES,
       },
       pinCache: { enabled: pinCache.enabled, ttlSeconds: pinCache.ttlSeconds },
     };

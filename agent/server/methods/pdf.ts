@@ -1,10 +1,17 @@
 /**
  * sign.pdf, sign.pdfs and verify.pdf: params in, the signing pipeline (certificate check, then
- * parse and hash, one approval and one PIN for a batch, journal), the signed PDFs out as base64.
+ * parse and hash, one approval and one PIN for a batch, journal), the signed PDFs out. A PDF
+ * comes inline (`pdf`, base64: small documents) or uploaded in chunks (`documentId`, see
+ * documents.ts); a stored document's signed copy is stored too and its id returned.
  */
 import { loadCertificates } from '../../cms/index.ts';
-import { PADES_LEVELS, type AppearanceOptions, type SignaturePreset } from '../../pdf/index.ts';
-import { placementFrom, type PdfDocumentOptions } from '../../signing/index.ts';
+import {
+  PADES_LEVELS,
+  type AppearanceOptions,
+  type SignaturePreset,
+  type SignPdfResult,
+} from '../../pdf/index.ts';
+import { placementFrom, type DocumentStore, type PdfDocumentOptions } from '../../signing/index.ts';
 import {
   array,
   int,
@@ -16,6 +23,7 @@ import {
   string,
   withDefault,
   type ObjectOf,
+  type Schema,
   type Text,
 } from '../../validation/index.ts';
 import {
@@ -28,6 +36,8 @@ import {
   stringList,
   text,
 } from '../params.ts';
+import { KysoError } from '../../errors/index.ts';
+import { documentId, documentStore } from './documents.ts';
 import type { MethodTable } from './types.ts';
 
 const NAME = text(500, DOCUMENT_NAME);
@@ -45,7 +55,10 @@ const PLACEMENT: Text = {
   en: '{ "page": N, "rect": [x1, y1, x2, y2] } or { "anchor": "text", "page"?: N }',
 };
 
-/** A PDF in base64; bytes without a %PDF- header are PDF_MALFORMED, not a bad encoding. */
+/**
+ * A PDF in base64 (inline, for small documents); bytes without a %PDF- header are
+ * PDF_MALFORMED, not a bad encoding; more than limits.maxDocumentBytes is DOCUMENT_TOO_LARGE.
+ */
 const pdfBytes = refine(base64({ vi: 'tệp PDF', en: 'the PDF' }), (pdf, report) =>
   pdf.subarray(0, 1024).indexOf('%PDF-') < 0
     ? report.fail(
@@ -57,6 +70,23 @@ const pdfBytes = refine(base64({ vi: 'tệp PDF', en: 'the PDF' }), (pdf, report
       )
     : pdf,
 );
+
+/** Exactly one of `pdf` (inline base64) and `documentId` (uploaded in chunks). */
+function oneInput<T extends { pdf?: Buffer | undefined; documentId?: string | undefined }>(
+  inner: Schema<T>,
+): Schema<T> {
+  return refine(inner, (value, report) =>
+    (value.pdf === undefined) === (value.documentId === undefined)
+      ? report.fail(
+          {
+            vi: 'phải có đúng một trong hai mục `pdf` (base64) hoặc `documentId` (đã tải lên)',
+            en: 'must have exactly one of `pdf` (base64) and `documentId` (uploaded)',
+          },
+          { member: value.pdf === undefined ? 'pdf' : 'documentId' },
+        )
+      : value,
+  );
+}
 
 /** Placement members, type-checked here; the rule itself is the pipeline's `placementFrom`. */
 const placementOf = object(
@@ -95,35 +125,94 @@ const certificates = (what: Text) =>
   optional(array(refine(base64(what), (der) => loadCertificates(der))));
 const chainParam = certificates({ vi: 'chứng thư CA dạng DER', en: 'a DER CA certificate' });
 
-const signPdfParams = object({
-  certificateId,
-  pdf: pdfBytes,
-  documentName: optional(NAME),
-  hashAlgorithm: withDefault(hashAlgorithm, 'SHA-256'),
-  scheme: optional(scheme),
-  chain: chainParam,
-  certify: optional(oneOf([1, 2, 3] as const, { vi: '1, 2 hoặc 3', en: '1, 2 or 3' })),
-  fieldName: optional(NAME),
-  ...APPEARANCE,
-});
+const signPdfParams = oneInput(
+  object({
+    certificateId,
+    pdf: optional(pdfBytes),
+    documentId: optional(documentId),
+    documentName: optional(NAME),
+    hashAlgorithm: withDefault(hashAlgorithm, 'SHA-256'),
+    scheme: optional(scheme),
+    chain: chainParam,
+    certify: optional(oneOf([1, 2, 3] as const, { vi: '1, 2 hoặc 3', en: '1, 2 or 3' })),
+    fieldName: optional(NAME),
+    ...APPEARANCE,
+  }),
+);
 
 const signPdfsParams = (maxItems: number) =>
   object({
     certificateId,
-    items: array(object({ name: NAME, pdf: pdfBytes, ...APPEARANCE }), {
-      min: 1,
-      max: maxItems,
-    }),
+    items: array(
+      oneInput(
+        object({
+          name: NAME,
+          pdf: optional(pdfBytes),
+          documentId: optional(documentId),
+          ...APPEARANCE,
+        }),
+      ),
+      { min: 1, max: maxItems },
+    ),
     hashAlgorithm: withDefault(hashAlgorithm, 'SHA-256'),
     scheme: optional(scheme),
     chain: chainParam,
+    /** Names the sign.pdfs.progress notifications of this batch (default: the request id). */
+    batchId: optional(
+      text(100, { vi: 'mã lô (1-100 ký tự)', en: 'a batch id (1-100 characters)' }),
+    ),
     ...APPEARANCE,
   });
 
-const verifyPdfParams = object({
-  pdf: pdfBytes,
-  trustAnchors: optional(array(base64({ vi: 'chứng thư số', en: 'a certificate' }))),
-});
+const verifyPdfParams = oneInput(
+  object({
+    pdf: optional(pdfBytes),
+    documentId: optional(documentId),
+    trustAnchors: optional(array(base64({ vi: 'chứng thư số', en: 'a certificate' }))),
+  }),
+);
+
+/** Where a document comes from and where its signed copy goes. */
+interface Io {
+  input: Buffer | string;
+  /** A stored document: the result is stored too, under a new id. */
+  output?: { id: string; path: string };
+  size: number;
+}
+
+/** Input and output of one document: inline bytes, or a stored document to a stored result. */
+function ioOf(
+  store: DocumentStore,
+  item: { pdf?: Buffer | undefined; documentId?: string | undefined },
+  field: string,
+): Io {
+  if (item.pdf !== undefined) {
+    const { maxDocumentBytes } = store.limits;
+    if (item.pdf.length > maxDocumentBytes) {
+      throw new KysoError('DOCUMENT_TOO_LARGE', { field, size: item.pdf.length, maxDocumentBytes });
+    }
+    return { input: item.pdf, size: item.pdf.length };
+  }
+  const { path, size } = store.pathOf(item.documentId ?? '');
+  return { input: path, output: store.outputPath(), size };
+}
+
+/** Room for the signed copies of stored documents (their size plus the signature each). */
+function reserveResults(store: DocumentStore, ios: Io[]): void {
+  const bytes = ios.reduce((sum, io) => sum + (io.output ? io.size + 64 * 1024 : 0), 0);
+  if (bytes > 0) store.checkSize(0, bytes);
+}
+
+/** The reply members for a signed document: inline base64, or the stored result's id. */
+async function resultOf(
+  store: DocumentStore,
+  io: Io,
+  result: SignPdfResult,
+): Promise<{ pdf: string } | { documentId: string; size: number }> {
+  if (!io.output) return { pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64') };
+  const { size } = await store.adopt(io.output);
+  return { documentId: io.output.id, size };
+}
 
 type DocumentOptions = Omit<PdfDocumentOptions, 'fieldName' | 'certify'>;
 
@@ -141,6 +230,8 @@ function documentOptions(
   if (raw.image !== undefined) appearance.image = raw.image;
   if (raw.placement !== undefined) {
     const { page, anchor, rect } = raw.placement;
+    // A bad page names placement.page, as --page does on the command line.
+    if (page !== undefined) placementFrom({ page }, `${field}.page`);
     const placement = placementFrom(
       {
         ...(page !== undefined ? { page } : {}),
@@ -167,9 +258,12 @@ function documentOptions(
 export const pdfMethods: MethodTable = {
   'sign.pdf': async (params, ctx) => {
     const p = readParams(signPdfParams, params);
-    const { certificateId, pdf, certify, fieldName } = p;
+    const { certificateId, certify, fieldName } = p;
     const name = p.documentName ?? 'document.pdf';
     const options = documentOptions(p, 'placement');
+    const store = documentStore(ctx);
+    const io = ioOf(store, p, 'pdf');
+    reserveResults(store, [io]);
     const extraChain = p.chain?.flat();
     const { certificate, result } = await ctx.signing.pdf.signOne(ctx, {
       method: 'sign.pdf',
@@ -179,7 +273,8 @@ export const pdfMethods: MethodTable = {
       ...(extraChain ? { extraChain } : {}),
       item: {
         name,
-        input: pdf,
+        input: io.input,
+        ...(io.output ? { output: io.output.path, durable: false } : {}),
         options: {
           ...options,
           ...(fieldName !== undefined ? { fieldName } : {}),
@@ -188,7 +283,7 @@ export const pdfMethods: MethodTable = {
       },
     });
     return {
-      pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64'),
+      ...(await resultOf(store, io, result)),
       fieldName: result.fieldName,
       level: result.level ?? 'B-B', // issue 14: the level reached
       certificateId,
@@ -200,12 +295,20 @@ export const pdfMethods: MethodTable = {
     const p = readParams(signPdfsParams(ctx.config.limits.maxBatchItems), params);
     const { certificateId } = p;
     const defaults = documentOptions(p, 'placement');
-    const items = p.items.map((item, i) => ({
-      name: item.name,
-      input: item.pdf,
-      options: documentOptions(item, `items[${i}].placement`, defaults),
-    }));
+    const store = documentStore(ctx);
+    const ios = p.items.map((item, i) => ioOf(store, item, `items[${i}].pdf`));
+    reserveResults(store, ios);
+    const items = p.items.map((item, i) => {
+      const io = ios[i] as Io;
+      return {
+        name: item.name,
+        input: io.input,
+        ...(io.output ? { output: io.output.path, durable: false } : {}),
+        options: documentOptions(item, `items[${i}].placement`, defaults),
+      };
+    });
     const extraChain = p.chain?.flat();
+    const batchId = p.batchId ?? ctx.requestId;
     const outcome = await ctx.signing.pdf.signMany(ctx, {
       method: 'sign.pdfs',
       certificateId,
@@ -213,27 +316,47 @@ export const pdfMethods: MethodTable = {
       hash: p.hashAlgorithm,
       ...(extraChain ? { extraChain } : {}),
       items,
+      onItem: (o, done, total) =>
+        ctx.notify?.('sign.pdfs.progress', {
+          batchId,
+          done,
+          total,
+          name: o.name,
+          ok: o.ok,
+          ...(o.ok ? {} : { error: o.error.code }),
+        }),
     });
+    const results = [];
+    for (const [i, o] of outcome.items.entries()) {
+      const io = ios[i] as Io;
+      if (!o.ok) {
+        results.push({ name: o.name, ok: false, error: o.error.toJSON() });
+        continue;
+      }
+      results.push({
+        name: o.name,
+        ok: true,
+        ...(await resultOf(store, io, o.result)),
+        fieldName: o.result.fieldName,
+        level: o.result.level ?? 'B-B', // issue 14
+      });
+    }
     return {
       certificateId,
       certificate: outcome.certificate.certificate,
-      items: outcome.items.map((o) =>
-        o.ok
-          ? {
-              name: o.name,
-              ok: true,
-              pdf: (o.result.bytes ?? Buffer.alloc(0)).toString('base64'),
-              fieldName: o.result.fieldName,
-              level: o.result.level ?? 'B-B', // issue 14
-            }
-          : { name: o.name, ok: false, error: o.error.toJSON() },
-      ),
+      batchId,
+      items: results,
     };
   },
 
   'verify.pdf': async (params, ctx) => {
-    const { pdf, trustAnchors } = readParams(verifyPdfParams, params);
+    const p = readParams(verifyPdfParams, params);
+    const store = documentStore(ctx);
+    const { input } =
+      p.pdf !== undefined
+        ? ioOf(store, p, 'pdf')
+        : { input: store.pathOf(p.documentId ?? '').path };
     // No trustAnchors: the agency's configured anchors and intermediates.
-    return ctx.signing.pdf.verify(pdf, trustAnchors);
+    return ctx.signing.pdf.verify(input, p.trustAnchors);
   },
 };

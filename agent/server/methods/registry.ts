@@ -19,6 +19,7 @@ import { certificateMethods } from './certificates.ts';
 import { signMethods } from './sign.ts';
 import { tokenMethods } from './tokens.ts';
 import { pdfMethods } from './pdf.ts';
+import { documentMethods } from './documents.ts';
 import type { MethodHandler, MethodTable } from './types.ts';
 
 export type { MethodContext, MethodHandler, MethodTable } from './types.ts';
@@ -29,6 +30,7 @@ export const methodGroups: MethodTable[] = [
   certificateMethods,
   signMethods,
   pdfMethods,
+  documentMethods,
 ];
 
 /** Merges groups into one lookup; a duplicate name is a programming error. */

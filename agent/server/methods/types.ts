@@ -17,6 +17,11 @@ export interface MethodContext {
   agentVersion: string;
   /** Every method name the agent answers (for agent.info). */
   methodNames: string[];
+  /**
+   * Sends a notification to this connection (sign.pdfs.progress). Optional: the transport
+   * wires it (dispatch.ts); without it, progress is simply not sent.
+   */
+  notify?: (method: string, params: object) => void;
 }
 
 export type MethodHandler = (params: unknown, ctx: MethodContext) => Promise<unknown>;

@@ -1,0 +1,311 @@
+/**
+ * Chunked document transfer for the browser SDK: a PDF given as Blob / ArrayBuffer /
+ * Uint8Array is uploaded with document.upload.begin + document.upload.chunk (1 MiB per frame,
+ * a few chunks in flight), signed or verified by `documentId`, and the signed copy read back
+ * with document.download. Pages call signPdf / signPdfs / verifyPdf as before; nothing here
+ * holds more than the document itself plus a few chunks.
+ */
+import type {
+  AgentInfo,
+  DocumentDownloadResult,
+  DocumentUploadBeginResult,
+  DocumentUploadProgress,
+} from '../protocol/index.ts';
+
+/** A document as a page has it. */
+export type PdfInput = Blob | ArrayBuffer | Uint8Array;
+
+/** Progress of a chunked operation, for a page's progress bar. */
+export interface TransferProgress {
+  phase: 'upload' | 'sign' | 'download';
+  /** Bytes (upload, download) or documents (sign) done so far, and in all. */
+  done: number;
+  total: number;
+  /** The document just finished (sign phase). */
+  name?: string;
+}
+
+export interface TransferOptions {
+  onProgress?: (progress: TransferProgress) => void;
+  /** Documents uploaded at once in a batch (default 4). */
+  concurrency?: number;
+}
+
+/** How the transfer talks to the agent: KysoClient's call with rate-limit retries. */
+export type Caller = (method: string, params: object) => Promise<unknown>;
+
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+export const DEFAULT_DOWNLOAD_BYTES = 4 * 1024 * 1024;
+/** Chunks of one document in flight at once. */
+const WINDOW = 4;
+
+export function isPdfInput(value: unknown): value is PdfInput {
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) return true;
+  const BlobCtor = (globalThis as { Blob?: typeof Blob }).Blob;
+  return BlobCtor !== undefined && value instanceof BlobCtor;
+}
+
+export function byteLength(input: PdfInput): number {
+  return input instanceof Uint8Array || input instanceof ArrayBuffer
+    ? input.byteLength
+    : input.size;
+}
+
+async function slice(input: PdfInput, start: number, end: number): Promise<Uint8Array> {
+  if (input instanceof Uint8Array) return input.subarray(start, end);
+  if (input instanceof ArrayBuffer) return new Uint8Array(input, start, end - start);
+  return new Uint8Array(await input.slice(start, end).arrayBuffer());
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const ENCODE = new Uint8Array(64).map((_, i) => ALPHABET.charCodeAt(i));
+const DECODE = new Uint8Array(128).fill(255);
+for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+
+/** Native base64 where the engine has it (Uint8Array.prototype.toBase64, Node's Buffer). */
+interface NativeBytes {
+  toBase64?: () => string;
+  setFromBase64?: (text: string) => { read: number; written: number };
+}
+interface NodeBufferLike {
+  from(
+    buffer: ArrayBufferLike,
+    byteOffset: number,
+    length: number,
+  ): { toString(e: string): string };
+  from(text: string, encoding: string): Uint8Array;
+}
+const nodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
+const browserBtoa =
+  nodeBuffer === undefined ? (globalThis as { btoa?: (s: string) => string }).btoa : undefined;
+const browserAtob =
+  nodeBuffer === undefined ? (globalThis as { atob?: (s: string) => string }).atob : undefined;
+
+/** Base64 of bytes: the engine's own encoder when it has one, else by table. */
+export function toBase64(bytes: Uint8Array): string {
+  const native = bytes as Uint8Array & NativeBytes;
+  if (typeof native.toBase64 === 'function') return native.toBase64();
+  if (nodeBuffer) {
+    return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
+  }
+  if (browserBtoa) {
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return browserBtoa(binary);
+  }
+  return tableBase64(bytes);
+}
+
+/** Base64 by table, then one ASCII decode. */
+export function tableBase64(bytes: Uint8Array): string {
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n =
+      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out[o++] = ENCODE[n >>> 18] as number;
+    out[o++] = ENCODE[(n >>> 12) & 63] as number;
+    out[o++] = ENCODE[(n >>> 6) & 63] as number;
+    out[o++] = ENCODE[n & 63] as number;
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const n = ((bytes[i] as number) << 16) | (rest === 2 ? (bytes[i + 1] as number) << 8 : 0);
+    out[o++] = ENCODE[n >>> 18] as number;
+    out[o++] = ENCODE[(n >>> 12) & 63] as number;
+    out[o++] = rest === 2 ? (ENCODE[(n >>> 6) & 63] as number) : 61;
+    out[o] = 61;
+  }
+  return new TextDecoder().decode(out);
+}
+
+/** Decodes padded base64 into `target` at `at`; returns the number of bytes written. */
+export function decodeBase64Into(text: string, target: Uint8Array, at: number): number {
+  const view = target.subarray(at) as Uint8Array & NativeBytes;
+  if (typeof view.setFromBase64 === 'function') return view.setFromBase64(text).written;
+  if (nodeBuffer) {
+    const bytes = nodeBuffer.from(text, 'base64');
+    const n = Math.min(bytes.length, view.length);
+    view.set(bytes.subarray(0, n));
+    return n;
+  }
+  if (browserAtob) {
+    const binary = browserAtob(text);
+    const n = Math.min(binary.length, view.length);
+    for (let i = 0; i < n; i++) view[i] = binary.charCodeAt(i);
+    return n;
+  }
+  return tableDecodeInto(text, target, at);
+}
+
+/** Decodes by table. */
+export function tableDecodeInto(text: string, target: Uint8Array, at: number): number {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61) end--;
+  let o = at;
+  let bits = 0;
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    const v = DECODE[text.charCodeAt(i) & 127] as number;
+    if (v === 255) throw new Error('invalid base64 from the agent');
+    n = (n << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (o >= target.length) return o - at;
+      target[o++] = (n >>> bits) & 255;
+    }
+  }
+  return o - at;
+}
+
+export function limitsOf(info: AgentInfo | null): {
+  maxDocumentBytes: number | undefined;
+  chunkBytes: number;
+  downloadBytes: number;
+} {
+  const limits = info?.limits;
+  return {
+    maxDocumentBytes: limits?.maxDocumentBytes,
+    chunkBytes: limits?.uploadChunkBytes ?? DEFAULT_CHUNK_BYTES,
+    downloadBytes: limits?.downloadReplyBytes ?? DEFAULT_DOWNLOAD_BYTES,
+  };
+}
+
+/** Uploads one document; resolves with its id once the agent has every byte. */
+export async function uploadDocument(
+  call: Caller,
+  input: PdfInput,
+  chunkBytes: number,
+  onBytes?: (bytes: number) => void,
+): Promise<string> {
+  const size = byteLength(input);
+  const first = await slice(input, 0, Math.min(size, chunkBytes));
+  const begun = (await call('document.upload.begin', {
+    size,
+    data: toBase64(first),
+  })) as DocumentUploadBeginResult;
+  onBytes?.(first.length);
+  const id = begun.documentId;
+  const step = Math.min(chunkBytes, begun.chunkBytes);
+  try {
+    let offset = first.length;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    while (offset < size && failure === undefined) {
+      const start = offset;
+      const end = Math.min(size, start + step);
+      offset = end;
+      const data = toBase64(await slice(input, start, end));
+      const sent: Promise<void> = (
+        call('document.upload.chunk', {
+          documentId: id,
+          offset: start,
+          data,
+        }) as Promise<DocumentUploadProgress>
+      ).then(
+        () => {
+          onBytes?.(end - start);
+          inFlight.delete(sent);
+        },
+        (error: unknown) => {
+          failure ??= error;
+          inFlight.delete(sent);
+        },
+      );
+      inFlight.add(sent);
+      if (inFlight.size >= WINDOW) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+    return id;
+  } catch (error) {
+    await call('document.release', { documentIds: [id] }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Uploads several documents, `concurrency` at a time; ids in input order. */
+export async function uploadDocuments(
+  call: Caller,
+  inputs: PdfInput[],
+  chunkBytes: number,
+  options: TransferOptions,
+): Promise<string[]> {
+  const total = inputs.reduce((sum, input) => sum + byteLength(input), 0);
+  let done = 0;
+  const onBytes = (bytes: number): void => {
+    done += bytes;
+    options.onProgress?.({ phase: 'upload', done, total });
+  };
+  const ids: (string | undefined)[] = new Array<string | undefined>(inputs.length);
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < inputs.length) {
+      const i = next++;
+      try {
+        ids[i] = await uploadDocument(call, inputs[i] as PdfInput, chunkBytes, onBytes);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 4, inputs.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure !== undefined) {
+    const uploaded = ids.filter((id): id is string => id !== undefined);
+    if (uploaded.length > 0) {
+      await call('document.release', { documentIds: uploaded }).catch(() => undefined);
+    }
+    throw failure;
+  }
+  return ids as string[];
+}
+
+/**
+ * Reads stored documents back (each released once read), several per reply up to the agent's
+ * reply budget; `sizes` are the sizes the sign reply announced.
+ */
+export async function downloadDocuments(
+  call: Caller,
+  documents: { documentId: string; size: number }[],
+  options: TransferOptions,
+): Promise<Uint8Array[]> {
+  const buffers = documents.map((d) => new Uint8Array(d.size));
+  const offsets = documents.map(() => 0);
+  const total = documents.reduce((sum, d) => sum + d.size, 0);
+  let done = 0;
+  let pending = documents
+    .map((_, i) => i)
+    .filter((i) => (documents[i] as { size: number }).size > 0);
+  while (pending.length > 0) {
+    const reply = (await call('document.download', {
+      items: pending.map((i) => ({
+        documentId: (documents[i] as { documentId: string }).documentId,
+        offset: offsets[i] as number,
+      })),
+      release: true,
+    })) as DocumentDownloadResult;
+    const still: number[] = [];
+    for (const [k, item] of reply.items.entries()) {
+      const i = pending[k] as number;
+      const n = decodeBase64Into(item.data, buffers[i] as Uint8Array, item.offset);
+      offsets[i] = item.offset + n;
+      done += n;
+      if (!item.done) still.push(i);
+    }
+    options.onProgress?.({ phase: 'download', done, total });
+    if (still.length === pending.length && reply.items.every((item) => item.data.length === 0)) {
+      throw new Error('document.download made no progress');
+    }
+    pending = still;
+  }
+  // Empty documents are never downloaded: release them too.
+  const empty = documents.filter((d) => d.size === 0).map((d) => d.documentId);
+  if (empty.length > 0) await call('document.release', { documentIds: empty });
+  return buffers;
+}
