@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalog } from '../agent/protocol/index.ts';
 import { buildVgcaScript } from '../agent/vgca/build.ts';
 import { demoSealPng, demoSignaturePng } from '../agent/pdf/appearance/demo-images.ts';
 import { decisionPage, makeTestPdf } from '../agent/pdf/appearance/test-pdf.ts';
@@ -333,7 +334,7 @@ describe('failures reach the callback in the plugin shape', () => {
       expect(r.msg).toMatchObject({
         Status: 1,
         ErrorCode: 'USER_CANCELLED',
-        Message: 'Người dùng đã hủy thao tác ký.',
+        Message: catalog.USER_CANCELLED.vi,
       });
     } finally {
       agent.consent.setScript(defaultScript(agent.pki));
