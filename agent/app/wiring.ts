@@ -35,6 +35,7 @@ export function createSigning(parts: SigningParts): SigningPipeline {
     pinCache: parts.pinCache ?? parts.config.pinCache,
     trust: parts.config.trust,
     syncJournal: parts.config.journal.syncBeforeReply,
+    consentQueue: parts.config.consent,
   });
 }
 

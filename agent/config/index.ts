@@ -8,6 +8,7 @@ export {
   normaliseOrigin,
   parseConfig,
   type AgentConfig,
+  type ConsentPolicy,
   type JournalPolicy,
   type PinCachePolicy,
   type ServerLimits,

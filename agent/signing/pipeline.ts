@@ -4,7 +4,7 @@
  * cache, and the consent queue that origin approvals share with signing dialogs.
  */
 import type { PinCachePolicy, TrustSettings } from '../config/index.ts';
-import { ConsentQueue, type ConsentProvider } from '../consent/index.ts';
+import { ConsentQueue, type ConsentProvider, type ConsentQueueOptions } from '../consent/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { CertificateInfo, TokenService } from '../tokens/index.ts';
 import { PdfSigning, type PreparePdf } from './pdf.ts';
@@ -25,14 +25,22 @@ export interface SigningPipelineDeps {
   trust: TrustSettings;
   /** Reply only after the journal record is fsync'd (config journal.syncBeforeReply). */
   syncJournal?: boolean;
+  /**
+   * Per-website consent limits (config consent): waiting requests per origin, dismissals
+   * that count as a refusal, refusal memory.
+   */
+  consentQueue?: ConsentQueueOptions;
   /** Tests: see when a PDF gets opened. */
   preparePdf?: PreparePdf;
 }
 
 export class SigningPipeline {
   readonly consent: ConsentProvider;
-  /** One dialog at a time across origin approvals and signing. */
-  readonly queue = new ConsentQueue();
+  /**
+   * One dialog at a time across origin approvals and signing; one lane per website, lanes
+   * take turns; shares the refusal memory with the origin policy.
+   */
+  readonly queue: ConsentQueue;
   readonly pdf: PdfSigning;
   private readonly service: SigningService;
   private readonly pinCache: PinCache;
@@ -40,6 +48,7 @@ export class SigningPipeline {
 
   constructor(deps: SigningPipelineDeps) {
     this.consent = deps.consent;
+    this.queue = new ConsentQueue(deps.consentQueue);
     this.pinCache = new PinCache(deps.pinCache, deps.tokens);
     this.service = new SigningService({
       tokens: deps.tokens,
