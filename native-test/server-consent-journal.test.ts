@@ -108,7 +108,7 @@ describe('journal bounds over the socket', () => {
     console.log(
       `journal: ${records.length} records + ${aggregates.length} aggregate(s) (${codes.join(', ')})`,
     );
-  });
+  }, 180_000);
 });
 
 describe('rotation, archives and the chain across files', () => {
