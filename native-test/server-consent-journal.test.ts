@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJournal } from '../agent/journal/index.ts';
@@ -119,7 +119,7 @@ describe('rotation, archives and the chain across files', () => {
       { encoding: 'utf8', timeout: 30_000 },
     );
 
-  it('keeps every record in numbered and gzip files; verify names a deleted middle file', async () => {
+  it('keeps every record in numbered and gzip files; verify names a truncated or a deleted middle file', async () => {
     const agent = await agentWith({ config: { journal: { maxBytes: 2048, keepFiles: 1 } } });
     const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
     const leader = agent.pki.token('leader').certificateId;
@@ -140,6 +140,18 @@ describe('rotation, archives and the chain across files', () => {
     const ok = kyso(agent.configDir);
     expect(ok.stdout).toMatch(/hash chain intact/);
     expect(ok.status).toBe(0);
+
+    // A rotated file cut short (its last record gone): verify names it.
+    const plain = names.filter((n) => /\.\d{6}\.jsonl$/.test(n));
+    const victim = join(dir, plain.at(-1) ?? '');
+    const original = readFileSync(victim, 'utf8');
+    const kept = original.split('\n').slice(0, -2).join('\n') + '\n';
+    writeFileSync(victim, kept);
+    const truncated = kyso(agent.configDir);
+    expect(truncated.status).toBe(1);
+    expect(truncated.stderr).toContain('file truncated or edited');
+    expect(truncated.stderr).toContain(victim);
+    writeFileSync(victim, original);
 
     const middle = archives[1] ?? '';
     rmSync(join(dir, middle));
