@@ -7,7 +7,8 @@ import { verifies } from './server-verify.ts';
 
 let agent: TestAgent;
 beforeAll(async () => {
-  agent = await startTestAgent();
+  // 1,000 requests of one origin at once: its consent lane must hold them (default cap 4).
+  agent = await startTestAgent({ config: { consent: { maxPendingPerOrigin: 1000 } } });
 });
 afterAll(async () => {
   await agent.close();

@@ -41,6 +41,7 @@ export function createSigning(parts: SigningParts): SigningPipeline {
     revocation: parts.config.revocation,
     timestamp: parts.config.timestamp,
     ...(parts.onLtvProgress ? { onLtvProgress: parts.onLtvProgress } : {}),
+    consentQueue: parts.config.consent,
   });
 }
 

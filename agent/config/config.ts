@@ -106,6 +106,29 @@ export interface JournalPolicy {
    * record is written (safe against an agent crash; a power cut may lose the last few ms).
    */
   syncBeforeReply: boolean;
+  /**
+   * Records younger than this are never removed (days). The agent deletes no journal file at
+   * all: rotated files beyond keepFiles, or older than this, are archived (gzip).
+   */
+  retentionDays: number;
+  /** Largest record (bytes, JSON): longer fields are cut with a marker, extra documents hashed. */
+  maxRecordBytes: number;
+  /**
+   * Failures before any dialog recorded one by one per origin per minute; the rest of the
+   * minute becomes one aggregate record (count, error codes, first and last time).
+   */
+  failuresPerMinute: number;
+}
+
+export interface ConsentPolicy {
+  /** Signing / approval requests one website may have waiting for a dialog. */
+  maxPendingPerOrigin: number;
+  /** Dialogs closed by the page (socket closed) that count as a refusal... */
+  dismissalsBeforeRefusal: number;
+  /** ...within this window (ms). */
+  dismissalWindowMs: number;
+  /** How long a refused website gets no dialog, only ORIGIN_NOT_ALLOWED + retryAfter (ms). */
+  refusalMemoryMs: number;
 }
 
 export interface TrustSettings {
@@ -143,6 +166,7 @@ export interface AgentConfig {
   pinCache: PinCachePolicy;
   limits: ServerLimits;
   journal: JournalPolicy;
+  consent: ConsentPolicy;
   trust: TrustSettings;
   revocation: RevocationSettings;
   timestamp: TimestampSettings;
@@ -170,7 +194,20 @@ export const defaultConfig: AgentConfig = {
     maxDocumentBytes: 100 * 1024 * 1024,
     maxStoredBytes: 2 * 1024 * 1024 * 1024,
   },
-  journal: { maxBytes: 10 * 1024 * 1024, keepFiles: 5, syncBeforeReply: true },
+  journal: {
+    maxBytes: 10 * 1024 * 1024,
+    keepFiles: 5,
+    syncBeforeReply: true,
+    retentionDays: 365,
+    maxRecordBytes: 64 * 1024,
+    failuresPerMinute: 10,
+  },
+  consent: {
+    maxPendingPerOrigin: 4,
+    dismissalsBeforeRefusal: 2,
+    dismissalWindowMs: 10 * 60 * 1000,
+    refusalMemoryMs: 10 * 60 * 1000,
+  },
   trust: { anchors: [], intermediates: [] },
   revocation: { policy: 'refuse', timeoutMs: 15_000, urlRewrites: {} },
   timestamp: { urls: [], timeoutMs: 180_000, tries: 3, maxConcurrent: 4 },
@@ -283,8 +320,20 @@ const configSchema = object(
         maxBytes: limit(1024, 2 ** 40, d.journal.maxBytes),
         keepFiles: limit(0, 1000, d.journal.keepFiles),
         syncBeforeReply: withDefault(boolean(), d.journal.syncBeforeReply),
+        retentionDays: limit(1, 100 * 365, d.journal.retentionDays),
+        maxRecordBytes: limit(4096, 16 * 1024 * 1024, d.journal.maxRecordBytes),
+        failuresPerMinute: limit(1, 10_000, d.journal.failuresPerMinute),
       }),
       d.journal,
+    ),
+    consent: withDefault(
+      object({
+        maxPendingPerOrigin: limit(1, 1000, d.consent.maxPendingPerOrigin),
+        dismissalsBeforeRefusal: limit(1, 100, d.consent.dismissalsBeforeRefusal),
+        dismissalWindowMs: limit(1000, 24 * 3600 * 1000, d.consent.dismissalWindowMs),
+        refusalMemoryMs: limit(1000, 24 * 3600 * 1000, d.consent.refusalMemoryMs),
+      }),
+      d.consent,
     ),
     trust: withDefault(object({ anchors: filePaths, intermediates: filePaths }), d.trust),
     revocation: withDefault(

@@ -10,6 +10,7 @@ export {
   normaliseOrigin,
   parseConfig,
   type AgentConfig,
+  type ConsentPolicy,
   type JournalPolicy,
   type PinCachePolicy,
   type RevocationSettings,

@@ -19,4 +19,10 @@ export {
   type ConsentLogEntry,
   type ConsentScript,
 } from './scripted.ts';
-export { ConsentQueue } from './queue.ts';
+export {
+  ConsentQueue,
+  DEFAULT_MAX_PENDING_PER_ORIGIN,
+  type ConsentQueueOptions,
+  type ConsentRunOptions,
+} from './queue.ts';
+export { DEFAULT_REFUSAL_POLICY, RefusalMemory, type RefusalPolicy } from './refusal.ts';

@@ -3,7 +3,11 @@ export {
   Journal,
   lineHash,
   readJournal,
+  type AppendOptions,
+  type ChainBreak,
+  type JournalAggregate,
   type JournalDocument,
+  type JournalFileHeader,
   type JournalOptions,
   type JournalRecord,
   type JournalResult,
@@ -11,3 +15,5 @@ export {
   type NewJournalRecord,
   type ReadResult,
 } from './journal.ts';
+export { boundRecord, boundRequestId, MAX_REQUEST_ID } from './bound.ts';
+export { listJournalFiles, rotatedPath } from './files.ts';

@@ -55,7 +55,7 @@ describe('Journal', () => {
     expect(read.skipped).toHaveLength(1);
   });
 
-  it('rotates by size and reads rotated files oldest first; drops beyond keepFiles', async () => {
+  it('rotates by size and reads rotated files oldest first; archives beyond keepFiles, deletes none', async () => {
     const file = tempFile();
     const lineSize =
       Buffer.byteLength(
@@ -69,17 +69,14 @@ describe('Journal', () => {
     const journal = new Journal(file, { maxBytes: lineSize * 3 + 10, keepFiles: 2 });
     for (let i = 0; i < 10; i++) await journal.append(record(i));
     await journal.close();
-    const { records } = await readJournal(file);
-    // 3 per file, current + 2 rotated kept: records 0-2 rotated out.
-    expect(records.map((r) => r.requestId)).toEqual([
-      'c1:3',
-      'c1:4',
-      'c1:5',
-      'c1:6',
-      'c1:7',
-      'c1:8',
-      'c1:9',
-    ]);
+    const { records, files, chain } = await readJournal(file);
+    // Nothing is dropped: beyond keepFiles the rotated files are gzip archives.
+    expect(records.map((r) => r.requestId)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `c1:${i}`),
+    );
+    expect(files.some((f) => f.endsWith('.jsonl.gz'))).toBe(true);
+    expect(files.filter((f) => /\.\d{6}\.jsonl$/.test(f)).length).toBeLessThanOrEqual(2);
+    expect(chain.breaks).toEqual([]);
   });
 
   it('filters by --since and never stores anything but the given fields', async () => {
@@ -119,6 +116,8 @@ describe('Journal', () => {
     const file = tempFile();
     expect(await readJournal(file)).toEqual({
       records: [],
+      aggregates: [],
+      files: [],
       skipped: [],
       chain: { checked: 0, breaks: [] },
     });
@@ -136,7 +135,9 @@ describe('Journal', () => {
     const { records, chain } = await readJournal(file);
     expect(records).toHaveLength(12);
     expect(records[0]?.prev).toBeNull();
-    expect(chain).toEqual({ checked: 11, breaks: [] });
+    // 11 links between the 12 records, plus each rotated-into file's header.
+    expect(chain.breaks).toEqual([]);
+    expect(chain.checked).toBeGreaterThan(11);
     const lines = readFileSync(file, 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('{"v":1,"r'));
@@ -154,8 +155,9 @@ describe('Journal', () => {
     const edited = [...lines];
     edited[1] = (edited[1] ?? '').replace('http://127.0.0.1:8080', 'https://other.example');
     writeFileSync(file, edited.join('\n'));
-    expect((await readJournal(file)).chain.breaks).toEqual([{ file, line: 3 }]);
+    const edited3 = [{ file, line: 3, problem: 'edited' }];
+    expect((await readJournal(file)).chain.breaks).toEqual(edited3);
     writeFileSync(file, lines.filter((_, i) => i !== 2).join('\n'));
-    expect((await readJournal(file)).chain.breaks).toEqual([{ file, line: 3 }]);
+    expect((await readJournal(file)).chain.breaks).toEqual(edited3);
   });
 });

@@ -9,6 +9,13 @@
  * into the next fdatasync (group commit), so 1,000 concurrent signatures cost a handful of
  * syncs, not 1,000. The write() itself is synchronous (a small append to the page cache takes
  * microseconds; a thread-pool hop costs more); only fdatasync runs off-thread.
+ *
+ * A page cannot erase it: fields are bounded (bound.ts: the JSON-RPC id is untrusted),
+ * failures before any dialog are recorded one by one only up to failuresPerMinute per origin
+ * and then as one aggregate record per minute, and rotation deletes nothing: rotated files
+ * are numbered, beyond keepFiles (or older than retentionDays) gzip-archived. Every line's
+ * `prev` is the hash of the line before it, across files: each rotated-into file starts with
+ * a header naming the previous file, so a missing or truncated file shows in --verify.
  */
 import {
   closeSync,
@@ -17,15 +24,27 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
   renameSync,
   writeSync,
 } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile, open as openFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { HashAlgorithm } from '../protocol/index.ts';
+import { boundRecord } from './bound.ts';
+import {
+  listJournalFiles,
+  listRotated,
+  modifiedAt,
+  readText,
+  rotatedPath,
+  type JournalFile,
+} from './files.ts';
+
+const gzipAsync = promisify(gzip);
 
 export interface JournalDocument {
   name: string;
@@ -52,7 +71,10 @@ export interface JournalRecord {
   v: 1;
   /** ISO time the request finished. */
   time: string;
-  /** Request id unique within this agent run (connection + JSON-RPC id). */
+  /**
+   * Request id unique within this agent run (connection + JSON-RPC id); beyond 128
+   * characters a prefix, the length and a SHA-256 (the id comes from the page).
+   */
   requestId: string;
   origin: string;
   method: string;
@@ -60,15 +82,49 @@ export interface JournalRecord {
   certificateSubject: string | null;
   tokenLabel: string | null;
   documents: JournalDocument[];
+  /** Documents left out because the record was too large (their digest is documentsDigest). */
+  documentsOmitted?: number;
+  /** SHA-256 (hex) of the JSON list of every document, set when some were left out. */
+  documentsDigest?: string;
   result: JournalResult;
   errorCode: string | null;
   /** Certificate status before signing; absent in records written before issue 14. */
   status?: JournalStatus;
+  /** Why, when it says more than the code ("dismissed: the page went away"). */
+  detail?: string;
   /**
-   * SHA-256 (hex) of the previous record's line, null for the first record: a hash chain, so
-   * an edited or deleted record in the middle shows up when the journal is verified.
+   * SHA-256 (hex) of the previous line (record, header or aggregate), null for the very first
+   * line: a hash chain, so an edited or deleted line in the middle shows up on --verify.
    */
   prev?: string | null;
+}
+
+/** First line of each file after the first: links to the file before it. */
+export interface JournalFileHeader {
+  v: 1;
+  type: 'file';
+  time: string;
+  /** This file's rotation name and the previous file's (null: it was the first). */
+  previousFile: string | null;
+  /** Hash of the previous file's last line (the same as prev). */
+  prev: string | null;
+}
+
+/** Failures before any dialog beyond failuresPerMinute, summed up per origin and minute. */
+export interface JournalAggregate {
+  v: 1;
+  type: 'failures';
+  time: string;
+  origin: string;
+  /** Failures not recorded one by one, between from and to. */
+  count: number;
+  from: string;
+  to: string;
+  /** Count per error code. */
+  errors: Record<string, number>;
+  /** Count per method. */
+  methods: Record<string, number>;
+  prev: string | null;
 }
 
 export type NewJournalRecord = Omit<JournalRecord, 'v' | 'time' | 'prev'> & { time?: string };
@@ -81,8 +137,26 @@ export function lineHash(line: string): string {
 export interface JournalOptions {
   /** Rotate when the file would grow past this size (bytes). */
   maxBytes: number;
-  /** Rotated files kept (file.1 is the newest). */
+  /** Rotated files kept uncompressed; older ones are gzip-archived (never deleted). */
   keepFiles: number;
+  /** Rotated files whose last write is older than this are archived too (days, default 365). */
+  retentionDays?: number;
+  /** Largest record (bytes); default 64 KiB. */
+  maxRecordBytes?: number;
+  /** Failures before any dialog recorded one by one per origin and minute; default 10. */
+  failuresPerMinute?: number;
+  /** Tests: a clock (ms). */
+  now?: () => number;
+}
+
+export interface AppendOptions {
+  /** Resolve after fdatasync (default true). */
+  durable?: boolean;
+  /**
+   * No dialog was shown for this request (it failed before): rate-limited per origin, the
+   * excess summed up in one aggregate record per minute.
+   */
+  unprompted?: boolean;
 }
 
 interface Waiting {
@@ -90,9 +164,26 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+const WINDOW_MS = 60_000;
+/** Origins with an open failure window at most; beyond, every window is flushed. */
+const MAX_WINDOWS = 1024;
+
+interface FailureWindow {
+  origin: string;
+  start: number;
+  recorded: number;
+  count: number;
+  from: number;
+  to: number;
+  errors: Record<string, number>;
+  methods: Record<string, number>;
+  timer: NodeJS.Timeout | null;
+}
+
 export class Journal {
   readonly file: string;
-  private readonly options: JournalOptions;
+  private readonly options: Required<Omit<JournalOptions, 'now'>>;
+  private readonly now: () => number;
   private fd: number | null = null;
   private size = 0;
   /** Appends written but not yet covered by a finished fdatasync. */
@@ -101,12 +192,22 @@ export class Journal {
   /** A rotated-out descriptor whose close waits for the sync running on it. */
   private retired: number[] = [];
   private closed = false;
-  /** Hash of the last record line; undefined until read from disk. */
+  /** Hash of the last line; undefined until read from disk. */
   private head: string | null | undefined;
+  private readonly windows = new Map<string, FailureWindow>();
+  /** Archiving (gzip) runs off the write path, one file after the other. */
+  private archiving: Promise<void> = Promise.resolve();
 
   constructor(file: string, options: JournalOptions) {
     this.file = file;
-    this.options = options;
+    this.options = {
+      maxBytes: options.maxBytes,
+      keepFiles: options.keepFiles,
+      retentionDays: options.retentionDays ?? 365,
+      maxRecordBytes: options.maxRecordBytes ?? 64 * 1024,
+      failuresPerMinute: options.failuresPerMinute ?? 10,
+    };
+    this.now = options.now ?? Date.now;
   }
 
   /**
@@ -115,23 +216,50 @@ export class Journal {
    * default the promise resolves after fdatasync (power cut safe); with `durable: false` it
    * resolves right away and the group sync follows within milliseconds.
    */
-  append(record: NewJournalRecord, options: { durable?: boolean } = {}): Promise<void> {
+  append(record: NewJournalRecord, options: AppendOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal closed'));
-    try {
-      this.head ??= lastRecordHash(this.file);
-      const full: JournalRecord = {
+    if (options.unprompted === true && record.result !== 'signed' && !this.admit(record)) {
+      return Promise.resolve();
+    }
+    const bounded = boundRecord(record, this.options.maxRecordBytes);
+    return this.appendLine(
+      (prev) => ({
         v: 1,
-        ...record,
-        time: record.time ?? new Date().toISOString(),
-        prev: this.head,
-      };
-      const line = JSON.stringify(full);
-      this.write(Buffer.from(line + '\n', 'utf8'));
+        ...bounded,
+        time: record.time ?? new Date(this.now()).toISOString(),
+        prev,
+      }),
+      options.durable ?? true,
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const w of [...this.windows.values()]) this.flushWindow(w);
+    this.closed = true;
+    await this.syncing;
+    await this.archiving;
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** Writes one line built around the previous line's hash. */
+  private appendLine(build: (prev: string | null) => object, durable: boolean): Promise<void> {
+    try {
+      this.ensureOpen();
+      let line = JSON.stringify(build(this.head ?? null));
+      let bytes = Buffer.from(line + '\n', 'utf8');
+      if (this.size > 0 && this.size + bytes.length > this.options.maxBytes) {
+        // The new file starts with its header: the line links to that, not the old file.
+        this.rotate();
+        this.ensureOpen();
+        line = JSON.stringify(build(this.head ?? null));
+        bytes = Buffer.from(line + '\n', 'utf8');
+      }
+      this.write(bytes);
       this.head = lineHash(line);
     } catch (error) {
       return Promise.reject(error);
     }
-    const durable = options.durable ?? true;
     const synced = new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.syncing ??= this.syncLoop();
@@ -141,15 +269,80 @@ export class Journal {
     return Promise.resolve();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.syncing;
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+  // ---- failures before any dialog: first few per origin and minute, then an aggregate ----
+
+  /** True when this failure is recorded on its own; false when it is only counted. */
+  private admit(record: NewJournalRecord): boolean {
+    const now = this.now();
+    let w = this.windows.get(record.origin);
+    if (w && now - w.start >= WINDOW_MS) {
+      this.flushWindow(w);
+      w = undefined;
+    }
+    if (!w) {
+      if (this.windows.size >= MAX_WINDOWS) {
+        for (const old of [...this.windows.values()]) this.flushWindow(old);
+      }
+      w = {
+        origin: record.origin,
+        start: now,
+        recorded: 0,
+        count: 0,
+        from: now,
+        to: now,
+        errors: {},
+        methods: {},
+        timer: null,
+      };
+      this.windows.set(record.origin, w);
+    }
+    if (w.recorded < this.options.failuresPerMinute) {
+      w.recorded++;
+      return true;
+    }
+    if (w.count === 0) w.from = now;
+    w.count++;
+    w.to = now;
+    const code = (record.errorCode ?? record.result).slice(0, 64);
+    const method = record.method.slice(0, 64);
+    // Codes and methods come from a fixed set; cap the keys anyway.
+    if (code in w.errors || Object.keys(w.errors).length < 64) {
+      w.errors[code] = (w.errors[code] ?? 0) + 1;
+    }
+    if (method in w.methods || Object.keys(w.methods).length < 64) {
+      w.methods[method] = (w.methods[method] ?? 0) + 1;
+    }
+    if (w.timer === null) {
+      const window = w;
+      w.timer = setTimeout(() => this.flushWindow(window), w.start + WINDOW_MS - now);
+      w.timer.unref();
+    }
+    return false;
   }
 
+  private flushWindow(w: FailureWindow): void {
+    if (this.windows.get(w.origin) === w) this.windows.delete(w.origin);
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = null;
+    if (w.count === 0 || this.closed) return;
+    const aggregate = (prev: string | null): JournalAggregate => ({
+      v: 1,
+      type: 'failures',
+      time: new Date(this.now()).toISOString(),
+      origin: w.origin.slice(0, 256),
+      count: w.count,
+      from: new Date(w.from).toISOString(),
+      to: new Date(w.to).toISOString(),
+      errors: w.errors,
+      methods: w.methods,
+      prev,
+    });
+    this.appendLine(aggregate, false).catch(() => undefined);
+  }
+
+  // ---- files -------------------------------------------------------------------------------
+
   private write(bytes: Buffer): void {
-    if (this.size > 0 && this.size + bytes.length > this.options.maxBytes) this.rotate();
     const fd = this.ensureOpen();
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
@@ -180,6 +373,10 @@ export class Journal {
     }
   }
 
+  /**
+   * Opens the current file. A torn last line is ended; a new (empty) file that follows a
+   * rotated one starts with the header linking to it.
+   */
   private ensureOpen(): number {
     if (this.fd !== null) return this.fd;
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
@@ -196,6 +393,25 @@ export class Journal {
       }
     }
     this.fd = fd;
+    if (this.head === undefined) this.head = lastLineHash(this.file);
+    if (size === 0) {
+      const previous = listRotated(this.file).at(-1);
+      if (previous) {
+        const header: JournalFileHeader = {
+          v: 1,
+          type: 'file',
+          time: new Date(this.now()).toISOString(),
+          previousFile: basename(previous.path),
+          prev: this.head,
+        };
+        const line = JSON.stringify(header);
+        const bytes = Buffer.from(line + '\n', 'utf8');
+        let offset = 0;
+        while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+        this.size += bytes.length;
+        this.head = lineHash(line);
+      }
+    }
     return fd;
   }
 
@@ -208,27 +424,49 @@ export class Journal {
       else closeSync(this.fd);
     }
     this.fd = null;
-    const { keepFiles } = this.options;
-    for (let i = keepFiles; i >= 1; i--) {
-      const from = i === 1 ? this.file : `${this.file}.${i - 1}`;
-      try {
-        renameSync(from, `${this.file}.${i}`);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
-    // Nothing kept: start over by truncating.
-    if (keepFiles === 0) closeSync(openSync(this.file, 'w', 0o600));
+    const last = listRotated(this.file).at(-1);
+    const seq = last && last.seq > 0 ? last.seq + 1 : 1;
+    renameSync(this.file, rotatedPath(this.file, seq));
     this.size = 0;
+    this.archiving = this.archiving.then(() => this.archive()).catch(() => undefined);
+  }
+
+  /**
+   * Gzips rotated files beyond the newest keepFiles, and those older than the retention.
+   * Writes `<name>.gz`, syncs it, then removes the plain copy: at every moment one complete
+   * copy exists. Deletes no record.
+   */
+  private async archive(): Promise<void> {
+    const plain = listRotated(this.file).filter((f) => !f.gzip && f.seq > 0);
+    const cutoff = this.now() - this.options.retentionDays * 86_400_000;
+    const keep = this.options.keepFiles;
+    const due = plain.filter((f, i) => i < plain.length - keep || modifiedAt(f.path) < cutoff);
+    for (const f of due) await gzipFile(f);
   }
 }
 
-/** The last valid record line of the journal (current file, else the newest rotated one). */
-function lastRecordHash(file: string): string | null {
-  for (const name of [file, `${file}.1`]) {
+async function gzipFile(f: JournalFile): Promise<void> {
+  const target = `${f.path}.gz`;
+  const temp = `${target}.tmp`;
+  const compressed = await gzipAsync(await readFile(f.path));
+  await writeFile(temp, compressed, { mode: 0o600 });
+  const handle = await openFile(temp, 'r+');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
+  await unlink(f.path);
+}
+
+/** Hash of the last whole line of the journal (current file, else the newest rotated one). */
+function lastLineHash(file: string): string | null {
+  const files = listJournalFiles(file).reverse();
+  for (const f of files) {
     let text: string;
     try {
-      text = readFileSync(name, 'utf8');
+      text = readText(f);
     } catch {
       continue;
     }
@@ -237,7 +475,7 @@ function lastRecordHash(file: string): string | null {
       const line = lines[i] ?? '';
       if (line.trim() === '') continue;
       try {
-        if (isRecord(JSON.parse(line))) return lineHash(line);
+        if (isLine(JSON.parse(line))) return lineHash(line);
       } catch {
         // torn line: look further up
       }
@@ -246,78 +484,137 @@ function lastRecordHash(file: string): string | null {
   return null;
 }
 
+export interface ChainBreak {
+  file: string;
+  line: number;
+  /**
+   * edited: the line before this one was edited or removed; missing-file: the file this
+   * header names as previous is not there (deleted); truncated: the previous file does not
+   * end with the line this header links to (records cut off its end).
+   */
+  problem: 'edited' | 'missing-file' | 'truncated';
+  /** For missing-file / truncated: the file concerned. */
+  concerns?: string;
+}
+
 export interface ReadResult {
   records: JournalRecord[];
+  /** Aggregated failures (see JournalAggregate), in file order. */
+  aggregates: JournalAggregate[];
+  /** Files read, oldest first. */
+  files: string[];
   /** Lines that did not parse (torn writes), with file and line number. */
   skipped: { file: string; line: number }[];
   /**
-   * Hash chain check over every record read (whatever `since` says): `breaks` lists records
-   * whose `prev` is not the hash of the record before them (one was edited or removed).
+   * Hash chain check over every line read (whatever `since` says): `breaks` lists where the
+   * chain does not hold (edited or removed line, missing or truncated file).
    */
-  chain: { checked: number; breaks: { file: string; line: number }[] };
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
+  chain: { checked: number; breaks: ChainBreak[] };
 }
 
 function isRecord(value: unknown): value is JournalRecord {
   if (typeof value !== 'object' || value === null) return false;
-  const r = value as Partial<JournalRecord>;
+  const r = value as Partial<JournalRecord> & { type?: unknown };
   return (
     r.v === 1 &&
+    r.type === undefined &&
     typeof r.time === 'string' &&
     typeof r.origin === 'string' &&
     Array.isArray(r.documents)
   );
 }
 
-/** Reads the journal and its rotated files, oldest first, skipping torn lines. */
+function isHeader(value: unknown): value is JournalFileHeader {
+  const h = value as Partial<JournalFileHeader> | null;
+  return typeof h === 'object' && h !== null && h.v === 1 && h.type === 'file';
+}
+
+function isAggregate(value: unknown): value is JournalAggregate {
+  const a = value as Partial<JournalAggregate> | null;
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    a.v === 1 &&
+    a.type === 'failures' &&
+    typeof a.time === 'string' &&
+    typeof a.count === 'number'
+  );
+}
+
+function isLine(value: unknown): boolean {
+  return isRecord(value) || isHeader(value) || isAggregate(value);
+}
+
+/**
+ * Reads the journal, its rotated and archived files, oldest first, skipping torn lines, and
+ * checks the hash chain across files.
+ */
 export async function readJournal(
   file: string,
-  options: { since?: Date; keepFiles?: number } = {},
+  options: { since?: Date } = {},
 ): Promise<ReadResult> {
-  const files: string[] = [];
-  for (let i = options.keepFiles ?? 1000; i >= 1; i--) {
-    const rotated = `${file}.${i}`;
-    if (await exists(rotated)) files.push(rotated);
-  }
-  if (await exists(file)) files.push(file);
+  const files = listJournalFiles(file);
   const records: JournalRecord[] = [];
+  const aggregates: JournalAggregate[] = [];
   const skipped: ReadResult['skipped'] = [];
   const chain: ReadResult['chain'] = { checked: 0, breaks: [] };
-  // Hash of the previous record line; undefined before the first one (older files may have
-  // been rotated away, so the first record's prev cannot be checked).
+  // Hash of the previous line; undefined before the first one.
   let previous: string | undefined;
+  let previousFile: JournalFile | undefined;
   const since = options.since?.getTime();
-  for (const name of files) {
-    const lines = (await readFile(name, 'utf8')).split('\n');
+  for (const f of files) {
+    const text = f.gzip ? readText(f) : await readFile(f.path, 'utf8');
+    const lines = text.split('\n');
+    let first = true;
     lines.forEach((line, index) => {
       if (line.trim() === '') return;
       let parsed: unknown;
       try {
         parsed = JSON.parse(line);
       } catch {
-        skipped.push({ file: name, line: index + 1 });
+        skipped.push({ file: f.path, line: index + 1 });
         return;
       }
-      if (!isRecord(parsed)) {
-        skipped.push({ file: name, line: index + 1 });
+      if (!isLine(parsed)) {
+        skipped.push({ file: f.path, line: index + 1 });
         return;
       }
-      if (parsed.prev !== undefined && previous !== undefined) {
+      const at = { file: f.path, line: index + 1 };
+      const prev = (parsed as { prev?: string | null }).prev;
+      if (first && isHeader(parsed)) {
         chain.checked++;
-        if (parsed.prev !== previous) chain.breaks.push({ file: name, line: index + 1 });
+        const expected = previousFile ? basename(previousFile.path) : null;
+        const named = parsed.previousFile;
+        const namedMatches =
+          named === expected || (previousFile?.gzip === true && named + '.gz' === expected);
+        if (!namedMatches) {
+          chain.breaks.push({
+            ...at,
+            problem: 'missing-file',
+            concerns: named === null ? '(none)' : named,
+          });
+        } else if (previous !== undefined && prev !== previous) {
+          chain.breaks.push({
+            ...at,
+            problem: 'truncated',
+            concerns: previousFile?.path ?? '(none)',
+          });
+        }
+      } else if (prev !== undefined && previous !== undefined) {
+        chain.checked++;
+        if (prev !== previous) chain.breaks.push({ ...at, problem: 'edited' });
+      } else if (first && previousFile !== undefined && f.seq > 0) {
+        // A numbered file that does not start with its header: its beginning was cut.
+        chain.breaks.push({ ...at, problem: 'edited' });
       }
+      first = false;
       previous = lineHash(line);
-      if (since !== undefined && Date.parse(parsed.time) < since) return;
-      records.push(parsed);
+      const time = (parsed as { time: string }).time;
+      if (since !== undefined && Date.parse(time) < since) return;
+      if (isRecord(parsed)) records.push(parsed);
+      else if (isAggregate(parsed)) aggregates.push(parsed);
     });
+    previousFile = f;
   }
-  return { records, skipped, chain };
+  return { records, aggregates, files: files.map((f) => f.path), skipped, chain };
 }

@@ -34,6 +34,10 @@ export const catalog = {
     vi: 'Người dùng đã hủy việc ký số.',
     en: 'The user cancelled the signing.',
   },
+  CONSENT_QUEUE_FULL: {
+    vi: 'Trang web này đã có quá nhiều yêu cầu ký đang chờ người dùng xác nhận. Chờ các yêu cầu trước được trả lời rồi thử lại.',
+    en: 'This website already has too many signing requests waiting for the user. Wait for the earlier ones to be answered, then retry.',
+  },
   TOKEN_REMOVED: {
     vi: 'Thiết bị ký số đã bị rút ra trong khi đang dùng. Cắm lại thiết bị và thử lại.',
     en: 'The token was removed while in use. Plug it in again and retry.',

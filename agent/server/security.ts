@@ -5,6 +5,7 @@
  */
 import type { ConsentProvider, ConsentQueue } from '../consent/index.ts';
 import { normaliseOrigin, type OriginStore } from '../config/index.ts';
+import { KysoError } from '../errors/index.ts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -21,20 +22,22 @@ export function isLoopbackHost(host: string | undefined): boolean {
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
 }
 
-/** How long a refused origin is not asked again (a page cannot spam dialogs). */
+/** How long a refused origin is not asked again by default (a page cannot spam dialogs). */
 export const REFUSAL_MEMORY_MS = 10 * 60 * 1000;
+
+/** One origin dialog shared by every connection of that origin waiting for it. */
+interface PendingApproval {
+  decision: Promise<boolean>;
+  controller: AbortController;
+  waiters: number;
+}
 
 export class OriginPolicy {
   private readonly allowed: Set<string>;
   private readonly store: OriginStore | null;
   private readonly consent: ConsentProvider;
   private readonly queue: ConsentQueue;
-  /** One dialog per origin, shared by its waiting connections; cancelled when all have gone. */
-  private readonly pending = new Map<
-    string,
-    { decision: Promise<boolean>; controller: AbortController; waiters: number }
-  >();
-  private readonly refused = new Map<string, number>();
+  private readonly pending = new Map<string, PendingApproval>();
 
   constructor(options: {
     allowedOrigins: string[];
@@ -65,67 +68,66 @@ export class OriginPolicy {
 
   /** While a refused origin is not asked again: when it may retry (ms since epoch). */
   refusedUntil(origin: string, now = Date.now()): number | undefined {
-    const refusedAt = this.refused.get(origin);
-    if (refusedAt === undefined || this.isAllowed(origin)) return undefined;
-    const until = refusedAt + REFUSAL_MEMORY_MS;
-    return until > now ? until : undefined;
+    // One refusal memory (explicit refusals and repeated dismissals), kept by the queue.
+    const left = this.queue.memory.retryAfterMs(origin);
+    return left === null ? undefined : now + left;
+  }
+
+  /**
+   * The error a request from a not-approved origin gets: ORIGIN_NOT_ALLOWED, with
+   * retryAfterMs / retryAfter while the refusal memory holds the origin.
+   */
+  notAllowed(origin: string): KysoError {
+    return this.queue.memory.refusal(origin) ?? new KysoError('ORIGIN_NOT_ALLOWED', { origin });
   }
 
   /**
    * Resolves true when the origin may use the agent, asking the user once when unknown.
-   * Concurrent connections from one origin share a single dialog.
+   * Concurrent connections from one origin share a single dialog, which closes when every
+   * connection waiting for it went away; that counts as a dismissal, and repeated
+   * dismissals start the same refusal memory as a "no" (no dialog for a while).
    */
   ensure(rawOrigin: string | undefined, signal: AbortSignal): Promise<boolean> {
     const origin = rawOrigin === undefined ? null : normaliseOrigin(rawOrigin);
     if (origin === null) return Promise.resolve(false);
     if (this.isAllowed(origin)) return Promise.resolve(true);
-    const refusedAt = this.refused.get(origin);
-    if (refusedAt !== undefined && Date.now() - refusedAt < REFUSAL_MEMORY_MS)
-      return Promise.resolve(false);
-    let entry = this.pending.get(origin);
-    if (!entry || entry.controller.signal.aborted) {
+    if (this.queue.memory.retryAfterMs(origin) !== null) return Promise.resolve(false);
+    if (signal.aborted) return Promise.resolve(false);
+    let pending = this.pending.get(origin);
+    if (!pending) {
       const controller = new AbortController();
-      const created = {
-        controller,
-        waiters: 0,
-        decision: this.queue
-          .run(controller.signal, async () => {
+      const decision = this.queue
+        .run(
+          controller.signal,
+          async () => {
             if (this.isAllowed(origin)) return true;
             return this.consent.approveOrigin({ origin }, controller.signal);
-          })
-          .then(
-            (approved) => {
-              if (approved) this.store?.add(origin);
-              else this.refused.set(origin, Date.now());
-              return approved;
-            },
-            // Cancelled (every page of this origin went away) or failed: not a refusal.
-            () => false,
-          )
-          .finally(() => {
-            if (this.pending.get(origin) === created) this.pending.delete(origin);
-          }),
-      };
-      entry = created;
-      this.pending.set(origin, entry);
+          },
+          { origin },
+        )
+        .then(
+          (approved) => {
+            if (approved) this.store?.add(origin);
+            else if (!controller.signal.aborted) {
+              this.queue.memory.refuse(origin);
+              this.queue.cancelWaiting(origin);
+            }
+            return approved;
+          },
+          () => false,
+        )
+        .finally(() => this.pending.delete(origin));
+      pending = { decision, controller, waiters: 0 };
+      this.pending.set(origin, pending);
     }
-    const shared = entry;
+    const shared = pending;
     shared.waiters++;
-    // A connection that closes stops waiting; the dialog stays while another still waits, so
-    // one tab closing never answers "refused" for the others.
-    return new Promise<boolean>((resolve) => {
-      const leave = () => {
-        shared.waiters--;
-        if (shared.waiters === 0) shared.controller.abort();
-        resolve(false);
-      };
-      if (signal.aborted) return leave();
-      signal.addEventListener('abort', leave, { once: true });
-      void shared.decision.then((approved) => {
-        signal.removeEventListener('abort', leave);
-        resolve(approved);
-      });
-    });
+    const leave = (): void => {
+      shared.waiters--;
+      if (shared.waiters === 0) shared.controller.abort();
+    };
+    signal.addEventListener('abort', leave, { once: true });
+    return shared.decision.finally(() => signal.removeEventListener('abort', leave));
   }
 }
 

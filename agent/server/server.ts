@@ -333,7 +333,10 @@ export class AgentServer {
       .handle(
         {
           origin: connection.origin,
-          approved: connection.approved,
+          // Not approved: ORIGIN_NOT_ALLOWED, with retryAfter while the refusal memory holds it.
+          approved: connection.approved.then(
+            (ok) => ok || Promise.reject(this.policy.notAllowed(connection.origin)),
+          ),
           refusedUntil: () => this.policy.refusedUntil(connection.origin),
           requestId: `${connection.id}:${String(request.id)}`,
           signal: connection.abort.signal,

@@ -11,7 +11,7 @@ import {
   type TrustMaterial,
   type TrustSettings,
 } from '../config/index.ts';
-import { ConsentQueue, type ConsentProvider } from '../consent/index.ts';
+import { ConsentQueue, type ConsentProvider, type ConsentQueueOptions } from '../consent/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { CertificateInfo, TokenService } from '../tokens/index.ts';
 import { PdfSigning, type PreparePdf } from './pdf.ts';
@@ -34,6 +34,11 @@ export interface SigningPipelineDeps {
   trust: TrustSettings;
   /** Reply only after the journal record is fsync'd (config journal.syncBeforeReply). */
   syncJournal?: boolean;
+  /**
+   * Per-website consent limits (config consent): waiting requests per origin, dismissals
+   * that count as a refusal, refusal memory.
+   */
+  consentQueue?: ConsentQueueOptions;
   /** Tests: see when a PDF gets opened. */
   preparePdf?: PreparePdf;
   /** Issue 14: status before signing (default policy refuse) and TSAs (none by default). */
@@ -45,8 +50,11 @@ export interface SigningPipelineDeps {
 
 export class SigningPipeline {
   readonly consent: ConsentProvider;
-  /** One dialog at a time across origin approvals and signing. */
-  readonly queue = new ConsentQueue();
+  /**
+   * One dialog at a time across origin approvals and signing; one lane per website, lanes
+   * take turns; shares the refusal memory with the origin policy.
+   */
+  readonly queue: ConsentQueue;
   readonly pdf: PdfSigning;
   private readonly service: SigningService;
   private readonly pinCache: PinCache;
@@ -54,6 +62,7 @@ export class SigningPipeline {
 
   constructor(deps: SigningPipelineDeps) {
     this.consent = deps.consent;
+    this.queue = new ConsentQueue(deps.consentQueue);
     this.pinCache = new PinCache(deps.pinCache, deps.tokens);
     // Issue 14 (LTV): one status check for every door, before approval and PIN.
     let trust: TrustMaterial | undefined;

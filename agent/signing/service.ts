@@ -10,6 +10,7 @@ import {
   type ConsentProvider,
   type ConsentQueue,
   type DocumentToSign,
+  type ConsentRunOptions,
 } from '../consent/index.ts';
 import { KysoError, isKysoError, toKysoError } from '../errors/index.ts';
 import { assertUsableForSigning } from '../pki/index.ts';
@@ -99,6 +100,11 @@ function assertSafeNames(names: { name: string }[]): void {
 
 export type SignedDocument = SignResult;
 
+/** Websites get their own consent lane (cap, turns, dismissals); the command line does not. */
+function queueOptions(caller: SigningCaller): ConsentRunOptions {
+  return /^https?:\/\//.test(caller.origin) ? { origin: caller.origin } : {};
+}
+
 export interface SigningCaller {
   /** Web origin for the socket; "cli:<user name>" for the command line (journaled). */
   origin: string;
@@ -143,6 +149,9 @@ export class SigningService {
   ): Promise<{ certificate: CertificateInfo; results: SignedDocument[] }> {
     let certificate: CertificateInfo | undefined;
     let token: TokenInfo | undefined;
+    /** A dialog was shown for this request (failures before one are rate-limited). */
+    let prompted = false;
+    const queueOrigin = queueOptions(caller);
     const deferred = Array.isArray(job.documents) ? null : job.documents;
     let documents: JournalDocument[] = deferred
       ? deferred.names.map((d) => ({ ...d, digestHex: '' }))
@@ -178,30 +187,65 @@ export class SigningService {
       const cert = certificate;
       const tok = token;
       const shown = consentDocuments(ready.documents);
-      // The dialogs (approval, PIN tries) run one request at a time; signing without a
-      // prompt (cached login, PIN pad) happens after the lock so other requests proceed.
-      const signedInLock = await this.queue.run(caller.signal, async () => {
-        const approved = await this.consent.approveSigning(
-          {
-            origin: caller.origin,
-            certificate: cert,
-            token: tok,
-            kind: job.kind ?? 'hash',
-            documents: shown,
-          },
-          caller.signal,
-        );
-        if (!approved) throw new KysoError('USER_CANCELLED', { step: 'approval' });
-        if (this.needsNoPrompt(tok, cert)) return null;
-        return this.signWithPin(caller, ready, cert, tok);
-      });
+      // The dialogs (approval, PIN tries) run one request at a time, websites taking turns;
+      // signing without a prompt (cached login, PIN pad) happens after the lock so other
+      // requests proceed.
+      const signedInLock = await this.queue.run(
+        caller.signal,
+        async () => {
+          prompted = true;
+          const approved = await this.consent.approveSigning(
+            {
+              origin: caller.origin,
+              certificate: cert,
+              token: tok,
+              kind: job.kind ?? 'hash',
+              documents: shown,
+            },
+            caller.signal,
+          );
+          if (!approved) {
+            // A "no" ends this website's other waiting requests too, without dialogs.
+            if (queueOrigin.origin !== undefined) this.queue.cancelWaiting(queueOrigin.origin);
+            throw new KysoError('USER_CANCELLED', { step: 'approval' });
+          }
+          if (this.needsNoPrompt(tok, cert)) return null;
+          return this.signWithPin(caller, ready, cert, tok);
+        },
+        queueOrigin,
+      );
       const results = signedInLock ?? (await this.signWithoutPrompt(caller, ready, cert, tok));
-      await this.record(caller, job, documents, certificate, token, 'signed', null, status);
+      await this.record(
+        caller,
+        job,
+        documents,
+        certificate,
+        token,
+        'signed',
+        null,
+        true,
+        undefined,
+        status,
+      );
       return { certificate, results };
     } catch (error) {
       const kyso = toKysoError(error, 'SIGNING_FAILED');
       const result = kyso.code === 'USER_CANCELLED' ? 'refused' : 'failed';
-      await this.record(caller, job, documents, certificate, token, result, kyso.code, status);
+      let detail: string | undefined;
+      if (prompted && caller.signal.aborted) detail = 'dismissed: the page went away';
+      else if (!prompted && typeof kyso.details.reason === 'string') detail = kyso.details.reason;
+      await this.record(
+        caller,
+        job,
+        documents,
+        certificate,
+        token,
+        result,
+        kyso.code,
+        prompted,
+        detail,
+        status,
+      );
       throw kyso;
     }
   }
@@ -214,10 +258,13 @@ export class SigningService {
     token: TokenInfo | undefined,
     result: 'signed' | 'refused' | 'failed',
     errorCode: string | null,
+    prompted: boolean,
+    detail?: string,
     status?: JournalStatus,
   ): Promise<void> {
     await this.journal.append(
       {
+        ...(detail === undefined ? {} : { detail }),
         requestId: caller.requestId,
         origin: caller.origin,
         method: job.method,
@@ -229,7 +276,9 @@ export class SigningService {
         errorCode,
         ...(status ? { status } : {}),
       },
-      { durable: this.syncJournal },
+      // Failures before any dialog cost the page nothing: the journal rate-limits them per
+      // origin (first few recorded, the rest aggregated) so they cannot flood it.
+      { durable: this.syncJournal, unprompted: !prompted },
     );
   }
 
@@ -313,7 +362,11 @@ export class SigningService {
       // second case so this certificate goes straight to the PIN next time.
       if (isKysoError(error, 'SIGNING_FAILED')) this.pinEachTime.add(certificate.id);
       this.pinCache.forget(token.id);
-      return this.queue.run(caller.signal, () => this.signWithPin(caller, job, certificate, token));
+      return this.queue.run(
+        caller.signal,
+        () => this.signWithPin(caller, job, certificate, token),
+        queueOptions(caller),
+      );
     }
   }
 

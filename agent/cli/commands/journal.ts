@@ -3,7 +3,7 @@ import { configPaths, defaultConfigDir, loadConfig } from '../../config/index.ts
 import { dirname } from 'node:path';
 import { KysoError } from '../../errors/index.ts';
 import { formatTime } from '../../protocol/index.ts';
-import { readJournal } from '../../journal/index.ts';
+import { readJournal, type ChainBreak } from '../../journal/index.ts';
 import type { Command } from '../command.ts';
 
 /** "2026-11-01", an ISO time, or a span back from now: "30m", "12h", "7d". */
@@ -23,6 +23,17 @@ export function parseSince(text: string, now = new Date()): Date {
   return new Date(time);
 }
 
+function breakText(b: ChainBreak): string {
+  const where = `${b.file}:${b.line}`;
+  if (b.problem === 'missing-file') {
+    return `Chuỗi băm bị đứt / hash chain broken: ${where} — thiếu tệp nhật ký / journal file missing: ${b.concerns ?? '?'}`;
+  }
+  if (b.problem === 'truncated') {
+    return `Chuỗi băm bị đứt / hash chain broken: ${where} — tệp bị cắt bớt hoặc sửa / file truncated or edited: ${b.concerns ?? '?'}`;
+  }
+  return `Chuỗi băm bị đứt / hash chain broken: ${where} — bản ghi trước đó đã bị sửa hoặc xóa / the record before it was edited or removed`;
+}
+
 const RESULT = { signed: 'ĐÃ KÝ/signed', refused: 'TỪ CHỐI/refused', failed: 'LỖI/failed' };
 
 export const journalCommand: Command = {
@@ -32,23 +43,30 @@ export const journalCommand: Command = {
 
 Prints every signing request the agent handled: time, website, certificate, documents
 (names and hashes), result and error code. Torn lines from a crash are skipped and counted.
-Records are hash-chained: --verify checks the chain and exits with 1 when a record in the
-middle was edited or removed.`,
+Records are hash-chained, across rotated and archived (.gz) files: --verify checks the chain
+and exits with 1 when a record in the middle was edited or removed, or a rotated file is
+missing or truncated (the message names the file). Failures before any dialog beyond the
+per-minute limit are shown as one aggregated line per website and minute.`,
   options: { values: ['since', 'config'], flags: ['verify'] },
   async run(args) {
     const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
-    const config = loadConfig(configFile);
+    loadConfig(configFile); // a broken config fails loudly, as for every command
     const file = configPaths(dirname(configFile)).journal;
     const sinceText = args.get('since');
     const since = sinceText === undefined ? undefined : parseSince(sinceText);
-    const { records, skipped, chain } = await readJournal(file, {
-      ...(since ? { since } : {}),
-      keepFiles: config.journal.keepFiles,
-    });
+    // Rotated and archived files are found by name beside the current one.
+    const { records, aggregates, files, skipped, chain } = await readJournal(
+      file,
+      since ? { since } : {},
+    );
     const chainBroken = args.flags.has('verify') && chain.breaks.length > 0;
     if (args.flags.has('json')) {
       process.stdout.write(
-        JSON.stringify({ ok: !chainBroken, file, records, skipped, chain }, null, 2) + '\n',
+        JSON.stringify(
+          { ok: !chainBroken, file, files, records, aggregates, skipped, chain },
+          null,
+          2,
+        ) + '\n',
       );
       return chainBroken ? 1 : 0;
     }
@@ -65,13 +83,18 @@ middle was edited or removed.`,
           `    ${r.documents.length} văn bản / documents: ${docs}${more}\n`,
       );
     }
+    for (const a of aggregates) {
+      const codes = Object.entries(a.errors)
+        .map(([code, n]) => `${code} ×${n}`)
+        .join(', ');
+      process.stdout.write(
+        `${a.time}  GỘP/aggregated  ${a.origin}\n` +
+          `    ${a.count} lỗi trước hộp thoại / failures before any dialog, ${a.from} → ${a.to}: ${codes}\n`,
+      );
+    }
     if (args.flags.has('verify')) {
       if (chainBroken) {
-        for (const b of chain.breaks) {
-          process.stderr.write(
-            `Chuỗi băm bị đứt / hash chain broken: ${b.file}:${b.line} — bản ghi trước đó đã bị sửa hoặc xóa / the record before it was edited or removed\n`,
-          );
-        }
+        for (const b of chain.breaks) process.stderr.write(breakText(b) + '\n');
       } else {
         process.stdout.write(
           `Chuỗi băm nguyên vẹn / hash chain intact (${chain.checked} liên kết / links checked)\n`,
