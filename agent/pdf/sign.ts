@@ -14,6 +14,7 @@ import {
 } from '../cms/index.ts';
 import { KysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
+import type { SignWarning } from '../protocol/index.ts';
 import type { CertificateInfo } from '../tokens/index.ts';
 import type { AppearanceContext, PlacedAppearance } from './appearance/index.ts';
 import { readForm } from './fields.ts';
@@ -97,6 +98,7 @@ export async function prepareSignPdf(
     return {
       hash,
       toSign: cms.toSign,
+      warnings: plan.warnings,
       abort: cleanup,
       finish: async (signature) => {
         try {
@@ -108,6 +110,7 @@ export async function prepareSignPdf(
             byteRange: ranges.byteRange,
             cmsSize: der.length,
             placeholderSize: plan.placeholderBytes,
+            warnings: [...plan.warnings],
           };
           if (temp && options.output !== undefined) {
             await temp.commit(increment, base, options.output);
@@ -134,6 +137,7 @@ interface IncrementPlan {
   sigId: number;
   fieldName: string;
   placeholderBytes: number;
+  warnings: SignWarning[];
 }
 
 async function planIncrement(
@@ -229,7 +233,7 @@ async function planIncrement(
     placed,
     certify: options.certify,
   });
-  return { builder, sigId, fieldName, placeholderBytes };
+  return { builder, sigId, fieldName, placeholderBytes, warnings: placed?.warnings ?? [] };
 }
 
 /** CertificateInfo for the appearance, from the certificate alone. */

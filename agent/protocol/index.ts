@@ -9,3 +9,4 @@ export * from './methods.ts';
 export * from './version.ts';
 export * from './wire.ts';
 export * from './time.ts';
+export * from './warnings.ts';

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { loadCertificates } from '../../cms/index.ts';
 import { KysoError } from '../../errors/index.ts';
 import { assertOutputFree, type AppearanceOptions, type SignaturePreset } from '../../pdf/index.ts';
+import type { SignWarning } from '../../protocol/index.ts';
 import { commandLineCaller, placementFrom } from '../../signing/index.ts';
 import { isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { Command } from '../command.ts';
@@ -79,6 +80,13 @@ async function chainFiles(args: ParsedArgs): Promise<Buffer[]> {
   return explicit;
 }
 
+/** Warnings for people: `Chú ý [CODE]: vi` then `Note: en`, one block each; '' for none. */
+export function formatWarnings(warnings: readonly SignWarning[] | undefined): string {
+  return (warnings ?? [])
+    .map((w) => `Chú ý [${w.code}]: ${w.message.vi}\nNote: ${w.message.en}\n`)
+    .join('');
+}
+
 export const signCommand: Command = {
   name: 'sign',
   summary: 'Sign a PDF (PAdES, Decree 30 appearance) / Ký số tệp PDF',
@@ -98,7 +106,12 @@ a locked PIN is reported before asking. The certificate is checked (validity, ke
 before FILE is read. The signature is journaled with origin "cli:<user name>" (kyso journal). The signature carries the CA certificates of the
 signer's chain found on the token and in the config file's trust.intermediates; --chain adds
 more. --field names the signature field: an empty signature field of that name
-in the document (a template's signature box) is filled in place.`,
+in the document (a template's signature box) is filled in place.
+
+Warnings (also in --json as "warnings", [] when none) say what did not go as asked: a
+--doc-number or --issued-date not written (no [SO_VB]/[NGAY_BH] in FILE), an image scaled
+down, the approval put in its default place (no signer name or [CHU_KY] found: bottom right
+of the last page's text), a top-right box moved off the page's text.`,
   options: {
     ...tokenOptionSpec,
     values: [
@@ -198,12 +211,14 @@ in the document (a template's signature box) is filled in place.`,
           size: result.size,
           byteRange: result.byteRange,
           cmsSize: result.cmsSize,
+          warnings: result.warnings,
           ms,
         });
       } else {
         process.stdout.write(
           `Đã ký / Signed: ${result.output ?? out} (${result.fieldName}, ${certificate.commonName}, ${ms} ms)\n`,
         );
+        process.stderr.write(formatWarnings(result.warnings));
       }
       return 0;
     });
