@@ -77,6 +77,7 @@ function belowEarlierBoxes(box: Rect, earlier: Rect[]): Rect {
 export type ImageKind = 'signature' | 'seal';
 const IMAGE_VI: Record<ImageKind, string> = { signature: 'chữ ký', seal: 'con dấu' };
 
+const SCALED_NOTICE = 0.9;
 const mm = (points: number): string => (points / MM).toFixed(1);
 
 /** The top-right boxes' names in Vietnamese, for BOX_MOVED. */
@@ -105,12 +106,14 @@ export class Layout {
   }
 
   /**
-   * IMAGE_SCALED when an image ended up smaller than its real size (pHYs, else the default
-   * width): too big for half the page, or for the gap between a title and a name.
+   * IMAGE_SCALED when an image ended up under 90% of its real size (pHYs, else the default
+   * width): too big for half the page, for the gap between a title and a name, or for the
+   * default approval place. Rectangles the caller gives are filled without a warning.
    */
   noteScaled(kind: ImageKind, pageIndex: number, real: [number, number], placed: Rect): void {
     const [w, h] = real;
-    if (rectWidth(placed) >= w * 0.99) return;
+    // A few per cent (a name a little close to its title) is the usual fit, not news.
+    if (rectWidth(placed) >= w * SCALED_NOTICE) return;
     this.warn('IMAGE_SCALED', {
       image: kind,
       imageVi: IMAGE_VI[kind],
