@@ -35,8 +35,11 @@ export const DEFAULT_DOC_NUMBER_ANCHOR = '[SO_VB]';
 export const DEFAULT_ISSUED_DATE_ANCHOR = '[NGAY_BH]';
 /** Signature placeholders the approval looks for when the signer's name is not found. */
 export const SIGNATURE_PLACEHOLDERS = ['[CHU_KY]', '[SIGNATURE]'] as const;
-/** Default approval place: this far below the last text line, and above the page's bottom. */
-const DEFAULT_PLACE_GAP = 8 * MM;
+/**
+ * Default approval place: this far below the last text line (room for the seal of a later
+ * issuance, centred on the signature, to clear the text), and above the page's bottom.
+ */
+const DEFAULT_PLACE_GAP = 14 * MM;
 const DEFAULT_PLACE_BOTTOM = 20 * MM;
 /** Below this share of its real size the default place is no place for a signature. */
 const DEFAULT_PLACE_MIN_SCALE = 0.5;
@@ -110,7 +113,8 @@ export async function approval(layout: Layout, request: AppearanceRequest): Prom
 
 /**
  * The default approval place, where Decree 30 puts the signature block: on the last page, in
- * the right half of its text block, 8 mm below the last text line, at its real size (smaller,
+ * the right half of its text block, 14 mm below the last text line (so a later issuance's
+ * seal, centred on the signature, clears the text), at its real size (smaller,
  * down to half, when the room is short), above the page's bottom 20 mm (footers there, such
  * as page numbers, are not counted as text). A last page without text (scanned, blank) or
  * without room: PDF_ANCHOR_NOT_FOUND, with what to pass in the details.

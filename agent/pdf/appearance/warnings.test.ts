@@ -174,19 +174,19 @@ describe('sign warnings from the appearance', () => {
     expect(w?.message.en).toMatch(/pass a placement/);
     const [x1, y1, x2, y2] = placed.rect;
     // Right half of the text block (72 .. right margin), below "Trân trọng." (baseline 720)
-    // by 8 mm, at the real size (40 mm wide).
+    // by 14 mm, at the real size (40 mm wide).
     expect(x1).toBeGreaterThan(297);
     expect(x2).toBeLessThanOrEqual(595 - 10 * MM + 0.01);
-    expect(y2).toBeCloseTo(720 - 0.22 * 12 - 8 * MM, 0);
+    expect(y2).toBeCloseTo(720 - 0.22 * 12 - 14 * MM, 0);
     // The demo PNG: 360 px at 9055 px/m.
     expect(x2 - x1).toBeCloseTo((360 / 9055) * 1000 * MM, 1);
     expect(y1).toBeGreaterThan(20 * MM);
   });
 
   it('approval default place, short of room: smaller (IMAGE_SCALED), and none at all: what to pass', async () => {
-    // Text down to 80 pt from the bottom: 80 - 8 mm - 20 mm leaves ~1 pt... so put it higher.
+    // A last line at 135 pt: 135 - 14 mm - 20 mm leaves about 36 pt of the signature's 44.
     const low: TestPage = {
-      texts: [...(letter.texts ?? []), { text: 'Nơi nhận: như trên.', x: 72, y: 120, size: 12 }],
+      texts: [...(letter.texts ?? []), { text: 'Nơi nhận: như trên.', x: 72, y: 135, size: 12 }],
     };
     const scaled = await build({ image: signature }, [low]);
     expect(codes(scaled)).toEqual(['IMAGE_SCALED', 'APPROVAL_DEFAULT_PLACEMENT']);
@@ -198,7 +198,7 @@ describe('sign warnings from the appearance', () => {
     expect(scaled.rect[1]).toBeGreaterThanOrEqual(20 * MM - 0.01);
 
     const full: TestPage = {
-      texts: [...(letter.texts ?? []), { text: 'Nơi nhận: như trên.', x: 72, y: 95, size: 12 }],
+      texts: [...(letter.texts ?? []), { text: 'Nơi nhận: như trên.', x: 72, y: 110, size: 12 }],
     };
     const [code, details] = await failure(build({ image: signature }, [full]));
     expect(code).toBe('PDF_ANCHOR_NOT_FOUND');
