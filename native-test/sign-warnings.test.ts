@@ -127,6 +127,18 @@ describe('sign results carry warnings', () => {
     const leader = await testSigner(service, pki, 'leader');
     const plain = await signPdf(letter, { signer: leader });
     expect(plain.warnings).toEqual([]);
+    // A number or date the preset does not show is not dropped in silence either.
+    const ignored = await signPdf(letter, {
+      signer: leader,
+      appearance: { docNumber: '15/QĐ-UBND', issuedDate: '2026-11-23' },
+    });
+    expect(ignored.warnings.map((x) => [x.code, x.details?.field])).toEqual([
+      ['VALUE_NOT_SHOWN', 'docNumber'],
+      ['VALUE_NOT_SHOWN', 'issuedDate'],
+    ]);
+    expect(ignored.warnings[0]?.message.en).toMatch(
+      /^The docNumber value was not written .* the plain preset/,
+    );
     const [item] = await signPdfs(
       [
         {

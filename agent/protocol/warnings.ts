@@ -34,6 +34,10 @@ export const warningCatalog = {
     vi: 'Khung {presetVi} ở góc trên bên phải trang 1 có thể che chữ của văn bản: không còn chỗ trống nào trên trang. Kiểm tra lại văn bản đã ký, hoặc truyền placement (trang và khung) để chọn chỗ.',
     en: 'The {preset} box at the top right of page 1 may cover text of the document: the page has no free place for it. Check the signed document, or pass a placement (page and rectangle) to choose the place.',
   },
+  VALUE_NOT_SHOWN: {
+    vi: 'Giá trị {field} không được ghi vào văn bản: kiểu chữ ký {preset} không hiển thị nó (số, ký hiệu: issuance, attachment; ngày ban hành: issuance). Bỏ giá trị này, hoặc chọn đúng kiểu chữ ký (preset).',
+    en: 'The {field} value was not written on the document: the {preset} preset does not show it (number and symbol: issuance, attachment; issue date: issuance). Leave it out, or choose the right preset.',
+  },
 } as const satisfies Record<string, LocalisedText>;
 
 export type WarningCode = keyof typeof warningCatalog;
