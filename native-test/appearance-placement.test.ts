@@ -348,6 +348,8 @@ describe('appearance objects', () => {
           signerCertificate: fakeCertificate(),
           signingTime,
           image: signature,
+          // Without a placement a missing name falls back to the default place.
+          placement: { anchor: 'Trần Thị Bình' },
         },
         { pages: base.pages, allocateObjectId: () => next++, pdf: { bytes: base.bytes } },
       ),

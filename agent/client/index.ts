@@ -75,7 +75,7 @@ export type { PdfInput, TransferOptions, TransferProgress } from './documents.ts
 
 /** sign.pdf with the PDF as bytes: uploaded in chunks, the signed copy returned as bytes. */
 export type SignPdfBytesParams = Omit<SignPdfParams, 'pdf' | 'documentId'> & { pdf: PdfInput };
-export type SignPdfBytesResult = Omit<SignPdfResult, 'pdf' | 'documentId' | 'size'> & {
+export type SignPdfBytesResult = Omit<SignPdfResult, 'pdf' | 'documentId' | 'size' | 'warnings'> & {
   pdf: Uint8Array;
 };
 export type SignPdfsBytesParams = Omit<SignPdfsParams, 'items'> & {

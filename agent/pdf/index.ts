@@ -11,6 +11,7 @@ export type {
   SignPdfResult,
   SignaturePreset,
 } from './sign-options.ts';
+export type { SignWarning } from '../protocol/index.ts';
 export { signPdfs, type BatchItem, type BatchResult, type BatchSigner } from './batch.ts';
 export { verifyPdf, type VerifyOptions, type VerifyResult } from './verify.ts';
 export type { SignatureReport, SignatureStatus } from './report.ts';

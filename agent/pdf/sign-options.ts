@@ -1,5 +1,6 @@
 /** What a caller asks of a PDF signature and what it gets back (shared by sign and batch). */
 import type { Signer } from '../cms/index.ts';
+import type { SignWarning } from '../protocol/index.ts';
 import type { HashAlgorithm } from '../tokens/index.ts';
 import type { AppearancePreset, AppearanceRequest } from './appearance/index.ts';
 
@@ -52,12 +53,21 @@ export interface SignPdfResult {
   byteRange: [number, number, number, number];
   cmsSize: number;
   placeholderSize: number;
+  /**
+   * What did not go as asked: a number or date not written (no [SO_VB]/[NGAY_BH]), an image
+   * scaled down, the approval in its default place, a top-right box moved. Always present;
+   * empty when everything went as asked. Codes and words: WARNING_CODES / warningCatalog
+   * (agent/protocol/warnings.ts).
+   */
+  warnings: SignWarning[];
 }
 
 export interface PreparedPdfSignature {
   hash: HashAlgorithm;
   /** The one digest the token signs (over the CMS signed attributes). */
   toSign: Buffer;
+  /** The warnings the result will carry, known once prepared (before the token signs). */
+  warnings: SignWarning[];
   finish(signature: Buffer): Promise<SignPdfResult>;
   /** Releases files when the batch is abandoned. */
   abort(): Promise<void>;

@@ -14,6 +14,7 @@ import {
 } from '../cms/index.ts';
 import { KysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
+import { signWarning, type SignWarning } from '../protocol/index.ts';
 import type { CertificateInfo } from '../tokens/index.ts';
 import type { AppearanceContext, PlacedAppearance } from './appearance/index.ts';
 import { readForm } from './fields.ts';
@@ -97,6 +98,7 @@ export async function prepareSignPdf(
     return {
       hash,
       toSign: cms.toSign,
+      warnings: plan.warnings,
       abort: cleanup,
       finish: async (signature) => {
         try {
@@ -109,6 +111,7 @@ export async function prepareSignPdf(
             byteRange: ranges.byteRange,
             cmsSize: der.length,
             placeholderSize: plan.placeholderBytes,
+            warnings: [...plan.warnings],
           };
           if (temp && options.output !== undefined) {
             await temp.commit(increment, base, options.output, options.durable !== false);
@@ -135,6 +138,7 @@ interface IncrementPlan {
   sigId: number;
   fieldName: string;
   placeholderBytes: number;
+  warnings: SignWarning[];
 }
 
 async function planIncrement(
@@ -235,7 +239,21 @@ async function planIncrement(
     placed,
     certify: options.certify,
   });
-  return { builder, sigId, fieldName, placeholderBytes };
+  const warnings = [...valuesNotShown(options), ...(placed?.warnings ?? [])];
+  return { builder, sigId, fieldName, placeholderBytes, warnings };
+}
+
+/** Which presets show the number and the date; other presets leave them out (VALUE_NOT_SHOWN). */
+const SHOWN_BY: Record<'docNumber' | 'issuedDate', readonly string[]> = {
+  docNumber: ['issuance', 'attachment'],
+  issuedDate: ['issuance'],
+};
+
+function valuesNotShown(options: SignPdfOptions): SignWarning[] {
+  const preset = options.preset ?? 'plain';
+  return (['docNumber', 'issuedDate'] as const)
+    .filter((field) => options.appearance?.[field]?.trim() && !SHOWN_BY[field].includes(preset))
+    .map((field) => signWarning('VALUE_NOT_SHOWN', { field, preset }));
 }
 
 /** CertificateInfo for the appearance, from the certificate alone. */

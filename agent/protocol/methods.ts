@@ -147,6 +147,20 @@ export interface SignHashesResult {
 
 // sign.pdf, sign.pdfs, verify.pdf
 
+export type SignWarningDetails = Record<string, string | number | boolean | null>;
+
+/**
+ * The document was signed, but not quite as asked: a value not written, an image made
+ * smaller, the signature or a box put in a default or moved place. `code` is one of
+ * WARNING_CODES (warnings.ts, with the vi/en words); switch on it, never on the text.
+ * Page numbers in details count from 1 (`pageNumber`).
+ */
+export interface SignWarning {
+  code: string;
+  message: LocalisedText;
+  details?: SignWarningDetails;
+}
+
 /** Decree 30 appearance presets; `plain` is an invisible signature. */
 export type SignaturePreset = 'approval' | 'issuance' | 'attachment' | 'copy' | 'plain' | 'custom';
 
@@ -253,6 +267,8 @@ export interface SignPdfResult {
   level: PadesLevelName;
   certificateId: string;
   certificate: string;
+  /** What did not go as asked (absent or empty: everything did). */
+  warnings?: SignWarning[];
 }
 
 export interface SignPdfsItem extends PdfAppearanceParams {
@@ -283,6 +299,7 @@ export type SignPdfsItemResult =
       size?: number;
       fieldName: string;
       level: PadesLevelName;
+      warnings?: SignWarning[];
     }
   | { name: string; ok: false; error: ErrorObject };
 

@@ -1,6 +1,6 @@
 /**
  * docs/terminology.md is the word list: its "Không dùng (vi)" and "Avoid (en)" columns are
- * checked here against the tray locale files and the error catalog, so a banned variant
+ * checked here against the tray locale files, the error catalog and the sign warnings, so a banned variant
  * (e.g. "nhà cung cấp" for the issuer, "chứng chỉ số") cannot come back.
  */
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import en from '../../tray/locales/en.json' with { type: 'json' };
 import vi from '../../tray/locales/vi.json' with { type: 'json' };
 import { catalog, ERROR_CODES } from './errors.ts';
+import { placementHints, WARNING_CODES, warningCatalog } from './warnings.ts';
 
 const doc = readFileSync(new URL('../../docs/terminology.md', import.meta.url), 'utf8');
 
@@ -45,6 +46,8 @@ const wordRe = (word: string) =>
 const texts = (lang: 'vi' | 'en'): [string, string][] => [
   ...Object.entries(lang === 'vi' ? vi : en).map(([k, v]): [string, string] => [`tray ${k}`, v]),
   ...ERROR_CODES.map((code): [string, string] => [`catalog ${code}`, catalog[code][lang]]),
+  ...WARNING_CODES.map((code): [string, string] => [`warning ${code}`, warningCatalog[code][lang]]),
+  ...Object.entries(placementHints).map(([hint, t]): [string, string] => [`hint ${hint}`, t[lang]]),
 ];
 
 describe('terminology (docs/terminology.md)', () => {

@@ -18,6 +18,7 @@ import {
 
 const isPadesLevel = (v: string): v is PadesLevel =>
   (PADES_LEVELS as readonly string[]).includes(v);
+import type { SignWarning } from '../../protocol/index.ts';
 import { commandLineCaller, placementFrom } from '../../signing/index.ts';
 import { isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { Command } from '../command.ts';
@@ -96,6 +97,13 @@ async function chainFiles(args: ParsedArgs): Promise<Buffer[]> {
   return explicit;
 }
 
+/** Warnings for people: `Chú ý [CODE]: vi` then `Note: en`, one block each; '' for none. */
+export function formatWarnings(warnings: readonly SignWarning[] | undefined): string {
+  return (warnings ?? [])
+    .map((w) => `Chú ý [${w.code}]: ${w.message.vi}\nNote: ${w.message.en}\n`)
+    .join('');
+}
+
 export const signCommand: Command = {
   name: 'sign',
   summary: 'Sign a PDF (PAdES, Decree 30 appearance) / Ký số tệp PDF',
@@ -118,7 +126,12 @@ more. --field names the signature field: an empty signature field of that name
 in the document (a template's signature box) is filled in place.
 --level: B-B (default); B-T adds a timestamp from the config file's timestamp.urls; B-LT also
 embeds the certificates, OCSP responses and CRLs (DSS); B-LTA adds a document timestamp. The
-level is reached or the command fails (TIMESTAMP_FAILED, CERTIFICATE_STATUS_UNAVAILABLE).`,
+level is reached or the command fails (TIMESTAMP_FAILED, CERTIFICATE_STATUS_UNAVAILABLE).
+
+Warnings (also in --json as "warnings", [] when none) say what did not go as asked: a
+--doc-number or --issued-date not written (no [SO_VB]/[NGAY_BH] in FILE), an image scaled
+down, the approval put in its default place (no signer name or [CHU_KY] found: bottom right
+of the last page's text), a top-right box moved off the page's text.`,
   options: {
     ...tokenOptionSpec,
     values: [
@@ -230,12 +243,14 @@ level is reached or the command fails (TIMESTAMP_FAILED, CERTIFICATE_STATUS_UNAV
           byteRange: result.byteRange,
           cmsSize: result.cmsSize,
           level: result.level ?? 'B-B',
+          warnings: result.warnings,
           ms,
         });
       } else {
         process.stdout.write(
           `Đã ký / Signed: ${result.output ?? out} (${result.fieldName}, ${certificate.commonName}, PAdES ${result.level ?? 'B-B'}, ${ms} ms)\n`,
         );
+        process.stderr.write(formatWarnings(result.warnings));
       }
       return 0;
     });

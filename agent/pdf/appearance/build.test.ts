@@ -292,7 +292,11 @@ describe('buildAppearance', () => {
         { image: signature, placement: { anchor: '[SIGNATURE]', page: 9 } },
         'PDF_PLACEMENT_INVALID',
       ],
-      [{ image: signature, signerName: 'Trần Thị Bình' }, 'PDF_ANCHOR_NOT_FOUND'],
+      // A name given as the anchor must be found (without a placement: default place).
+      [
+        { image: signature, signerName: 'Trần Thị Bình', placement: { anchor: 'Trần Thị Bình' } },
+        'PDF_ANCHOR_NOT_FOUND',
+      ],
       [{ preset: 'issuance', image: seal }, 'PDF_PLACEMENT_INVALID'],
       [{ preset: 'attachment' }, 'INVALID_INPUT'],
       [{ preset: 'custom', textLines: ['x'] }, 'PDF_PLACEMENT_INVALID'],

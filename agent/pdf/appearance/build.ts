@@ -40,5 +40,6 @@ export async function buildAppearance(
   } finally {
     await layout.finder.close();
   }
-  return emit(layout, ctx);
+  const placed = emit(layout, ctx);
+  return layout.warnings.length > 0 ? { ...placed, warnings: layout.warnings } : placed;
 }

@@ -4,6 +4,12 @@
  * the PDF objects. sheet.ts converts to the file's space; the Decree 30 rules are in presets.ts.
  */
 import { KysoError } from '../../errors/index.ts';
+import {
+  signWarning,
+  type SignWarning,
+  type SignWarningDetails,
+  type WarningCode,
+} from '../../protocol/index.ts';
 import { type AnchorHit, AnchorFinder } from './anchor.ts';
 import { FontSubset, liberationSerifItalic } from './font.ts';
 import {
@@ -44,7 +50,7 @@ export interface Target {
   anchor?: { placeholder: boolean; fontSize: number; italic: boolean };
 }
 
-const MM = 72 / 25.4;
+export const MM = 72 / 25.4;
 /** The free space search keeps a box this far from the visible page's left edge. */
 const BOX_LEFT_LIMIT = 20 * MM;
 /** Space kept between a top-right box and the page's text. */
@@ -67,6 +73,19 @@ function belowEarlierBoxes(box: Rect, earlier: Rect[]): Rect {
   return placed;
 }
 
+/** Which image, for IMAGE_SCALED. */
+export type ImageKind = 'signature' | 'seal';
+const IMAGE_VI: Record<ImageKind, string> = { signature: 'chữ ký', seal: 'con dấu' };
+
+const SCALED_NOTICE = 0.9;
+const mm = (points: number): string => (points / MM).toFixed(1);
+
+/** The top-right boxes' names in Vietnamese, for BOX_MOVED. */
+const BOX_VI: Record<string, string> = {
+  attachment: 'chữ ký tệp đính kèm',
+  copy: 'chữ ký bản sao',
+};
+
 const isPlaceholder = (anchor: string): boolean => /^\s*[[{<].*[\]}>]\s*$/su.test(anchor);
 
 export class Layout {
@@ -75,9 +94,37 @@ export class Layout {
   readonly sheets = new Map<number, Sheet>();
   readonly finder: AnchorFinder;
   private readonly textBoxes = new Map<number, Promise<Rect[]>>();
+  /** What did not go as asked, in the order it happened. */
+  readonly warnings: SignWarning[] = [];
 
   constructor(readonly ctx: AppearanceContext) {
     this.finder = new AnchorFinder(ctx.pdf);
+  }
+
+  warn(code: WarningCode, details: SignWarningDetails = {}): void {
+    this.warnings.push(signWarning(code, details));
+  }
+
+  /**
+   * IMAGE_SCALED when an image ended up under 90% of its real size (pHYs, else the default
+   * width): too big for half the page, for the gap between a title and a name, or for the
+   * default approval place. Rectangles the caller gives are filled without a warning.
+   */
+  noteScaled(kind: ImageKind, pageIndex: number, real: [number, number], placed: Rect): void {
+    const [w, h] = real;
+    // A few per cent (a name a little close to its title) is the usual fit, not news.
+    if (rectWidth(placed) >= w * SCALED_NOTICE) return;
+    this.warn('IMAGE_SCALED', {
+      image: kind,
+      imageVi: IMAGE_VI[kind],
+      pageNumber: pageIndex + 1,
+      fromMm: `${mm(w)} × ${mm(h)}`,
+      toMm: `${mm(rectWidth(placed))} × ${mm(rectHeight(placed))}`,
+      fromWidthMm: Number(mm(w)),
+      fromHeightMm: Number(mm(h)),
+      toWidthMm: Number(mm(rectWidth(placed))),
+      toHeightMm: Number(mm(rectHeight(placed))),
+    });
   }
 
   /** Liberation Serif Italic, subset separately when some text is written in italics. */
@@ -127,7 +174,7 @@ export class Layout {
    * right and 4 mm from its top, below earlier boxes; where that covers the page's text, the
    * first free place to the left in the same band, else further down the right side.
    */
-  private async topRightBox(w: number, h: number): Promise<Rect> {
+  private async topRightBox(w: number, h: number, preset: string): Promise<Rect> {
     const page = this.page(0);
     const vis = visibleBox(page);
     const right = vis[2] - BOX_RIGHT_MARGIN;
@@ -146,9 +193,19 @@ export class Layout {
     const rights = [...new Set(band.map((o) => o[0] - BOX_GAP))]
       .filter((x) => x < start[2])
       .sort((a, b) => b - a);
+    const moved = (r: Rect, direction: 'left' | 'down' | 'none'): Rect => {
+      this.warn(direction === 'none' ? 'BOX_OVER_TEXT' : 'BOX_MOVED', {
+        preset,
+        presetVi: BOX_VI[preset] ?? preset,
+        direction,
+        directionVi: direction === 'left' ? 'sang trái' : 'xuống dưới',
+        rect: JSON.stringify(r.map((n) => Math.round(n * 10) / 10)),
+      });
+      return r;
+    };
     for (const x of rights) {
       const r: Rect = [x - w, start[1], x, start[3]];
-      if (r[0] >= vis[0] + BOX_LEFT_LIMIT && free(r)) return r;
+      if (r[0] >= vis[0] + BOX_LEFT_LIMIT && free(r)) return moved(r, 'left');
     }
     // Down the right side, just below whatever is in the way.
     const lower = [...new Set(obstacles.map((o) => o[1] - BOX_GAP))]
@@ -156,9 +213,9 @@ export class Layout {
       .sort((a, b) => b - a);
     for (const y of lower) {
       const r: Rect = [start[0], y - h, start[2], y];
-      if (free(r)) return r;
+      if (free(r)) return moved(r, 'down');
     }
-    return stacked;
+    return moved(stacked, 'none');
   }
 
   /** Earlier top-right boxes on a page, in display coordinates. */
@@ -250,6 +307,7 @@ export class Layout {
     image: DecodedImage,
     target: Target,
     naturalWidth: number,
+    kind: ImageKind,
     gap?: [number, number],
   ): Rect {
     const sheet = this.sheet(target.pageIndex);
@@ -273,6 +331,7 @@ export class Layout {
         r = [cx - w / 2, b[3] + 2, cx + w / 2, b[3] + 2 + h];
       }
       r = keepWithin(r, visibleBox(target.page));
+      this.noteScaled(kind, target.pageIndex, realSize(image, naturalWidth), r);
     }
     sheet.image(image, r);
     return r;
@@ -302,7 +361,7 @@ export class Layout {
       } else {
         const page = this.page(0);
         target = { pageIndex: 0, page, box: visibleBox(page) };
-        box = await this.topRightBox(w, h);
+        box = await this.topRightBox(w, h, request.preset);
       }
       box = keepWithin(box, visibleBox(target.page));
     }
@@ -331,13 +390,15 @@ export class Layout {
     value: string,
     placement: Placement | undefined,
     defaultAnchor: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let target: Target;
     try {
       target = await this.resolve(placement ?? { anchor: defaultAnchor });
     } catch (error) {
-      // The default placeholder is optional: the template may already carry the value.
-      if (!placement && error instanceof KysoError && error.code === 'PDF_ANCHOR_NOT_FOUND') return;
+      // The default placeholder is optional (the caller warns that the value was not written).
+      if (!placement && error instanceof KysoError && error.code === 'PDF_ANCHOR_NOT_FOUND') {
+        return false;
+      }
       throw error;
     }
     const sheet = this.sheet(target.pageIndex);
@@ -362,6 +423,7 @@ export class Layout {
       sheet.include(b);
       sheet.text(this.font, value, b[0], b[1] + (rectHeight(b) - 0.68 * size) / 2, size);
     }
+    return true;
   }
 }
 
@@ -379,21 +441,21 @@ export function fit(image: DecodedImage, box: Rect): Rect {
 }
 
 /** Real size from the PNG's resolution when recorded (seals), else the default width. */
+export function realSize(image: DecodedImage, defaultWidth: number): [number, number] {
+  if (image.dpi !== undefined && image.dpi >= 30 && image.dpi <= 2400) {
+    return [(image.width * 72) / image.dpi, (image.height * 72) / image.dpi];
+  }
+  return [defaultWidth, (defaultWidth * image.height) / image.width];
+}
+
+/** The real size, made smaller to fit half the page either way. */
 export function naturalSize(
   image: DecodedImage,
   defaultWidth: number,
   pw: number,
   ph: number,
 ): [number, number] {
-  let w: number;
-  let h: number;
-  if (image.dpi !== undefined && image.dpi >= 30 && image.dpi <= 2400) {
-    w = (image.width * 72) / image.dpi;
-    h = (image.height * 72) / image.dpi;
-  } else {
-    w = defaultWidth;
-    h = (defaultWidth * image.height) / image.width;
-  }
+  const [w, h] = realSize(image, defaultWidth);
   const shrink = Math.min(1, (pw * 0.5) / w, (ph * 0.5) / h);
   return [w * shrink, h * shrink];
 }

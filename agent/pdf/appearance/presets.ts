@@ -3,6 +3,7 @@
  * text boxes go, and what they say. Layout mechanics are in layout.ts.
  */
 import { KysoError } from '../../errors/index.ts';
+import { hintDetails } from '../../protocol/index.ts';
 import {
   displaySize,
   keepWithin,
@@ -11,7 +12,17 @@ import {
   userRectToDisplay,
   visibleBox,
 } from './geometry.ts';
-import { BOX_FONT_SIZE, LINE_GAP, fit, naturalSize, pad, type Layout } from './layout.ts';
+import {
+  BOX_FONT_SIZE,
+  LINE_GAP,
+  MM,
+  fit,
+  naturalSize,
+  pad,
+  realSize,
+  type Layout,
+  type Target,
+} from './layout.ts';
 import { type DecodedImage, decodePng } from './png.ts';
 import { formatIssuedDate, formatVietnamTime } from './time.ts';
 import type { AppearanceContext, AppearanceRequest, Rect } from './types.ts';
@@ -22,6 +33,16 @@ export const DEFAULT_SEAL_WIDTH = (36 / 25.4) * 72;
 export const COPY_FORMS = ['SAO Y', 'SAO LỤC', 'TRÍCH SAO'] as const;
 export const DEFAULT_DOC_NUMBER_ANCHOR = '[SO_VB]';
 export const DEFAULT_ISSUED_DATE_ANCHOR = '[NGAY_BH]';
+/** Signature placeholders the approval looks for when the signer's name is not found. */
+export const SIGNATURE_PLACEHOLDERS = ['[CHU_KY]', '[SIGNATURE]'] as const;
+/**
+ * Default approval place: this far below the last text line (room for the seal of a later
+ * issuance, centred on the signature, to clear the text), and above the page's bottom.
+ */
+const DEFAULT_PLACE_GAP = 14 * MM;
+const DEFAULT_PLACE_BOTTOM = 20 * MM;
+/** Below this share of its real size the default place is no place for a signature. */
+const DEFAULT_PLACE_MIN_SCALE = 0.5;
 
 function requireImage(request: AppearanceRequest): DecodedImage {
   if (!request.image || request.image.length === 0) {
@@ -51,14 +72,87 @@ export function normaliseCopyForm(form: string | undefined): string {
   return value;
 }
 
+/** The first of the anchors found (each searched from the last page back), else null. */
+async function firstFound(layout: Layout, anchors: string[]): Promise<Target | null> {
+  for (const anchor of anchors) {
+    if (!anchor.trim()) continue;
+    try {
+      return await layout.resolve({ anchor }, true);
+    } catch (error) {
+      if (!(error instanceof KysoError && error.code === 'PDF_ANCHOR_NOT_FOUND')) throw error;
+    }
+  }
+  return null;
+}
+
+/**
+ * Approval without a placement: above the signer's name (from the last page back), else on a
+ * signature placeholder, else the default place (defaultApprovalPlace).
+ */
 export async function approval(layout: Layout, request: AppearanceRequest): Promise<void> {
   const image = requireImage(request);
-  // Without a placement the signature goes above the signer's name, searched from the last page.
-  const target = await layout.resolve(request.placement ?? { anchor: request.signerName }, true);
+  const target = request.placement
+    ? await layout.resolve(request.placement, true)
+    : await firstFound(layout, [request.signerName, ...SIGNATURE_PLACEHOLDERS]);
+  if (!target) {
+    const place = await defaultApprovalPlace(layout, image, request.signerName);
+    layout.sheet(place.pageIndex).image(image, place.rect);
+    layout.noteScaled('signature', place.pageIndex, place.real, place.rect);
+    layout.warn('APPROVAL_DEFAULT_PLACEMENT', {
+      signerName: request.signerName,
+      pageNumber: place.pageIndex + 1,
+      rect: JSON.stringify(place.rect.map((n) => Math.round(n * 10) / 10)),
+    });
+    return;
+  }
   // Above a name: centred between the signer's title ("CHỦ TỊCH") and the name (ô 7c).
   const gap =
     target.anchor && !target.anchor.placeholder ? await layout.titleGap(target) : undefined;
-  layout.placeImage(image, target, DEFAULT_SIGNATURE_WIDTH, gap);
+  layout.placeImage(image, target, DEFAULT_SIGNATURE_WIDTH, 'signature', gap);
+}
+
+/**
+ * The default approval place, where Decree 30 puts the signature block: on the last page, in
+ * the right half of its text block, 14 mm below the last text line (so a later issuance's
+ * seal, centred on the signature, clears the text), at its real size (smaller,
+ * down to half, when the room is short), above the page's bottom 20 mm (footers there, such
+ * as page numbers, are not counted as text). A last page without text (scanned, blank) or
+ * without room: PDF_ANCHOR_NOT_FOUND, with what to pass in the details.
+ */
+async function defaultApprovalPlace(
+  layout: Layout,
+  image: DecodedImage,
+  signerName: string,
+): Promise<{ pageIndex: number; rect: Rect; real: [number, number] }> {
+  const pageIndex = layout.ctx.pages.length - 1;
+  const page = layout.page(pageIndex);
+  const vis = visibleBox(page);
+  const { width, height } = displaySize(page);
+  const bottom = vis[1] + DEFAULT_PLACE_BOTTOM;
+  const body = (await layout.textOn(pageIndex)).filter((b) => b[3] > bottom);
+  const fail = (reason: string): KysoError =>
+    new KysoError('PDF_ANCHOR_NOT_FOUND', {
+      anchor: signerName,
+      anchors: [signerName, ...SIGNATURE_PLACEHOLDERS].join(', '),
+      page: null,
+      reason,
+      ...hintDetails('APPROVAL_NO_ROOM'),
+    });
+  if (body.length === 0) throw fail('the last page has no text to place the signature below');
+  const left = Math.max(vis[0], Math.min(...body.map((b) => b[0])));
+  const right = Math.min(vis[2], await layout.rightMargin(pageIndex));
+  const top = Math.min(...body.map((b) => b[1])) - DEFAULT_PLACE_GAP;
+  const area: Rect = [(left + right) / 2, bottom, right, top];
+  const real = realSize(image, DEFAULT_SIGNATURE_WIDTH);
+  const [w, h] = naturalSize(image, DEFAULT_SIGNATURE_WIDTH, width, height);
+  const k = Math.min(w / real[0], rectWidth(area) / real[0], rectHeight(area) / real[1]);
+  if (!(k >= DEFAULT_PLACE_MIN_SCALE) || rectWidth(area) <= 0) {
+    throw fail('no room for the signature below the last text line of the last page');
+  }
+  const sw = Math.min(w, real[0] * k);
+  const sh = Math.min(h, real[1] * k);
+  const cx = (area[0] + area[2]) / 2;
+  return { pageIndex, rect: [cx - sw / 2, top - sh, cx + sw / 2, top], real };
 }
 
 export async function issuance(
@@ -68,7 +162,8 @@ export async function issuance(
 ): Promise<void> {
   const image = requireImage(request);
   if (request.placement) {
-    layout.placeImage(image, await layout.resolve(request.placement, true), DEFAULT_SEAL_WIDTH);
+    const target = await layout.resolve(request.placement, true);
+    layout.placeImage(image, target, DEFAULT_SEAL_WIDTH, 'seal');
   } else if (ctx.previousApprovalRect) {
     const page = layout.page(ctx.previousApprovalRect.pageIndex);
     const a = userRectToDisplay(page, ctx.previousApprovalRect.rect);
@@ -77,28 +172,39 @@ export async function issuance(
     // The seal's right part covers the left third of the signature (Decree 30, ô 8).
     const right = a[0] + rectWidth(a) / 3;
     const cy = (a[1] + a[3]) / 2;
-    const seal: Rect = [right - w, cy - h / 2, right, cy + h / 2];
-    layout
-      .sheet(ctx.previousApprovalRect.pageIndex)
-      .image(image, keepWithin(seal, visibleBox(page)));
+    const seal: Rect = keepWithin([right - w, cy - h / 2, right, cy + h / 2], visibleBox(page));
+    layout.sheet(ctx.previousApprovalRect.pageIndex).image(image, seal);
+    layout.noteScaled(
+      'seal',
+      ctx.previousApprovalRect.pageIndex,
+      realSize(image, DEFAULT_SEAL_WIDTH),
+      seal,
+    );
   } else {
+    // Decree 30 (ô 8): the seal overlaps the approval signature; without one there is no
+    // place to guess.
     throw new KysoError('PDF_PLACEMENT_INVALID', {
-      reason: 'issuance needs a placement or the approval signature to overlap',
+      reason: 'no approval signature to overlap; sign the approval first or give a placement',
+      ...hintDetails('ISSUANCE_WITHOUT_APPROVAL'),
     });
   }
-  if (request.docNumber?.trim()) {
-    await layout.field(
-      request.docNumber.trim(),
-      request.docNumberPlacement,
-      DEFAULT_DOC_NUMBER_ANCHOR,
-    );
+  const docNumber = request.docNumber?.trim();
+  if (
+    docNumber &&
+    !(await layout.field(docNumber, request.docNumberPlacement, DEFAULT_DOC_NUMBER_ANCHOR))
+  ) {
+    layout.warn('DOC_NUMBER_NOT_PLACED', { docNumber, anchor: DEFAULT_DOC_NUMBER_ANCHOR });
   }
-  if (request.issuedDate?.trim()) {
-    await layout.field(
-      formatIssuedDate(request.issuedDate),
+  const issuedDate = request.issuedDate?.trim();
+  if (
+    issuedDate &&
+    !(await layout.field(
+      formatIssuedDate(issuedDate),
       request.issuedDatePlacement,
       DEFAULT_ISSUED_DATE_ANCHOR,
-    );
+    ))
+  ) {
+    layout.warn('ISSUED_DATE_NOT_PLACED', { issuedDate, anchor: DEFAULT_ISSUED_DATE_ANCHOR });
   }
 }
 

@@ -1,4 +1,5 @@
 /** Public shapes of the appearance builder. The PDF writer (agent/pdf) codes against these. */
+import type { SignWarning } from '../../protocol/index.ts';
 import type { CertificateInfo } from '../../tokens/index.ts';
 
 /** [x1, y1, x2, y2] in points. */
@@ -38,6 +39,11 @@ export interface PlacedAppearance {
    * annotations; their objects are independent of the main appearance's.
    */
   extra?: PlacedAppearance[];
+  /**
+   * What did not go as asked (value not written, image scaled down, default or moved place);
+   * on the main appearance only.
+   */
+  warnings?: SignWarning[];
 }
 
 export type AppearancePreset = 'approval' | 'issuance' | 'attachment' | 'copy' | 'plain' | 'custom';

@@ -286,6 +286,7 @@ export const pdfMethods: MethodTable = {
       ...(await resultOf(store, io, result)),
       fieldName: result.fieldName,
       level: result.level ?? 'B-B', // issue 14: the level reached
+      warnings: result.warnings,
       certificateId,
       certificate: certificate.certificate,
     };
@@ -339,6 +340,7 @@ export const pdfMethods: MethodTable = {
         ...(await resultOf(store, io, o.result)),
         fieldName: o.result.fieldName,
         level: o.result.level ?? 'B-B', // issue 14
+        warnings: o.result.warnings,
       });
     }
     return {
