@@ -287,7 +287,9 @@ export class SigningService {
   ): Promise<SignResult[]> {
     const stayLoggedIn = this.pinCache.enabled;
     if (token.protectedAuthenticationPath || !token.loginRequired) {
-      return this.callToken(job, { stayLoggedIn });
+      return this.withReaderPrompt(caller, certificate, token, () =>
+        this.callToken(job, { stayLoggedIn }),
+      );
     }
     try {
       return await this.callToken(job, { stayLoggedIn: true });
@@ -302,6 +304,34 @@ export class SigningService {
       if (isKysoError(error, 'SIGNING_FAILED')) this.pinEachTime.add(certificate.id);
       this.pinCache.forget(token.id);
       return this.queue.run(caller.signal, () => this.signWithPin(caller, job, certificate, token));
+    }
+  }
+
+  /**
+   * A PIN-pad reader waits for the PIN on its own keypad during the signature: the consent
+   * provider shows so meanwhile and closes the notice however the signature ends.
+   */
+  private async withReaderPrompt<T>(
+    caller: SigningCaller,
+    certificate: CertificateInfo,
+    token: TokenInfo,
+    sign: () => Promise<T>,
+  ): Promise<T> {
+    const reader = token.loginRequired && (token.pinEntry ?? 'reader') === 'reader';
+    const prompt =
+      reader && token.protectedAuthenticationPath
+        ? this.consent.readerPinPrompt?.(
+            { token, certificate, origin: caller.origin },
+            caller.signal,
+          )
+        : undefined;
+    try {
+      const result = await sign();
+      prompt?.close('done');
+      return result;
+    } catch (error) {
+      prompt?.close(caller.signal.aborted ? 'aborted' : 'failed');
+      throw error;
     }
   }
 
