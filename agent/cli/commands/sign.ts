@@ -12,7 +12,7 @@ import { commandLineCaller, placementFrom } from '../../signing/index.ts';
 import { isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { Command } from '../command.ts';
 import type { ParsedArgs } from '../args.ts';
-import { printJson, tokenOptionSpec, withSigning } from '../token-context.ts';
+import { printJson, TOKEN_OPTIONS_HELP, withSigning, withTokenOptions } from '../token-context.ts';
 
 const PRESETS: readonly SignaturePreset[] = [
   'approval',
@@ -98,11 +98,12 @@ a locked PIN is reported before asking. The certificate is checked (validity, ke
 before FILE is read. The signature is journaled with origin "cli:<user name>" (kyso journal). The signature carries the CA certificates of the
 signer's chain found on the token and in the config file's trust.intermediates; --chain adds
 more. --field names the signature field: an empty signature field of that name
-in the document (a template's signature box) is filled in place.`,
-  options: {
-    ...tokenOptionSpec,
+in the document (a template's signature box) is filled in place. On a PIN-pad reader the PIN
+is typed on the reader's keypad (the command says so on standard error while it waits).
+
+${TOKEN_OPTIONS_HELP}`,
+  options: withTokenOptions({
     values: [
-      'config',
       'cert',
       'preset',
       'out',
@@ -121,9 +122,9 @@ in the document (a template's signature box) is filled in place.`,
       'hash',
       'scheme',
     ],
-    repeatable: ['module', 'chain', 'text'],
+    repeatable: ['chain', 'text'],
     flags: ['pin-stdin'],
-  },
+  }),
   async run(args) {
     const [file, ...extra] = args.positionals;
     if (!file || extra.length > 0) {

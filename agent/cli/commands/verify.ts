@@ -5,7 +5,12 @@ import { KysoError } from '../../errors/index.ts';
 import { formatTime } from '../../protocol/index.ts';
 import { verifyPdf, type ChangeKind, type SignatureReport } from '../../pdf/index.ts';
 import type { Command } from '../command.ts';
-import { configuredTrust, printJson } from '../token-context.ts';
+import {
+  configuredTrust,
+  printJson,
+  TOKEN_OPTIONS_HELP,
+  withTokenOptions,
+} from '../token-context.ts';
 
 const yes = (b: boolean): string => (b ? 'có / yes' : 'KHÔNG / NO');
 
@@ -65,7 +70,7 @@ function describe(s: SignatureReport, index: number): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'Verify the signatures of a PDF / Kiểm tra chữ ký số trên tệp PDF',
-  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--json]
+  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--module PATH]... [--json]
 
 Checks each signature: byte ranges cover the whole revision except the signature value, the
 digest and signature match, the certificate chains to a trusted root (--trust, PEM or DER;
@@ -74,8 +79,12 @@ signing time and may sign, and what changed after it was signed (annotation, for
 page content, metadata, pages, other). A signature changed after signing is "valid, changed
 after signing" unless a certification's DocMDP permissions forbid the change (then invalid).
 Exit code 0 when every signature is valid, 4 when none is invalid but some were changed after
-signing, 1 when any is invalid (or there are none).`,
-  options: { values: ['config'], repeatable: ['trust'] },
+signing, 1 when any is invalid (or there are none).
+
+${TOKEN_OPTIONS_HELP}
+                  verify reads the trust anchors and intermediates of --config; it opens no
+                  token, so --module is accepted (same options as every command) but unused.`,
+  options: withTokenOptions({ repeatable: ['trust'] }),
   async run(args) {
     const [file, ...extra] = args.positionals;
     if (!file || extra.length > 0) {
