@@ -221,7 +221,8 @@ export function hasSharedSerialId(token: Pick<TokenInfo, 'id' | 'serialNumber'>)
 /** How the PIN is entered, what may appear after login, and shared serials: notes per token. */
 function tokenNotes(t: TokenInfo, name: string): Finding[] {
   const notes: Finding[] = [];
-  const facts = { label: t.label, tokenId: t.id };
+  // No serial and no token id (it holds the serial): reports go into support bundles.
+  const facts = { label: t.label };
   const pinEntry =
     t.pinEntry ?? (!t.loginRequired ? 'none' : t.protectedAuthenticationPath ? 'reader' : 'host');
   if (pinEntry === 'reader') {
@@ -269,14 +270,14 @@ function tokenNotes(t: TokenInfo, name: string): Finding[] {
       section: 'tokens',
       severity: 'info',
       message: {
-        vi: `Thiết bị ${name}: nhiều thiết bị báo cùng số sê-ri ${t.serialNumber}; Kyso phân biệt chúng bằng mã thêm ở cuối (${t.id.slice(-8)}) theo nhãn, hãng và kiểu.`,
-        en: `Token ${name}: several tokens report the same serial ${t.serialNumber}; Kyso tells them apart by the suffix ${t.id.slice(-8)} (from label, manufacturer and model).`,
+        vi: `Thiết bị ${name}: nhiều thiết bị báo cùng một số sê-ri; Kyso phân biệt chúng bằng mã thêm ở cuối mã thiết bị (:${t.id.slice(-8)}, tính từ nhãn, hãng và kiểu).`,
+        en: `Token ${name}: several tokens report the same serial number; Kyso tells them apart by a suffix to the token id (:${t.id.slice(-8)}, from label, manufacturer and model).`,
       },
       fix: {
         vi: 'Đặt nhãn khác nhau cho các thiết bị này để nhận ra chúng dễ dàng.',
         en: 'Give these tokens different labels to tell them apart easily.',
       },
-      facts: { ...facts, serialNumber: t.serialNumber },
+      facts: { ...facts, discriminator: t.id.slice(-8) },
     });
   }
   return notes;
@@ -380,7 +381,7 @@ export function privateKeyState(c: CertificateInfo): 'present' | 'after-login' |
   return c.privateKey ?? (c.hasPrivateKey ? 'present' : 'absent');
 }
 
-function keyFinding(c: CertificateInfo, who: string, on: Text): Finding {
+function keyFinding(c: CertificateInfo, who: string, on: Text, label?: string): Finding {
   const state = privateKeyState(c);
   const usage = c.keyUsage.join(', ');
   const usageText: Text = {
@@ -389,7 +390,7 @@ function keyFinding(c: CertificateInfo, who: string, on: Text): Finding {
   };
   const facts = {
     subject: c.subject.text,
-    tokenId: c.tokenId,
+    ...(label === undefined ? {} : { token: label }),
     privateKey: state,
     keyUsage: c.keyUsage.join(','),
   };
@@ -459,7 +460,7 @@ export function certificateFindings(
       subject: c.subject.text,
       notAfter: c.notAfter,
       daysLeft: days,
-      tokenId: c.tokenId,
+      ...(label === undefined ? {} : { token: label }),
       privateKey: privateKeyState(c),
     };
     const until = formatTime(c.notAfter, 'date');
@@ -514,7 +515,7 @@ export function certificateFindings(
         facts,
       });
     }
-    findings.push(keyFinding(c, who, on));
+    findings.push(keyFinding(c, who, on, label));
     // A certificate without its key (a CA's, typically) signs nothing: no fitness or chain.
     if (privateKeyState(c) === 'absent') continue;
     const usable = keyUsageAllowsSigning(c.keyUsage) && !c.isCA;
