@@ -13,7 +13,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { createSigning } from '../agent/app/index.ts';
+import { loadConfig } from '../agent/config/index.ts';
+import { ScriptedConsent, TerminalConsent, type ConsentProvider } from '../agent/consent/index.ts';
 import type { DoctorReport, Finding } from '../agent/doctor/index.ts';
+import { Journal } from '../agent/journal/index.ts';
+import { startTokenService } from '../agent/tokens/index.ts';
 import { KeyUsageFlags, buildName, issueCertificate, spkiOf } from '../softhsm/certificates.ts';
 import type { FieldLayouts } from '../softhsm/field-layouts.ts';
 
@@ -163,6 +169,101 @@ describe('signing on a PIN-pad reader from the command line', () => {
       ? readFileSync(join(dir, 'pinpad.log'), 'utf8')
       : '';
     expect(after).toBe(before);
+  });
+});
+
+describe('the signing service around a PIN-pad signature (scripted and terminal consent)', () => {
+  async function signWith(
+    consent: ConsentProvider,
+    slot: 1 | 2,
+    signal = new AbortController().signal,
+  ) {
+    const tokens = await startTokenService({
+      modules: [pinpadModule],
+      env: { KYSO_PINPAD_DIR: dir, KYSO_PINPAD_LOG: join(dir, 'service.log') },
+      pollIntervalMs: 0,
+    });
+    const config = loadConfig(configFile);
+    const journal = new Journal(join(dir, 'journal.jsonl'), config.journal);
+    const signing = createSigning({
+      config,
+      tokens,
+      consent,
+      journal,
+      pinCache: { ...config.pinCache, enabled: false },
+    });
+    try {
+      const { results } = await signing.signDigests(
+        { origin: 'https://vanban.example.gov.vn', requestId: `t:${slot}`, signal },
+        {
+          method: 'sign.hash',
+          certificateId: idOf(pems[slot]),
+          scheme: undefined,
+          documents: [
+            { name: 'CV-9.pdf', hashAlgorithm: 'SHA-256', digest: Buffer.from(digestHex, 'hex') },
+          ],
+        },
+      );
+      return results[0]?.signature ?? Buffer.alloc(0);
+    } finally {
+      await signing.close();
+      await journal.close();
+      await tokens.close();
+    }
+  }
+
+  it('scripted consent logs approval, the reader notice, then its close as done; no PIN asked', async () => {
+    const consent = new ScriptedConsent(
+      { signing: { default: 'approve' } },
+      { warn: () => undefined },
+    );
+    const signature = await signWith(consent, 1);
+    expect(verify('sha256', data, new X509Certificate(pems[1]).publicKey, signature)).toBe(true);
+    expect(consent.log.map((e) => e.kind)).toEqual(['signing', 'reader-pin', 'reader-pin-closed']);
+    const closed = consent.log.at(-1);
+    expect(closed?.kind === 'reader-pin-closed' && closed.outcome).toBe('done');
+    expect(closed?.kind === 'reader-pin-closed' && closed.request.token.pinEntry).toBe('reader');
+  });
+
+  it('a token without login: consent still asked, no PIN and no reader notice', async () => {
+    const consent = new ScriptedConsent(
+      { signing: { default: 'approve' } },
+      { warn: () => undefined },
+    );
+    const signature = await signWith(consent, 2);
+    expect(verify('sha256', data, new X509Certificate(pems[2]).publicKey, signature)).toBe(true);
+    expect(consent.log.map((e) => e.kind)).toEqual(['signing']);
+  });
+
+  it('the terminal shows the notice while the reader waits, then "đã xong / done"', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = '';
+    const at: Record<string, number> = {};
+    output.on('data', (chunk: Buffer) => {
+      shown += chunk.toString();
+      if (chunk.toString().includes('bàn phím của đầu đọc')) at['notice'] = Date.now();
+      if (chunk.toString().includes('đã xong')) at['done'] = Date.now();
+    });
+    const consent = new TerminalConsent({ input, output });
+    const approve = setInterval(() => {
+      if (/Sign\? \[/.test(shown) && !shown.includes('READY')) {
+        shown += 'READY';
+        input.write('c\n');
+      }
+    }, 20);
+    try {
+      const signature = await signWith(consent, 1);
+      expect(verify('sha256', data, new X509Certificate(pems[1]).publicKey, signature)).toBe(true);
+    } finally {
+      clearInterval(approve);
+    }
+    // Shown before the token's C_Login, which waits 300 ms for the keypad; closed after it.
+    expect((at['done'] ?? 0) - (at['notice'] ?? Infinity)).toBeGreaterThanOrEqual(280);
+    const after = shown.slice(shown.indexOf('READY'));
+    expect(after).toMatch(
+      /Nhập mã PIN trên bàn phím của đầu đọc \/ Enter the PIN on the reader's keypad \("KYSO PINPAD TEST"\)…\n {2}đã xong \/ done\n$/,
+    );
   });
 });
 
