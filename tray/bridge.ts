@@ -12,10 +12,13 @@ import type { CertificateInfo, TokenInfo } from '../agent/tokens/types.ts';
 import type { Locale } from './i18n.ts';
 
 export type DialogKind = 'pin' | 'origin' | 'signing';
-export type PageKind = DialogKind | 'status' | 'settings' | 'doctor';
+/** Windows that only inform while the agent waits (no answer): the PIN-pad reader notice. */
+export type NoticeKind = 'reader';
+export type PageKind = DialogKind | NoticeKind | 'status' | 'settings' | 'doctor';
 
 export type DialogRequest =
   | { kind: 'pin'; request: PinRequest }
+  | { kind: 'reader'; request: PinRequest }
   | { kind: 'origin'; request: OriginApprovalRequest }
   | { kind: 'signing'; request: SigningApprovalRequest };
 

@@ -19,10 +19,31 @@ import type { LtvProgress, SigningPipeline } from '../signing/index.ts';
 import { startTokenService, type TokenService } from '../tokens/index.ts';
 import type { OptionSpec, ParsedArgs } from './args.ts';
 
+/** --module PATH (repeatable) and --config FILE: the same for every token command. */
 export const tokenOptionSpec = {
   repeatable: ['module'],
   values: ['config'],
 } as const satisfies OptionSpec;
+
+/** A command's own options plus the shared --module and --config. */
+export function withTokenOptions(own: OptionSpec = {}): OptionSpec {
+  const merge = (shared: readonly string[], extra: readonly string[] = []) => [
+    ...new Set([...shared, ...extra]),
+  ];
+  return {
+    values: merge(tokenOptionSpec.values, own.values),
+    repeatable: merge(tokenOptionSpec.repeatable, own.repeatable),
+    ...(own.flags ? { flags: own.flags } : {}),
+  };
+}
+
+/** The help lines of the shared options, word for word in every command's --help. */
+export const TOKEN_OPTIONS_HELP = [
+  "  --module PATH   PKCS#11 module to load (repeatable; default: the config file's",
+  '                  "modules", then every known installed module)',
+  '  --config FILE   config file (default: $KYSO_CONFIG_DIR/config.json or',
+  '                  ~/.config/kyso/config.json); approved origins and the journal beside it',
+].join('\n');
 
 /** --module paths, else the config file's modules, else every installed known module. */
 export function modulePathsFrom(args: ParsedArgs): string[] {
@@ -53,7 +74,8 @@ export async function withTokenService<T>(
   }
 }
 
-function configFileOf(args: ParsedArgs): string {
+/** --config FILE, else the default config file. */
+export function configFileOf(args: ParsedArgs): string {
   return args.get('config') ?? configPaths(defaultConfigDir()).config;
 }
 

@@ -5,8 +5,8 @@
  * No website ever asks through this provider.
  */
 import { KysoError } from '../errors/index.ts';
-import { TerminalConsent } from './terminal.ts';
-import type { ConsentProvider, PinRequest } from './types.ts';
+import { TerminalConsent, writeReaderPrompt } from './terminal.ts';
+import type { ConsentProvider, PinRequest, ReaderPinPrompt } from './types.ts';
 
 export type PinSource = 'terminal' | 'stdin';
 
@@ -20,15 +20,27 @@ export class CommandLineConsent implements ConsentProvider {
   private readonly source: PinSource;
   private readonly terminal: TerminalConsent;
   private readonly stdin: NodeJS.ReadableStream;
+  private readonly notices: NodeJS.WritableStream;
   private stdinUsed = false;
 
   constructor(
     source: PinSource,
-    options: { terminal?: TerminalConsent; stdin?: NodeJS.ReadableStream } = {},
+    options: {
+      terminal?: TerminalConsent;
+      stdin?: NodeJS.ReadableStream;
+      /** Where the reader-keypad notice goes (default: standard error, beside the command). */
+      notices?: NodeJS.WritableStream;
+    } = {},
   ) {
     this.source = source;
     this.terminal = options.terminal ?? new TerminalConsent();
     this.stdin = options.stdin ?? process.stdin;
+    this.notices = options.notices ?? process.stderr;
+  }
+
+  /** The command's user is at this terminal: tell them to type the PIN on the reader. */
+  readerPinPrompt(request: PinRequest, signal: AbortSignal): ReaderPinPrompt {
+    return writeReaderPrompt(request, signal, (text) => this.notices.write(text));
   }
 
   approveOrigin(): Promise<boolean> {

@@ -5,7 +5,13 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isKysoError } from '../errors/index.ts';
 import type { CertificateInfo, TokenInfo } from '../tokens/types.ts';
-import { ConsentQueue, parseConsentScript, ScriptedConsent, TerminalConsent } from './index.ts';
+import {
+  CommandLineConsent,
+  ConsentQueue,
+  parseConsentScript,
+  ScriptedConsent,
+  TerminalConsent,
+} from './index.ts';
 
 const token = {
   id: 't1',
@@ -99,6 +105,54 @@ describe('ScriptedConsent', () => {
     const answer = consent.approveSigning(signing, controller.signal);
     controller.abort();
     await expect(answer).rejects.toThrow(/USER_CANCELLED/);
+  });
+});
+
+describe('PIN-pad reader notice', () => {
+  const pinPad = { ...token, label: 'KYSO PINPAD', pinEntry: 'reader' as const };
+  const request = { token: pinPad, certificate, origin: signing.origin };
+
+  it('scripted consent logs the notice and its close, once', () => {
+    const consent = new ScriptedConsent({}, { warn: () => undefined });
+    const prompt = consent.readerPinPrompt(request, live);
+    prompt.close('done');
+    prompt.close('failed');
+    expect(consent.log).toEqual([
+      { kind: 'reader-pin', request },
+      { kind: 'reader-pin-closed', request, outcome: 'done' },
+    ]);
+  });
+
+  it('closes as aborted when the request goes away', () => {
+    const consent = new ScriptedConsent({}, { warn: () => undefined });
+    const abort = new AbortController();
+    consent.readerPinPrompt(request, abort.signal);
+    abort.abort();
+    expect(consent.log.at(-1)).toEqual({ kind: 'reader-pin-closed', request, outcome: 'aborted' });
+  });
+
+  it('the terminal prints the line, then "đã xong / done" (or failed)', () => {
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const consent = new TerminalConsent({ input: new PassThrough(), output });
+    const prompt = consent.readerPinPrompt(request, live);
+    expect(text).toBe(
+      '  Nhập mã PIN trên bàn phím của đầu đọc / Enter the PIN on the reader\'s keypad ("KYSO PINPAD")…\n',
+    );
+    prompt.close('done');
+    expect(text.split('\n').at(-2)).toBe('  đã xong / done');
+    consent.readerPinPrompt(request, live).close('failed');
+    expect(text.split('\n').at(-2)).toBe('  không thành công / failed');
+  });
+
+  it('the command line writes it beside the command (standard error)', () => {
+    const notices = new PassThrough();
+    let text = '';
+    notices.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const consent = new CommandLineConsent('stdin', { notices, stdin: new PassThrough() });
+    consent.readerPinPrompt(request, live).close('done');
+    expect(text).toMatch(/Enter the PIN on the reader's keypad[^\n]*\n {2}đã xong \/ done\n$/);
   });
 });
 

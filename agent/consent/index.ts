@@ -4,6 +4,8 @@ export type {
   DocumentToSign,
   OriginApprovalRequest,
   PinRequest,
+  ReaderPinOutcome,
+  ReaderPinPrompt,
   SigningApprovalRequest,
 } from './types.ts';
 export {

@@ -12,6 +12,7 @@
  *
  * A list of PINs is used in order (one per prompt for that token), the last one repeating: this
  * lets a test enter a wrong PIN first. A token with no PIN entry gets a cancelled PIN dialog.
+ * A PIN-pad reader's "enter the PIN on the reader" notice is logged when shown and closed.
  */
 import { readFileSync } from 'node:fs';
 import { KysoError } from '../errors/index.ts';
@@ -36,6 +37,8 @@ import type {
   ConsentProvider,
   OriginApprovalRequest,
   PinRequest,
+  ReaderPinOutcome,
+  ReaderPinPrompt,
   SigningApprovalRequest,
 } from './types.ts';
 
@@ -52,7 +55,9 @@ export interface ConsentScript {
 export type ConsentLogEntry =
   | { kind: 'origin'; request: OriginApprovalRequest; answer: boolean }
   | { kind: 'signing'; request: SigningApprovalRequest; answer: boolean }
-  | { kind: 'pin'; request: PinRequest; answered: boolean };
+  | { kind: 'pin'; request: PinRequest; answered: boolean }
+  | { kind: 'reader-pin'; request: PinRequest }
+  | { kind: 'reader-pin-closed'; request: PinRequest; outcome: ReaderPinOutcome };
 
 const answer = oneOf(['approve', 'refuse'] as const, {
   vi: '"approve" hoặc "refuse"',
@@ -175,6 +180,20 @@ export class ScriptedConsent implements ConsentProvider {
     const answer = (table[request.origin] ?? table.default ?? 'refuse') === 'approve';
     this.log.push({ kind: 'signing', request, answer });
     return answer;
+  }
+
+  readerPinPrompt(request: PinRequest, signal: AbortSignal): ReaderPinPrompt {
+    this.log.push({ kind: 'reader-pin', request });
+    let closed = false;
+    const close = (outcome: ReaderPinOutcome) => {
+      if (closed) return;
+      closed = true;
+      signal.removeEventListener('abort', onAbort);
+      this.log.push({ kind: 'reader-pin-closed', request, outcome });
+    };
+    const onAbort = () => close('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    return { close };
   }
 
   async askPin(request: PinRequest, signal: AbortSignal): Promise<string | null> {

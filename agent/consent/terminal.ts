@@ -13,8 +13,50 @@ import type {
   ConsentProvider,
   OriginApprovalRequest,
   PinRequest,
+  ReaderPinOutcome,
+  ReaderPinPrompt,
   SigningApprovalRequest,
 } from './types.ts';
+
+/** The reader-keypad notice and its closing words, Vietnamese first (terminal and CLI). */
+export function readerPinLine(request: PinRequest): string {
+  return (
+    `  Nhập mã PIN trên bàn phím của đầu đọc / Enter the PIN on the reader's keypad` +
+    ` ("${clean(request.token.label)}")…\n`
+  );
+}
+
+const READER_OUTCOME: Record<ReaderPinOutcome, string> = {
+  done: '  đã xong / done\n',
+  failed: '  không thành công / failed\n',
+  aborted: '  đã hủy / cancelled\n',
+};
+
+/** Writes the notice now and its outcome once on close; a broken output never fails signing. */
+export function writeReaderPrompt(
+  request: PinRequest,
+  signal: AbortSignal,
+  write: (text: string) => void,
+): ReaderPinPrompt {
+  const safeWrite = (text: string) => {
+    try {
+      write(text);
+    } catch {
+      // No terminal: nothing to show, the reader still waits for its keypad.
+    }
+  };
+  safeWrite(readerPinLine(request));
+  let closed = false;
+  const close = (outcome: ReaderPinOutcome) => {
+    if (closed) return;
+    closed = true;
+    signal.removeEventListener('abort', onAbort);
+    safeWrite(READER_OUTCOME[outcome]);
+  };
+  const onAbort = () => close('aborted');
+  signal.addEventListener('abort', onAbort, { once: true });
+  return { close };
+}
 
 export interface TerminalConsentOptions {
   /** Defaults to /dev/tty, opened on the first prompt. */
@@ -159,6 +201,10 @@ export class TerminalConsent implements ConsentProvider {
         '\n',
     );
     return this.yesNo('Đồng ý ký? / Sign? [c/y = có/yes, k/n = không/no]: ', signal);
+  }
+
+  readerPinPrompt(request: PinRequest, signal: AbortSignal): ReaderPinPrompt {
+    return writeReaderPrompt(request, signal, (text) => this.write(text));
   }
 
   async askPin(request: PinRequest, signal: AbortSignal): Promise<string | null> {

@@ -47,6 +47,14 @@ export interface PinRequest {
   previousAttempt?: 'incorrect';
 }
 
+/** How the wait for the reader's keypad ended. */
+export type ReaderPinOutcome = 'done' | 'failed' | 'aborted';
+
+/** The "enter the PIN on the reader" notice while a PIN-pad reader waits; close it once. */
+export interface ReaderPinPrompt {
+  close(outcome: ReaderPinOutcome): void;
+}
+
 export interface ConsentProvider {
   /** True when the user allows this origin to use the agent (remembered by the caller). */
   approveOrigin(request: OriginApprovalRequest, signal: AbortSignal): Promise<boolean>;
@@ -54,4 +62,11 @@ export interface ConsentProvider {
   approveSigning(request: SigningApprovalRequest, signal: AbortSignal): Promise<boolean>;
   /** The PIN, or null when the user cancels. Not called for tokens with a PIN pad. */
   askPin(request: PinRequest, signal: AbortSignal): Promise<string | null>;
+  /**
+   * Shows "enter the PIN on the reader's keypad" while a PIN-pad token (pinEntry 'reader')
+   * waits for it during the signature; the signing service closes it when the token answers
+   * (done or failed) or the request goes away (aborted). No PIN is read here. Optional: a
+   * provider without it shows nothing.
+   */
+  readerPinPrompt?(request: PinRequest, signal: AbortSignal): ReaderPinPrompt;
 }

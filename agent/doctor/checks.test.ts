@@ -17,6 +17,7 @@ import {
   moduleFindings,
   portFindings,
   registrySnippet,
+  hasSharedSerialId,
   tokenFindings,
   worstOf,
   type Finding,
@@ -108,8 +109,42 @@ describe('token PIN state', () => {
       ['token.pin-count-low', 'warning'],
       ['token.pin-to-be-changed', 'warning'],
       ['token.ok', 'ok'],
+      ['token.pin-entry-reader', 'info'],
     ]);
   });
+  it('says where the PIN is entered: on the reader (note), none needed (warning)', () => {
+    const reader = tokenFindings([
+      token({}, { protectedAuthenticationPath: true, pinEntry: 'reader' }),
+    ]);
+    expect(reader.map((f) => [f.id, f.severity])).toEqual([
+      ['token.ok', 'ok'],
+      ['token.pin-entry-reader', 'info'],
+    ]);
+    expect(reader[1]?.message.vi).toContain('bàn phím của đầu đọc');
+    const none = tokenFindings([token({}, { loginRequired: false, pinEntry: 'none' })]);
+    expect(none.map((f) => [f.id, f.severity])).toEqual([
+      ['token.ok', 'ok'],
+      ['token.no-login', 'warning'],
+    ]);
+    expect(none[1]?.message.en).toContain('anyone holding the device can sign');
+    expect(tokenFindings([token({}, { pinEntry: 'host' })]).map((f) => f.id)).toEqual(['token.ok']);
+  });
+
+  it('notes certificates hidden until login, and ids with a shared-serial discriminator', () => {
+    const more = tokenFindings([token({}, { mayHoldMoreAfterLogin: true })]);
+    expect(more[1]).toMatchObject({ id: 'token.more-after-login', severity: 'info' });
+    expect(more[1]?.message.en).toContain('only after the PIN is entered');
+    const shared = token({}, { id: '/usr/lib/libcackey.so:1234:0a1b2c3d' });
+    expect(hasSharedSerialId(shared)).toBe(true);
+    expect(hasSharedSerialId(token({}, { id: '/usr/lib/libcackey.so:1234' }))).toBe(false);
+    expect(hasSharedSerialId(token({}, { id: 'm:slot1:0a1b2c3d', serialNumber: '' }))).toBe(false);
+    const note = tokenFindings([shared]).find((f) => f.id === 'token.shared-serial');
+    expect(note?.severity).toBe('info');
+    expect(note?.message.en).toContain('several tokens report the same serial number');
+    expect(note?.message.en).toContain(':0a1b2c3d');
+    expect(JSON.stringify(tokenFindings([shared]))).not.toContain('1234');
+  });
+
   it('says to plug a token when there is none', () => {
     const [f] = tokenFindings([]);
     expect(f?.id).toBe('tokens.none');
@@ -140,6 +175,45 @@ describe('certificate findings', () => {
       id: 'certificate.not-yet-valid',
       severity: 'error',
     });
+  });
+
+  it('lists a certificate 9 days from expiry with days left, its key and its key usage', () => {
+    const tokens = [token()];
+    const findings = certificateFindings(
+      [cert({ notAfter: at(9), tokenId: 'm/1', keyUsage: ['digitalSignature', 'nonRepudiation'] })],
+      NOW,
+      none,
+      tokens,
+    );
+    const expiring = findings.find((f) => f.id === 'certificate.expiring');
+    expect(expiring).toMatchObject({ severity: 'warning', facts: { daysLeft: 9 } });
+    expect(expiring?.message.vi).toContain('còn 9 ngày');
+    expect(expiring?.message.en).toContain('9 days left');
+    const key = findings.find((f) => f.id === 'certificate.key-present');
+    expect(key?.severity).toBe('ok');
+    expect(key?.message.en).toContain('(token "VNPT-CA Token"): private key found');
+    expect(key?.message.en).toContain('key usage: digitalSignature, nonRepudiation');
+  });
+
+  it('a key found after login is a note, not a missing key; an absent one is named', () => {
+    const ids = (c: CertificateInfo) =>
+      certificateFindings([c], NOW, none).map((f) => [f.id, f.severity]);
+    expect(ids(cert({ privateKey: 'after-login' }))).toContainEqual([
+      'certificate.key-after-login',
+      'info',
+    ]);
+    const afterLogin = certificateFindings([cert({ privateKey: 'after-login' })], NOW, none);
+    expect(afterLogin.find((f) => f.id === 'certificate.key-after-login')?.message.en).toContain(
+      'key found after login',
+    );
+    // A user certificate without its key cannot sign; a CA certificate is expected keyless.
+    const user = ids(cert({ privateKey: 'absent', hasPrivateKey: false }));
+    expect(user).toContainEqual(['certificate.key-absent', 'warning']);
+    expect(user.map(([id]) => id)).not.toContain('certificate.chain-unchecked');
+    expect(ids(cert({ privateKey: 'absent', hasPrivateKey: false, isCA: true }))).toContainEqual([
+      'certificate.key-absent',
+      'info',
+    ]);
   });
 
   it('flags certificates not fit for signing', () => {

@@ -211,6 +211,78 @@ export function usbFindings(
   return findings;
 }
 
+/** True when the token id carries the `:<8 hex>` discriminator of a serial shared by tokens. */
+export function hasSharedSerialId(token: Pick<TokenInfo, 'id' | 'serialNumber'>): boolean {
+  if (token.serialNumber === '') return false;
+  const suffix = /:([0-9a-f]{8})$/.exec(token.id);
+  return suffix !== null && token.id.slice(0, suffix.index).endsWith(`:${token.serialNumber}`);
+}
+
+/** How the PIN is entered, what may appear after login, and shared serials: notes per token. */
+function tokenNotes(t: TokenInfo, name: string): Finding[] {
+  const notes: Finding[] = [];
+  // No serial and no token id (it holds the serial): reports go into support bundles.
+  const facts = { label: t.label };
+  const pinEntry =
+    t.pinEntry ?? (!t.loginRequired ? 'none' : t.protectedAuthenticationPath ? 'reader' : 'host');
+  if (pinEntry === 'reader') {
+    notes.push({
+      id: 'token.pin-entry-reader',
+      section: 'tokens',
+      severity: 'info',
+      message: {
+        vi: `Thiết bị ${name}: mã PIN nhập trên bàn phím của đầu đọc (Kyso không hỏi mã PIN, chỉ báo khi đầu đọc chờ).`,
+        en: `Token ${name}: the PIN is entered on the reader's keypad (Kyso does not ask for it, it only says when the reader waits).`,
+      },
+      facts: { ...facts, pinEntry },
+    });
+  } else if (pinEntry === 'none') {
+    notes.push({
+      id: 'token.no-login',
+      section: 'tokens',
+      severity: 'warning',
+      message: {
+        vi: `Thiết bị ${name}: không cần mã PIN để ký — bất kỳ ai cầm thiết bị cũng ký được.`,
+        en: `Token ${name}: no PIN is needed to sign — anyone holding the device can sign.`,
+      },
+      fix: {
+        vi: 'Giữ thiết bị cẩn thận và rút ra khi không dùng; nếu thiết bị hỗ trợ, đặt mã PIN bằng phần mềm của nhà cung cấp.',
+        en: "Keep the device safe and unplug it when not in use; if it supports one, set a PIN with the vendor's tool.",
+      },
+      facts: { ...facts, pinEntry },
+    });
+  }
+  if (t.mayHoldMoreAfterLogin === true) {
+    notes.push({
+      id: 'token.more-after-login',
+      section: 'tokens',
+      severity: 'info',
+      message: {
+        vi: `Thiết bị ${name}: có thể còn chứng thư số và khóa chỉ hiện ra sau khi nhập mã PIN (đối tượng riêng tư); danh sách dưới đây có thể chưa đủ.`,
+        en: `Token ${name}: more certificates and keys may show only after the PIN is entered (private objects); the list below may be incomplete.`,
+      },
+      facts,
+    });
+  }
+  if (hasSharedSerialId(t)) {
+    notes.push({
+      id: 'token.shared-serial',
+      section: 'tokens',
+      severity: 'info',
+      message: {
+        vi: `Thiết bị ${name}: nhiều thiết bị báo cùng một số sê-ri; Kyso phân biệt chúng bằng mã thêm ở cuối mã thiết bị (:${t.id.slice(-8)}, tính từ nhãn, hãng và kiểu).`,
+        en: `Token ${name}: several tokens report the same serial number; Kyso tells them apart by a suffix to the token id (:${t.id.slice(-8)}, from label, manufacturer and model).`,
+      },
+      fix: {
+        vi: 'Đặt nhãn khác nhau cho các thiết bị này để nhận ra chúng dễ dàng.',
+        en: 'Give these tokens different labels to tell them apart easily.',
+      },
+      facts: { ...facts, discriminator: t.id.slice(-8) },
+    });
+  }
+  return notes;
+}
+
 export function tokenFindings(tokens: TokenInfo[]): Finding[] {
   if (tokens.length === 0) {
     return [
@@ -223,74 +295,80 @@ export function tokenFindings(tokens: TokenInfo[]): Finding[] {
       },
     ];
   }
-  return tokens.map((t) => {
-    const name = `"${t.label}" (${t.manufacturer} ${t.model})`;
-    const facts = {
-      label: t.label,
-      countLow: t.pin.countLow,
-      finalTry: t.pin.finalTry,
-      locked: t.pin.locked,
-      pinPad: t.protectedAuthenticationPath,
-    };
-    if (t.pin.locked) {
-      return {
-        id: 'token.pin-locked',
-        section: 'tokens',
-        severity: 'error',
-        message: {
-          vi: `Thiết bị ${name}: mã PIN đã bị khóa.`,
-          en: `Token ${name}: the PIN is locked.`,
-        },
-        fix: catalog.PIN_LOCKED,
-        facts,
-      } satisfies Finding;
-    }
-    if (t.pin.finalTry || t.pin.countLow) {
-      const final = t.pin.finalTry;
-      return {
-        id: final ? 'token.pin-final-try' : 'token.pin-count-low',
-        section: 'tokens',
-        severity: 'warning',
-        message: final
-          ? {
-              vi: `Thiết bị ${name}: chỉ còn MỘT lần nhập mã PIN trước khi bị khóa.`,
-              en: `Token ${name}: ONE PIN attempt left before it locks.`,
-            }
-          : {
-              vi: `Thiết bị ${name}: đã có lần nhập sai mã PIN.`,
-              en: `Token ${name}: a wrong PIN was entered recently.`,
-            },
-        fix: {
-          vi: 'Chỉ nhập mã PIN khi chắc chắn đúng; nếu quên mã PIN, liên hệ bộ phận CNTT trước khi thử tiếp.',
-          en: 'Enter the PIN only when sure; if it is forgotten, contact IT before trying again.',
-        },
-        facts,
-      } satisfies Finding;
-    }
-    if (t.pin.toBeChanged) {
-      return {
-        id: 'token.pin-to-be-changed',
-        section: 'tokens',
-        severity: 'warning',
-        message: {
-          vi: `Thiết bị ${name}: phải đổi mã PIN.`,
-          en: `Token ${name}: the PIN must be changed.`,
-        },
-        fix: catalog.PIN_EXPIRED,
-        facts,
-      } satisfies Finding;
-    }
+  return tokens.flatMap((t) => [
+    tokenState(t),
+    ...tokenNotes(t, `"${t.label}" (${t.manufacturer} ${t.model})`),
+  ]);
+}
+
+function tokenState(t: TokenInfo): Finding {
+  const name = `"${t.label}" (${t.manufacturer} ${t.model})`;
+  const facts = {
+    label: t.label,
+    countLow: t.pin.countLow,
+    finalTry: t.pin.finalTry,
+    locked: t.pin.locked,
+    pinPad: t.protectedAuthenticationPath,
+    pinEntry: t.pinEntry ?? null,
+  };
+  if (t.pin.locked) {
     return {
-      id: 'token.ok',
+      id: 'token.pin-locked',
       section: 'tokens',
-      severity: 'ok',
+      severity: 'error',
       message: {
-        vi: `Thiết bị ${name}: sẵn sàng${t.protectedAuthenticationPath ? ', nhập mã PIN trên bàn phím của đầu đọc' : ''}.`,
-        en: `Token ${name}: ready${t.protectedAuthenticationPath ? ', PIN entered on the reader keypad' : ''}.`,
+        vi: `Thiết bị ${name}: mã PIN đã bị khóa.`,
+        en: `Token ${name}: the PIN is locked.`,
+      },
+      fix: catalog.PIN_LOCKED,
+      facts,
+    } satisfies Finding;
+  }
+  if (t.pin.finalTry || t.pin.countLow) {
+    const final = t.pin.finalTry;
+    return {
+      id: final ? 'token.pin-final-try' : 'token.pin-count-low',
+      section: 'tokens',
+      severity: 'warning',
+      message: final
+        ? {
+            vi: `Thiết bị ${name}: chỉ còn MỘT lần nhập mã PIN trước khi bị khóa.`,
+            en: `Token ${name}: ONE PIN attempt left before it locks.`,
+          }
+        : {
+            vi: `Thiết bị ${name}: đã có lần nhập sai mã PIN.`,
+            en: `Token ${name}: a wrong PIN was entered recently.`,
+          },
+      fix: {
+        vi: 'Chỉ nhập mã PIN khi chắc chắn đúng; nếu quên mã PIN, liên hệ bộ phận CNTT trước khi thử tiếp.',
+        en: 'Enter the PIN only when sure; if it is forgotten, contact IT before trying again.',
       },
       facts,
     } satisfies Finding;
-  });
+  }
+  if (t.pin.toBeChanged) {
+    return {
+      id: 'token.pin-to-be-changed',
+      section: 'tokens',
+      severity: 'warning',
+      message: {
+        vi: `Thiết bị ${name}: phải đổi mã PIN.`,
+        en: `Token ${name}: the PIN must be changed.`,
+      },
+      fix: catalog.PIN_EXPIRED,
+      facts,
+    } satisfies Finding;
+  }
+  return {
+    id: 'token.ok',
+    section: 'tokens',
+    severity: 'ok',
+    message: {
+      vi: `Thiết bị ${name}: sẵn sàng${t.protectedAuthenticationPath ? ', nhập mã PIN trên bàn phím của đầu đọc' : ''}.`,
+      en: `Token ${name}: ready${t.protectedAuthenticationPath ? ', PIN entered on the reader keypad' : ''}.`,
+    },
+    facts,
+  } satisfies Finding;
 }
 
 export interface TrustAnchors {
@@ -298,16 +376,93 @@ export interface TrustAnchors {
   intermediates: X509Certificate[];
 }
 
+/** Where the certificate's private key stands; 'after-login' is not a missing key. */
+export function privateKeyState(c: CertificateInfo): 'present' | 'after-login' | 'absent' {
+  return c.privateKey ?? (c.hasPrivateKey ? 'present' : 'absent');
+}
+
+function keyFinding(c: CertificateInfo, who: string, on: Text, label?: string): Finding {
+  const state = privateKeyState(c);
+  const usage = c.keyUsage.join(', ');
+  const usageText: Text = {
+    vi: `mục đích sử dụng khóa: ${usage || 'không giới hạn'}`,
+    en: `key usage: ${usage || 'unrestricted'}`,
+  };
+  const facts = {
+    subject: c.subject.text,
+    ...(label === undefined ? {} : { token: label }),
+    privateKey: state,
+    keyUsage: c.keyUsage.join(','),
+  };
+  if (state === 'present') {
+    return {
+      id: 'certificate.key-present',
+      section: 'certificates',
+      severity: 'ok',
+      message: {
+        vi: `Chứng thư số ${who}${on.vi}: đã tìm thấy khóa riêng; ${usageText.vi}.`,
+        en: `Certificate ${who}${on.en}: private key found; ${usageText.en}.`,
+      },
+      facts,
+    };
+  }
+  if (state === 'after-login') {
+    return {
+      id: 'certificate.key-after-login',
+      section: 'certificates',
+      severity: 'info',
+      message: {
+        vi: `Chứng thư số ${who}${on.vi}: khóa riêng thấy sau khi nhập mã PIN (khóa là đối tượng riêng tư, không phải thiếu khóa); ${usageText.vi}.`,
+        en: `Certificate ${who}${on.en}: key found after login (the key is a private object, not a missing key); ${usageText.en}.`,
+      },
+      facts,
+    };
+  }
+  return {
+    id: 'certificate.key-absent',
+    section: 'certificates',
+    severity: c.isCA ? 'info' : 'warning',
+    message: c.isCA
+      ? {
+          vi: `Chứng thư số ${who}${on.vi}: chứng thư số của tổ chức cấp (CA), không có khóa riêng trên thiết bị — bình thường; ${usageText.vi}.`,
+          en: `Certificate ${who}${on.en}: a CA certificate with no private key on the token — as expected; ${usageText.en}.`,
+        }
+      : {
+          vi: `Chứng thư số ${who}${on.vi}: không tìm thấy khóa riêng trên thiết bị, không ký được bằng chứng thư số này; ${usageText.vi}.`,
+          en: `Certificate ${who}${on.en}: no private key on the token, so it cannot sign; ${usageText.en}.`,
+        },
+    ...(c.isCA ? {} : { fix: catalog.KEY_NOT_FOUND }),
+    facts,
+  };
+}
+
+/**
+ * Every certificate on every token: days to expiry (warning within 30 days, error when
+ * expired), its private key (present, after login, absent) and key usage; for those with a
+ * key, fitness for signing and the chain.
+ */
 export function certificateFindings(
   certificates: CertificateInfo[],
   now: Date,
   trust: TrustAnchors,
+  tokens: TokenInfo[] = [],
 ): Finding[] {
   const findings: Finding[] = [];
   for (const c of certificates) {
     const who = `"${c.commonName}"`;
+    const label = tokens.find((t) => t.id === c.tokenId)?.label;
+    const on: Text =
+      label === undefined
+        ? { vi: '', en: '' }
+        : { vi: ` (thiết bị "${label}")`, en: ` (token "${label}")` };
     const days = Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / DAY_MS);
-    const facts = { subject: c.subject.text, notAfter: c.notAfter, daysLeft: days };
+    const facts = {
+      subject: c.subject.text,
+      notAfter: c.notAfter,
+      daysLeft: days,
+      ...(label === undefined ? {} : { token: label }),
+      privateKey: privateKeyState(c),
+    };
     const until = formatTime(c.notAfter, 'date');
     if (new Date(c.notBefore) > now) {
       findings.push({
@@ -360,6 +515,9 @@ export function certificateFindings(
         facts,
       });
     }
+    findings.push(keyFinding(c, who, on, label));
+    // A certificate without its key (a CA's, typically) signs nothing: no fitness or chain.
+    if (privateKeyState(c) === 'absent') continue;
     const usable = keyUsageAllowsSigning(c.keyUsage) && !c.isCA;
     if (!usable) {
       findings.push({

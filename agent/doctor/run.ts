@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { arch as osArch } from 'node:os';
 import {
   configPaths,
@@ -48,6 +49,10 @@ export function agentVersion(): string {
 
 export interface DoctorOptions {
   configDir?: string;
+  /** The config file itself (--config FILE); approved origins are read beside it. */
+  configFile?: string;
+  /** PKCS#11 modules to check (--module), instead of the config file's and the known ones. */
+  modules?: string[];
   now?: Date;
   timezoneOffsetMinutes?: number;
   /** Starts the token service over these module paths (default: agent/tokens startTokenService). */
@@ -97,8 +102,13 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const platform = options.platform ?? currentPlatform();
   const findings: Finding[] = [];
   const version = agentVersion();
-  const configDir = options.configDir ?? defaultConfigDir();
-  const paths = configPaths(configDir);
+  const configDir =
+    options.configDir ??
+    (options.configFile !== undefined ? dirname(options.configFile) : defaultConfigDir());
+  const paths = {
+    ...configPaths(configDir),
+    ...(options.configFile !== undefined ? { config: options.configFile } : {}),
+  };
 
   // Agent and config
   let config: AgentConfig | undefined;
@@ -147,10 +157,16 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     product: c.module.product,
     certainty: c.module.certainty,
   }));
-  const modules = modulesToLoad(config?.modules ?? [], db, platform);
+  const flagged = options.modules ?? [];
+  const modules = modulesToLoad(
+    flagged.length > 0 ? flagged : (config?.modules ?? []),
+    db,
+    platform,
+  );
   let statuses: ModuleStatus[] = [];
   let tokens: TokenInfo[] = [];
   let certificates: CertificateInfo[] = [];
+  let onTokens: CertificateInfo[] = [];
   let caOnTokens: CertificateInfo[] = [];
   let service: TokenService | undefined;
   const deadline = options.tokenTimeoutMs ?? 20_000;
@@ -168,6 +184,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
         deadline,
         'listCertificates',
       );
+      onTokens = all;
       certificates = all.filter((c) => c.hasPrivateKey);
       caOnTokens = all.filter((c) => !c.hasPrivateKey && c.isCA);
     } catch (error) {
@@ -210,7 +227,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   } catch (error) {
     findings.push(failure('certificates', 'certificates.trust-invalid', error));
   }
-  findings.push(...certificateFindings(certificates, now, trust));
+  // Every certificate on every token, with or without its key.
+  findings.push(...certificateFindings(onTokens, now, trust, tokens));
   await service?.close().catch(() => undefined);
 
   findings.push(

@@ -348,7 +348,9 @@ export class SigningService {
   ): Promise<SignResult[]> {
     const stayLoggedIn = this.pinCache.enabled;
     if (token.protectedAuthenticationPath || !token.loginRequired) {
-      return this.callToken(job, { stayLoggedIn });
+      return this.withReaderPrompt(caller, certificate, token, () =>
+        this.callToken(job, { stayLoggedIn }),
+      );
     }
     try {
       return await this.callToken(job, { stayLoggedIn: true });
@@ -367,6 +369,34 @@ export class SigningService {
         () => this.signWithPin(caller, job, certificate, token),
         queueOptions(caller),
       );
+    }
+  }
+
+  /**
+   * A PIN-pad reader waits for the PIN on its own keypad during the signature: the consent
+   * provider shows so meanwhile and closes the notice however the signature ends.
+   */
+  private async withReaderPrompt<T>(
+    caller: SigningCaller,
+    certificate: CertificateInfo,
+    token: TokenInfo,
+    sign: () => Promise<T>,
+  ): Promise<T> {
+    const reader = token.loginRequired && (token.pinEntry ?? 'reader') === 'reader';
+    const prompt =
+      reader && token.protectedAuthenticationPath
+        ? this.consent.readerPinPrompt?.(
+            { token, certificate, origin: caller.origin },
+            caller.signal,
+          )
+        : undefined;
+    try {
+      const result = await sign();
+      prompt?.close('done');
+      return result;
+    } catch (error) {
+      prompt?.close(caller.signal.aborted ? 'aborted' : 'failed');
+      throw error;
     }
   }
 

@@ -273,6 +273,33 @@ describe('consent round trips', () => {
     expect(w.isDestroyed()).toBe(true);
   });
 
+  it('shows the PIN-pad notice in a window with no answer, and closes it when signed', async () => {
+    const request = pinRequest();
+    const prompt = app.consent().readerPinPrompt?.(request, new AbortController().signal);
+    const w = lastWindow();
+    expect(w.loaded).toBe('/app/pages/reader.html');
+    expect(w.options['alwaysOnTop']).toBe(true);
+    expect(w.options['title']).toBe('Nhập mã PIN trên đầu đọc — Kyso');
+    expect(await invoke(CHANNELS.dialogRequest, w)).toEqual({ kind: 'reader', request });
+    expect(w.isDestroyed()).toBe(false);
+    prompt?.close('done');
+    expect(w.isDestroyed()).toBe(true);
+    prompt?.close('failed'); // once only
+  });
+
+  it('closes the PIN-pad notice when the request goes away, and ignores answers to it', async () => {
+    const abort = new AbortController();
+    app.consent().readerPinPrompt?.(pinRequest(), abort.signal);
+    const w = lastWindow();
+    await invoke(CHANNELS.dialogRespond, w, { kind: 'pin', pin: '123456' });
+    expect(w.isDestroyed()).toBe(true);
+    const again = app.consent().readerPinPrompt?.(pinRequest(), abort.signal);
+    const second = lastWindow();
+    abort.abort();
+    expect(second.isDestroyed()).toBe(true);
+    again?.close('aborted');
+  });
+
   it('returns null when the user cancels the PIN', async () => {
     const pending = app.consent().askPin(pinRequest(), new AbortController().signal);
     await invoke(CHANNELS.dialogRespond, lastWindow(), { kind: 'pin', pin: null });
@@ -350,6 +377,10 @@ describe('consent round trips', () => {
 });
 
 describe('validResponse', () => {
+  it('has nothing to accept from the reader notice', () => {
+    expect(validResponse('reader', { kind: 'reader' })).toBeNull();
+  });
+
   it('accepts only the shape of the dialog kind', () => {
     expect(validResponse('pin', { kind: 'pin', pin: '1234' })).toEqual({
       kind: 'pin',

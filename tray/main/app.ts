@@ -25,6 +25,7 @@ import {
   type DialogKind,
   type DialogRequest,
   type DialogResponse,
+  type NoticeKind,
   type PageKind,
   type SettingsView,
   type StatusView,
@@ -58,6 +59,7 @@ interface PendingDialog {
 
 const SIZES: Record<PageKind, { width: number; height: number }> = {
   pin: { width: 460, height: 560 },
+  reader: { width: 460, height: 400 },
   origin: { width: 460, height: 420 },
   signing: { width: 520, height: 640 },
   status: { width: 560, height: 640 },
@@ -163,7 +165,7 @@ export class TrayApp {
   }
 
   private createWindow(kind: PageKind): BrowserWindow {
-    const dialog = kind === 'pin' || kind === 'origin' || kind === 'signing';
+    const dialog = kind === 'pin' || kind === 'reader' || kind === 'origin' || kind === 'signing';
     const window = new BrowserWindow({
       ...SIZES[kind],
       title: this.text(`window.${kind}`),
@@ -209,8 +211,17 @@ export class TrayApp {
    * or the signal aborted (the window is then closed for the user).
    */
   openDialog(request: DialogRequest, signal: AbortSignal): Promise<DialogResponse | null> {
-    if (signal.aborted) return Promise.resolve(null);
-    return new Promise((resolve) => {
+    return this.showDialog(request, signal).answer;
+  }
+
+  /** A dialog window, with a way for the main process to close it (notices close so). */
+  private showDialog(
+    request: DialogRequest,
+    signal: AbortSignal,
+  ): { answer: Promise<DialogResponse | null>; close(): void } {
+    if (signal.aborted) return { answer: Promise.resolve(null), close: () => undefined };
+    let close: () => void = () => undefined;
+    const answer = new Promise<DialogResponse | null>((resolve) => {
       const window = this.createWindow(request.kind);
       const id = window.webContents.id;
       let done = false;
@@ -226,7 +237,9 @@ export class TrayApp {
       signal.addEventListener('abort', onAbort, { once: true });
       window.on('closed', () => finish(null));
       this.dialogs.set(id, { request, window, finish });
+      close = () => finish(null);
     });
+    return { answer, close };
   }
 
   /** The agent's consent provider, answered through the tray's windows. */
@@ -243,6 +256,11 @@ export class TrayApp {
       askPin: async (request, signal) => {
         const r = await this.openDialog({ kind: 'pin', request }, signal);
         return r?.kind === 'pin' ? r.pin : null;
+      },
+      // PIN pad: a window with the notice and no field, closed when the reader answers.
+      readerPinPrompt: (request, signal) => {
+        const shown = this.showDialog({ kind: 'reader', request }, signal);
+        return { close: () => shown.close() };
       },
     };
   }
@@ -318,7 +336,11 @@ export class TrayApp {
 }
 
 /** A response from a page is untrusted input: wrong shapes count as cancel/refuse. */
-export function validResponse(kind: DialogKind, value: unknown): DialogResponse | null {
+export function validResponse(
+  kind: DialogKind | NoticeKind,
+  value: unknown,
+): DialogResponse | null {
+  if (kind === 'reader') return null; // a notice has nothing to answer: the page closes it
   if (typeof value !== 'object' || value === null) return null;
   const r = value as Record<string, unknown>;
   if (r['kind'] !== kind) return null;

@@ -298,6 +298,51 @@ describe('PIN window', () => {
   });
 });
 
+describe('PIN-pad reader window', () => {
+  const dialog = (): DialogRequest => ({
+    kind: 'reader',
+    request: {
+      token: token({
+        protectedAuthenticationPath: true,
+        pinEntry: 'reader',
+        label: 'KYSO PINPAD TEST',
+        manufacturer: 'Kyso',
+        model: 'PIN pad',
+      }),
+      certificate: cert('Nguyễn Văn Ánh', 400),
+      origin: ORIGIN,
+    },
+  });
+
+  it('tells to enter the PIN on the reader, with no PIN field, in Vietnamese and English', async () => {
+    const page = await open(
+      'reader',
+      { locale: 'vi', dialog: dialog() },
+      { width: 460, height: 400 },
+    );
+    expect(await text(page, 'h1')).toBe('Nhập mã PIN trên bàn phím của đầu đọc');
+    expect(await page.title()).toBe('Nhập mã PIN trên đầu đọc — Kyso');
+    const facts = await text(page, '.facts');
+    expect(facts).toContain('KYSO PINPAD TEST (Kyso PIN pad)');
+    expect(facts).toContain('Nguyễn Văn Ánh');
+    expect(facts).toContain(ORIGIN);
+    expect(await text(page, '#reader-wait')).toContain('Đầu đọc đang chờ mã PIN');
+    expect(await page.locator('input').count()).toBe(0);
+    expect(await page.locator('#reader-wait').getAttribute('role')).toBe('status');
+    await shot(page, 'reader-vi');
+    await page.click('.lang button[data-lang="en"]');
+    expect(await text(page, 'h1')).toBe("Enter the PIN on the reader's keypad");
+    expect(await page.title()).toBe('PIN on the reader — Kyso');
+    expect(await text(page, '#reader-closes')).toBe(
+      'This window closes by itself when the reader answers.',
+    );
+    await shot(page, 'reader-en');
+    // Nothing to answer: the main process closes the window.
+    expect(await calls(page)).toEqual([['setLocale', 'en']]);
+    await page.close();
+  });
+});
+
 describe('origin approval window', () => {
   const dialog: DialogRequest = { kind: 'origin', request: { origin: ORIGIN } };
 

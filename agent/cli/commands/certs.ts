@@ -1,5 +1,10 @@
 import type { Command } from '../command.ts';
-import { printJson, tokenOptionSpec, withTokenService } from '../token-context.ts';
+import {
+  printJson,
+  TOKEN_OPTIONS_HELP,
+  withTokenOptions,
+  withTokenService,
+} from '../token-context.ts';
 
 const DAY = 86_400_000;
 
@@ -15,8 +20,10 @@ export const certsCommand: Command = {
   help: `kyso certs [--token ID] [--all] [--module PATH]... [--config FILE] [--json]
 
 Lists certificates whose private key is on a token (--all: every certificate object).
-The id (SHA-256 thumbprint) is what --cert takes.`,
-  options: { ...tokenOptionSpec, values: ['config', 'token'], flags: ['all'] },
+The id (SHA-256 thumbprint) is what --cert takes.
+
+${TOKEN_OPTIONS_HELP}`,
+  options: withTokenOptions({ values: ['token'], flags: ['all'] }),
   async run(args) {
     return withTokenService(args, async (service) => {
       const tokenId = args.get('token');

@@ -3,7 +3,7 @@ import { KysoError } from '../../errors/index.ts';
 import { commandLineCaller } from '../../signing/index.ts';
 import { digestLengths, isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { Command } from '../command.ts';
-import { printJson, tokenOptionSpec, withSigning } from '../token-context.ts';
+import { printJson, TOKEN_OPTIONS_HELP, withSigning, withTokenOptions } from '../token-context.ts';
 
 export const signHashCommand: Command = {
   name: 'sign-hash',
@@ -15,12 +15,11 @@ export const signHashCommand: Command = {
 Signs the given digest on the token and prints the signature (base64). The PIN is asked
 on the terminal (a wrong PIN may be retried; a locked PIN is reported before asking), or read
 from the first line of standard input with --pin-stdin. The signature is journaled with
-origin "cli:<user name>" (kyso journal).`,
-  options: {
-    ...tokenOptionSpec,
-    values: ['config', 'cert', 'hash', 'alg', 'scheme'],
-    flags: ['pin-stdin'],
-  },
+origin "cli:<user name>" (kyso journal). On a PIN-pad reader the PIN is typed on the reader's
+keypad (the command says so on standard error while it waits).
+
+${TOKEN_OPTIONS_HELP}`,
+  options: withTokenOptions({ values: ['cert', 'hash', 'alg', 'scheme'], flags: ['pin-stdin'] }),
   async run(args) {
     const certificateId = args.get('cert');
     const hashHex = args.get('hash');

@@ -23,7 +23,7 @@ import { commandLineCaller, placementFrom } from '../../signing/index.ts';
 import { isHashAlgorithm, isSignatureScheme } from '../../tokens/index.ts';
 import type { Command } from '../command.ts';
 import type { ParsedArgs } from '../args.ts';
-import { printJson, tokenOptionSpec, withSigning } from '../token-context.ts';
+import { printJson, TOKEN_OPTIONS_HELP, withSigning, withTokenOptions } from '../token-context.ts';
 
 const PRESETS: readonly SignaturePreset[] = [
   'approval',
@@ -123,7 +123,8 @@ a locked PIN is reported before asking. The certificate is checked (validity, ke
 before FILE is read. The signature is journaled with origin "cli:<user name>" (kyso journal). The signature carries the CA certificates of the
 signer's chain found on the token and in the config file's trust.intermediates; --chain adds
 more. --field names the signature field: an empty signature field of that name
-in the document (a template's signature box) is filled in place.
+in the document (a template's signature box) is filled in place. On a PIN-pad reader the PIN
+is typed on the reader's keypad (the command says so on standard error while it waits).
 --level: B-B (default); B-T adds a timestamp from the config file's timestamp.urls; B-LT also
 embeds the certificates, OCSP responses and CRLs (DSS); B-LTA adds a document timestamp. The
 level is reached or the command fails (TIMESTAMP_FAILED, CERTIFICATE_STATUS_UNAVAILABLE).
@@ -131,11 +132,11 @@ level is reached or the command fails (TIMESTAMP_FAILED, CERTIFICATE_STATUS_UNAV
 Warnings (also in --json as "warnings", [] when none) say what did not go as asked: a
 --doc-number or --issued-date not written (no [SO_VB]/[NGAY_BH] in FILE), an image scaled
 down, the approval put in its default place (no signer name or [CHU_KY] found: bottom right
-of the last page's text), a top-right box moved off the page's text.`,
-  options: {
-    ...tokenOptionSpec,
+of the last page's text), a top-right box moved off the page's text.
+
+${TOKEN_OPTIONS_HELP}`,
+  options: withTokenOptions({
     values: [
-      'config',
       'cert',
       'preset',
       'out',
@@ -155,9 +156,9 @@ of the last page's text), a top-right box moved off the page's text.`,
       'scheme',
       'level',
     ],
-    repeatable: ['module', 'chain', 'text'],
+    repeatable: ['chain', 'text'],
     flags: ['pin-stdin'],
-  },
+  }),
   async run(args) {
     const [file, ...extra] = args.positionals;
     if (!file || extra.length > 0) {

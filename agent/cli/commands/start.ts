@@ -4,7 +4,7 @@
  * when ready, and stops cleanly (sockets closed, cached logins logged out, journal synced).
  */
 import { startAgent } from '../../app/index.ts';
-import { loadConfig, configPaths, defaultConfigDir } from '../../config/index.ts';
+import { loadConfig } from '../../config/index.ts';
 import {
   hasTerminal,
   ScriptedConsent,
@@ -15,6 +15,7 @@ import { modulesToLoad } from '../../devices/index.ts';
 import { KysoError } from '../../errors/index.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../../server/index.ts';
 import type { Command } from '../command.ts';
+import { configFileOf, TOKEN_OPTIONS_HELP, withTokenOptions } from '../token-context.ts';
 
 function port(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
@@ -34,21 +35,15 @@ export const startCommand: Command = {
 Runs Kyso Agent in the foreground on 127.0.0.1 and ::1 (default port 51987) until Ctrl+C.
 Consent (website approval, signing approval, PIN) is asked on this terminal.
 
-  --config FILE          config file (default: $KYSO_CONFIG_DIR or ~/.config/kyso/config.json);
-                         approved origins and the journal live in the same directory
-  --module PATH          PKCS#11 module to load (repeatable; default: config, then known paths)
+${TOKEN_OPTIONS_HELP}
   --consent-script FILE  answer consent from FILE instead of asking (tests, automation only;
                          a warning is printed). See docs/security.md.
   --demo                 also serve the demo document system on a loopback port and allow
                          its origin for this run
   --json                 print the ready line as JSON`,
-  options: {
-    values: ['port', 'config', 'consent-script', 'demo-port'],
-    repeatable: ['module'],
-    flags: ['demo'],
-  },
+  options: withTokenOptions({ values: ['port', 'consent-script', 'demo-port'], flags: ['demo'] }),
   async run(args) {
-    const configFile = args.get('config') ?? configPaths(defaultConfigDir()).config;
+    const configFile = configFileOf(args);
     const config = loadConfig(configFile);
     const listenPort = port(args.get('port'), '--port') ?? config.port;
     const modules = modulesToLoad(

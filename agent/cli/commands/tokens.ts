@@ -1,5 +1,10 @@
 import type { Command } from '../command.ts';
-import { printJson, tokenOptionSpec, withTokenService } from '../token-context.ts';
+import {
+  printJson,
+  TOKEN_OPTIONS_HELP,
+  withTokenOptions,
+  withTokenService,
+} from '../token-context.ts';
 import type { TokenInfo } from '../../tokens/index.ts';
 
 function pinState(token: TokenInfo): string {
@@ -16,8 +21,10 @@ export const tokensCommand: Command = {
   summary: 'List PKCS#11 modules and the tokens they see',
   help: `kyso tokens [--module PATH]... [--config FILE] [--json]
 
-Lists every loaded PKCS#11 module and every token present, with PIN state.`,
-  options: tokenOptionSpec,
+Lists every loaded PKCS#11 module and every token present, with PIN state.
+
+${TOKEN_OPTIONS_HELP}`,
+  options: withTokenOptions(),
   async run(args) {
     return withTokenService(args, async (service) => {
       const tokens = await service.listTokens();

@@ -10,7 +10,12 @@ import {
   type SignatureReport,
 } from '../../pdf/index.ts';
 import type { Command } from '../command.ts';
-import { configuredTrust, printJson } from '../token-context.ts';
+import {
+  configuredTrust,
+  printJson,
+  TOKEN_OPTIONS_HELP,
+  withTokenOptions,
+} from '../token-context.ts';
 
 const yes = (b: boolean): string => (b ? 'có / yes' : 'KHÔNG / NO');
 
@@ -79,7 +84,7 @@ function describe(s: SignatureReport, index: number): string {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'Verify the signatures of a PDF / Kiểm tra chữ ký số trên tệp PDF',
-  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--lang vi|en] [--json]
+  help: `kyso verify FILE [--trust PEM]... [--config FILE] [--module PATH]... [--lang vi|en] [--json]
 
 Checks each signature: byte ranges cover the whole revision except the signature value, the
 digest and signature match, the certificate chains to a trusted root (--trust, PEM or DER;
@@ -92,8 +97,12 @@ signing, 1 when any is invalid (or there are none).
 --lang vi|en prints the report in one language (Circular 15/2025): signer, time (timestamp
 or claimed), integrity, certification path, certificate status (from the document's DSS),
 PAdES level, validity at signing time and now. The JSON (--json) carries the same facts
-per signature under "ltv".`,
-  options: { values: ['config', 'lang'], repeatable: ['trust'] },
+per signature under "ltv".
+
+${TOKEN_OPTIONS_HELP}
+                  verify reads the trust anchors and intermediates of --config; it opens no
+                  token, so --module is accepted (same options as every command) but unused.`,
+  options: withTokenOptions({ values: ['lang'], repeatable: ['trust'] }),
   async run(args) {
     const [file, ...extra] = args.positionals;
     if (!file || extra.length > 0) {
