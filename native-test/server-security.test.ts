@@ -530,3 +530,23 @@ describe('stopping', () => {
     ]);
   });
 });
+
+describe('GET /vgca.js (the drop-in for documents systems written against the VGCA plugin)', () => {
+  it('serves the built script, pointed at this agent, and only to loopback Host names', async () => {
+    const agent = await agentWith();
+    const res = await fetch(`http://127.0.0.1:${agent.port}/vgca.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const body = await res.text();
+    expect(body.startsWith(`self.KysoVgcaAgentDefault = "ws://127.0.0.1:${agent.port}";`)).toBe(
+      true,
+    );
+    expect(body).toContain('vgca_sign_approved');
+    const rebound = await rawRequest(
+      agent.port,
+      `GET /vgca.js HTTP/1.1\r\nHost: evil.example:${agent.port}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(rebound).toMatch(/^HTTP\/1.1 403/);
+  });
+});

@@ -2,7 +2,10 @@
  * The HTTP side of the endpoint: `GET /health` (with CORS for allowed origins only) and the
  * refusals of upgrades that fail the Host / Origin / capacity checks, each with a stable code.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { normaliseOrigin } from '../config/index.ts';
 import { catalog, type ErrorCode } from '../errors/index.ts';
@@ -86,6 +89,10 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, state: Hea
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
     }
   }
+  if (path === '/vgca.js' && (req.method === 'GET' || req.method === 'HEAD')) {
+    serveVgcaScript(req, res);
+    return;
+  }
   if (path !== '/health') {
     refuseHttp(res, 404, 'INVALID_INPUT');
     return;
@@ -120,6 +127,41 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, state: Hea
   res.writeHead(200, {
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+let vgcaScript: string | null | undefined;
+
+/** The VGCA drop-in built by `npm run build`: beside the built agent, or in dist/ from sources. */
+function loadVgcaScript(): string | null {
+  if (vgcaScript !== undefined) return vgcaScript;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const file = [join(here, 'vgca.js'), join(here, '..', '..', 'dist', 'vgca.js')].find((f) =>
+    existsSync(f),
+  );
+  vgcaScript = file ? readFileSync(file, 'utf8') : null;
+  return vgcaScript;
+}
+
+/**
+ * GET /vgca.js: the vgca_* globals for document systems written against the government CA's
+ * plugin (docs/migration-vgca.md). A classic script, so no CORS; it defaults to this agent.
+ */
+function serveVgcaScript(req: IncomingMessage, res: ServerResponse): void {
+  const script = loadVgcaScript();
+  if (script === null) {
+    refuseHttp(res, 404, 'INVALID_INPUT');
+    return;
+  }
+  const body =
+    `self.KysoVgcaAgentDefault = "ws://127.0.0.1:${req.socket.localPort ?? 51987}";\n` + script;
+  res.writeHead(200, {
+    'Content-Type': 'text/javascript; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    'Cross-Origin-Resource-Policy': 'cross-origin',
   });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
