@@ -12,7 +12,15 @@ import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pagesDir = join(here, 'pages');
-export const PAGES = ['pin', 'reader', 'origin', 'signing', 'status', 'settings', 'doctor'] as const;
+export const PAGES = [
+  'pin',
+  'reader',
+  'origin',
+  'signing',
+  'status',
+  'settings',
+  'doctor',
+] as const;
 
 export async function buildPages(outDir: string): Promise<string> {
   const out = join(outDir, 'pages');
