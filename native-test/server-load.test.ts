@@ -8,7 +8,13 @@ import { verifies } from './server-verify.ts';
 let agent: TestAgent;
 beforeAll(async () => {
   // 1,000 requests of one origin at once: its consent lane must hold them (default cap 4).
-  agent = await startTestAgent({ config: { consent: { maxPendingPerOrigin: 1000 } } });
+  agent = await startTestAgent({
+    config: {
+      consent: { maxPendingPerOrigin: 1000 },
+      // 50 sockets of one origin: above the per-origin default (32) on purpose.
+      limits: { maxConnectionsPerOrigin: 64 },
+    },
+  });
 });
 afterAll(async () => {
   await agent.close();

@@ -32,7 +32,7 @@ describe('agent.info', () => {
       agent: 'Kyso Agent',
       protocolVersion: PROTOCOL_VERSION,
       origin: TEST_ORIGIN,
-      notifications: ['tokens.changed'],
+      notifications: ['tokens.changed', 'sign.pdfs.progress'],
     });
     expect(reply.result?.methods).toEqual(
       expect.arrayContaining([

@@ -144,7 +144,7 @@ export const catalog = {
   },
   ORIGIN_APPROVAL_PENDING: {
     vi: 'Trang web này chưa được người dùng cho phép. Chờ người dùng đồng ý (gọi agent.info để chờ) rồi thử lại.',
-    en: 'This website is not approved yet. Wait for the user to approve it (agent.info waits) and retry.',
+    en: 'The user has not allowed this website yet. Wait for the user to allow it (agent.info waits) and retry.',
   },
   MESSAGE_TOO_LARGE: {
     vi: 'Dữ liệu gửi đến quá lớn. Chia thành nhiều lần ký nhỏ hơn.',

@@ -725,7 +725,7 @@ describe('doctor window', () => {
     };
     const page = await open('doctor', { locale: 'vi', doctor }, { width: 760, height: 900 });
     expect(await text(page, '#summary')).toBe(`Có lỗi cần sửa. ${countsText(findings).vi}`);
-    expect(await text(page, '#counts')).toMatch(/^1 lỗi, 2 cảnh báo, \d+ ghi chú$/);
+    expect(await text(page, '#counts')).toMatch(/^1 lỗi, 2 cảnh báo, \d+ ghi chú(, \d+ đạt)?$/);
     const badges = await page.locator('.finding .badge').allInnerTexts();
     const order = ['Lỗi', 'Cảnh báo', 'Ghi chú', 'Đạt'];
     expect(badges.map((b) => order.indexOf(b))).toEqual(
@@ -743,7 +743,7 @@ describe('doctor window', () => {
     await shot(page, 'doctor-vi');
     await page.click('.lang button[data-lang="en"]');
     expect(await text(page, '#summary')).toMatch(
-      /^There are errors to fix\. 1 error, 2 warnings, \d+ notes$/,
+      /^There are errors to fix\. 1 error, 2 warnings, \d+ notes(, \d+ passed)?$/,
     );
     expect(await text(page, '[data-id="port.in-use"]')).toContain(
       'Port 51987 is used by another program',

@@ -3,8 +3,7 @@
  * the same pipeline as sign.pdf on the socket (certificate checked before the PDF is read,
  * PIN retries, journal).
  */
-import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadCertificates } from '../../cms/index.ts';
 import { KysoError } from '../../errors/index.ts';
@@ -188,10 +187,8 @@ ${TOKEN_OPTIONS_HELP}`,
     if (!isPadesLevel(level)) {
       throw new KysoError('INVALID_INPUT', { field: '--level', problem: PADES_LEVELS.join(', ') });
     }
-    // A mistyped FILE is the user's to fix: say so before starting the token service.
-    await access(file, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
-      throw new KysoError('FILE_NOT_FOUND', { field: 'FILE', path: file, reason: why(error) });
-    });
+    // A missing FILE is FILE_NOT_FOUND from the pipeline, after the certificate check (an
+    // unusable certificate is said first, whatever the file).
     const appearance = await appearanceFromArgs(args);
     await assertOutputFree(file, out);
     const reason = args.get('reason');
