@@ -3,17 +3,13 @@
  * frame cap and method gate, the global memory budget, per-origin and pending connection caps,
  * no module internals in replies, and the one display-text rule. Loopback only, bounded.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSafeDisplayText } from '../agent/protocol/index.ts';
 import { clean } from '../agent/consent/terminal.ts';
 import { isSafeDisplayText as serverRule } from '../agent/server/params.ts';
 import { startTokenService } from '../agent/tokens/index.ts';
-import { buildName, issueCertificate, KeyUsageFlags, spkiOf } from '../softhsm/certificates.ts';
+import { buildCrashingModule } from './crashing-module.ts';
 import { loadTestPki } from './pki.ts';
 import { frameHeader, sendHugeFrame, upgradeHead } from './server-attack-helpers.ts';
 import {
@@ -258,40 +254,12 @@ describe('connection caps', () => {
 
 describe('replies carry no local internals', () => {
   it('MODULE_CRASHED from a crashing module reaches the page without path, signal or stderr', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kyso-attack-crash-'));
-    const modulePath = join(dir, 'crashing-pkcs11.so');
-    execFileSync('cc', [
-      '-shared',
-      '-fPIC',
-      '-O1',
-      '-o',
-      modulePath,
-      resolve('native-test/fixtures/crashing-pkcs11.c'),
-    ]);
-    const trigger = join(dir, 'trigger');
-    writeFileSync(trigger, 'ok');
-    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const name = buildName([
-      ['C', 'VN'],
-      ['CN', 'Chứng thư TEST trên module hỏng'],
-    ]);
-    const certificate = issueCertificate({
-      subject: name,
-      subjectPublicKeyDer: spkiOf(keys.publicKey),
-      issuer: name,
-      issuerKey: keys.privateKey,
-      issuerPublicKeyDer: spkiOf(keys.publicKey),
-      notBefore: new Date(Date.now() - 86_400_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      isCA: false,
-      keyUsage: KeyUsageFlags.digitalSignature,
-    });
-    writeFileSync(join(dir, 'crash-cert.der'), certificate);
-    const certificateId = createHash('sha256').update(certificate).digest('hex');
+    const crashing = buildCrashingModule('kyso-attack-crash-');
+    const { modulePath, certificateId } = crashing;
     const pki = loadTestPki();
     const tokens = await startTokenService({
       modules: [modulePath],
-      env: { KYSO_CRASH_TRIGGER: trigger, KYSO_CRASH_CERT: join(dir, 'crash-cert.der') },
+      env: crashing.env,
       pollIntervalMs: 0,
       callTimeoutMs: 3000,
     });
@@ -302,7 +270,7 @@ describe('replies carry no local internals', () => {
         script: (p) => ({ ...defaultScript(p), pins: { 'KYSO CRASH TEST': '1234' } }),
       });
       const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
-      writeFileSync(trigger, 'sign-abort');
+      crashing.setMode('sign-abort');
       const reply = await client.call('sign.hash', {
         certificateId,
         hashAlgorithm: 'SHA-256',
@@ -310,7 +278,7 @@ describe('replies carry no local internals', () => {
       });
       expect(reply.error?.data.reason).toBe('MODULE_CRASHED');
       const text = JSON.stringify(reply);
-      expect(text).not.toContain(dir);
+      expect(text).not.toContain(crashing.dir);
       expect(text).not.toMatch(/crashing-pkcs11|SIGABRT|stderr|modulePath|signal/);
       client.close();
     } finally {

@@ -4,15 +4,12 @@
  * service keep signing. The broken module is reported MODULE_CRASHED / MODULE_TIMEOUT (in
  * modules() and by module.status events) and its host is restarted; this process lives on.
  */
-import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createHash, verify, X509Certificate } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTokenService } from '../agent/tokens/index.ts';
 import type { ModuleStatus, TokenEvent, TokenService } from '../agent/tokens/index.ts';
-import { buildName, issueCertificate, KeyUsageFlags, spkiOf } from '../softhsm/certificates.ts';
+import { buildCrashingModule, type CrashMode } from './crashing-module.ts';
 import { copyTestPki, type TestPki, type TestToken } from './pki.ts';
 
 const CALL_TIMEOUT_MS = 3000;
@@ -26,49 +23,23 @@ let pki: TestPki;
 let service: TokenService;
 const statusEvents: Array<{ module: ModuleStatus; snapshot: ModuleStatus | undefined }> = [];
 
-type Mode = 'ok' | 'abort' | 'segv' | 'hang' | 'sign-abort' | 'sign-segv' | 'sign-hang';
+type Mode = CrashMode;
 const setTrigger = (mode: Mode) => writeFileSync(trigger, mode);
 const crashingStatus = () => service.modules().find((m) => m.path === crashingModule);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kyso-crash-'));
-  crashingModule = join(dir, 'crashing-pkcs11.so');
-  execFileSync('cc', [
-    '-shared',
-    '-fPIC',
-    '-O1',
-    '-o',
-    crashingModule,
-    resolve('native-test/fixtures/crashing-pkcs11.c'),
-  ]);
-  trigger = join(dir, 'trigger');
-  setTrigger('ok');
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const name = buildName([
-    ['C', 'VN'],
-    ['CN', 'Chứng thư TEST trên module hỏng'],
-  ]);
-  const certificate = issueCertificate({
-    subject: name,
-    subjectPublicKeyDer: spkiOf(keys.publicKey),
-    issuer: name,
-    issuerKey: keys.privateKey,
-    issuerPublicKeyDer: spkiOf(keys.publicKey),
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 86_400_000),
-    isCA: false,
-    keyUsage: KeyUsageFlags.digitalSignature,
-  });
-  writeFileSync(join(dir, 'crash-cert.der'), certificate);
-  crashCertificateId = createHash('sha256').update(certificate).digest('hex');
+  const crashing = buildCrashingModule();
+  dir = crashing.dir;
+  crashingModule = crashing.modulePath;
+  trigger = crashing.trigger;
+  crashCertificateId = crashing.certificateId;
   // A private copy: hundreds of logins here must not race other test files reading the store.
   pki = copyTestPki();
   service = await startTokenService({
     modules: [pki.modulePath, crashingModule],
     env: {
       SOFTHSM2_CONF: pki.softhsm2Conf,
-      KYSO_CRASH_TRIGGER: trigger,
-      KYSO_CRASH_CERT: join(dir, 'crash-cert.der'),
+      ...crashing.env,
     },
     pollIntervalMs: 100,
     // Generous enough that SoftHSM2's own calls never reach it on a busy 2-core machine; the
