@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readJournal } from '../agent/journal/index.ts';
+import { copyTestPki } from './pki.ts';
 import { startTestAgent, TEST_ORIGIN, TestClient, type TestAgent } from './server-harness.ts';
 import { verifies } from './server-verify.ts';
 
@@ -9,6 +10,8 @@ let agent: TestAgent;
 beforeAll(async () => {
   // 1,000 requests of one origin at once: its consent lane must hold them (default cap 4).
   agent = await startTestAgent({
+    // A private copy: 1,000 logins rewrite the token store, which other files read at once.
+    pki: copyTestPki(),
     config: {
       consent: { maxPendingPerOrigin: 1000 },
       // 50 sockets of one origin: above the per-origin default (32) on purpose.
