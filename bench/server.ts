@@ -83,6 +83,8 @@ async function overSocket(
     allowedOrigins: [ORIGIN],
     pinCache: { enabled: pinCache, ttlSeconds: 600 },
     limits: { rateBurst: 100_000, ratePerSecond: 100_000 },
+    // 16 requests of one website wait for consent at once (the default lets 4 wait).
+    consent: { maxPendingPerOrigin: 64 },
     journal: { syncBeforeReply },
   });
   const journal = new Journal(
