@@ -26,7 +26,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(root, 'dist');
 
 /** Runtime dependencies: loaded from node_modules, never bundled. */
-export const EXTERNAL = ['pkcs11js', 'usb', 'electron'];
+export const EXTERNAL = ['pkcs11js', 'usb', 'bufferutil', 'electron'];
 
 const ASSET_URL = /new URL\((['"])(\.{1,2}\/[^'"]+)\1,\s*import\.meta\.url\)/g;
 
