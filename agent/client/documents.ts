@@ -34,6 +34,20 @@ export interface TransferOptions {
 /** How the transfer talks to the agent: KysoClient's call with rate-limit retries. */
 export type Caller = (method: string, params: object) => Promise<unknown>;
 
+/**
+ * Document bytes in binary WebSocket frames (agents with limits.binaryFrames): no base64, no
+ * JSON of megabytes on either side. KysoClient provides it; absent, the transfer uses base64.
+ */
+export interface BinaryTransport {
+  /** One upload chunk as a binary frame; resolves with its document.upload.chunk reply. */
+  uploadChunk(documentId: string, offset: number, bytes: Uint8Array): Promise<unknown>;
+  /** document.download with binary: true; `onData` sees each data frame before the reply. */
+  download(
+    params: object,
+    onData: (documentId: string, offset: number, bytes: Uint8Array) => void,
+  ): Promise<unknown>;
+}
+
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 export const DEFAULT_DOWNLOAD_BYTES = 4 * 1024 * 1024;
 /** Chunks of one document in flight at once. */
@@ -181,12 +195,14 @@ export async function uploadDocument(
   input: PdfInput,
   chunkBytes: number,
   onBytes?: (bytes: number) => void,
+  binary?: BinaryTransport,
 ): Promise<string> {
   const size = byteLength(input);
-  const first = await slice(input, 0, Math.min(size, chunkBytes));
+  // In base64 the first chunk rides on begin (one request less); in binary it has its frame.
+  const first = binary ? new Uint8Array(0) : await slice(input, 0, Math.min(size, chunkBytes));
   const begun = (await call('document.upload.begin', {
     size,
-    data: toBase64(first),
+    ...(first.length > 0 ? { data: toBase64(first) } : {}),
   })) as DocumentUploadBeginResult;
   onBytes?.(first.length);
   const id = begun.documentId;
@@ -199,14 +215,11 @@ export async function uploadDocument(
       const start = offset;
       const end = Math.min(size, start + step);
       offset = end;
-      const data = toBase64(await slice(input, start, end));
-      const sent: Promise<void> = (
-        call('document.upload.chunk', {
-          documentId: id,
-          offset: start,
-          data,
-        }) as Promise<DocumentUploadProgress>
-      ).then(
+      const bytes = await slice(input, start, end);
+      const reply = binary
+        ? binary.uploadChunk(id, start, bytes)
+        : call('document.upload.chunk', { documentId: id, offset: start, data: toBase64(bytes) });
+      const sent: Promise<void> = (reply as Promise<DocumentUploadProgress>).then(
         () => {
           onBytes?.(end - start);
           inFlight.delete(sent);
@@ -234,6 +247,7 @@ export async function uploadDocuments(
   inputs: PdfInput[],
   chunkBytes: number,
   options: TransferOptions,
+  binary?: BinaryTransport,
 ): Promise<string[]> {
   const total = inputs.reduce((sum, input) => sum + byteLength(input), 0);
   let done = 0;
@@ -248,7 +262,7 @@ export async function uploadDocuments(
     while (failure === undefined && next < inputs.length) {
       const i = next++;
       try {
-        ids[i] = await uploadDocument(call, inputs[i] as PdfInput, chunkBytes, onBytes);
+        ids[i] = await uploadDocument(call, inputs[i] as PdfInput, chunkBytes, onBytes, binary);
       } catch (error) {
         failure ??= error;
       }
@@ -274,6 +288,7 @@ export async function downloadDocuments(
   call: Caller,
   documents: { documentId: string; size: number }[],
   options: TransferOptions,
+  binary?: BinaryTransport,
 ): Promise<Uint8Array[]> {
   const buffers = documents.map((d) => new Uint8Array(d.size));
   const offsets = documents.map(() => 0);
@@ -282,24 +297,38 @@ export async function downloadDocuments(
   let pending = documents
     .map((_, i) => i)
     .filter((i) => (documents[i] as { size: number }).size > 0);
+  const indexOf = new Map(documents.map((d, i) => [d.documentId, i]));
+  // A data frame lands straight in its document's buffer; the reply then says how much came.
+  const onData = (documentId: string, offset: number, bytes: Uint8Array): void => {
+    const target = buffers[indexOf.get(documentId) ?? -1];
+    if (target && offset + bytes.length <= target.length) target.set(bytes, offset);
+  };
   while (pending.length > 0) {
-    const reply = (await call('document.download', {
+    const params = {
       items: pending.map((i) => ({
         documentId: (documents[i] as { documentId: string }).documentId,
         offset: offsets[i] as number,
       })),
       release: true,
-    })) as DocumentDownloadResult;
+    };
+    const reply = (await (binary
+      ? binary.download({ ...params, binary: true }, onData)
+      : call('document.download', params))) as DocumentDownloadResult;
     const still: number[] = [];
+    let moved = 0;
     for (const [k, item] of reply.items.entries()) {
       const i = pending[k] as number;
-      const n = decodeBase64Into(item.data, buffers[i] as Uint8Array, item.offset);
+      const n =
+        item.data !== undefined
+          ? decodeBase64Into(item.data, buffers[i] as Uint8Array, item.offset)
+          : (item.length ?? 0);
       offsets[i] = item.offset + n;
       done += n;
+      moved += n;
       if (!item.done) still.push(i);
     }
     options.onProgress?.({ phase: 'download', done, total });
-    if (still.length === pending.length && reply.items.every((item) => item.data.length === 0)) {
+    if (still.length === pending.length && moved === 0) {
       throw new Error('document.download made no progress');
     }
     pending = still;

@@ -67,9 +67,11 @@ import {
   limitsOf,
   uploadDocument,
   uploadDocuments,
+  type BinaryTransport,
   type PdfInput,
   type TransferOptions,
 } from './documents.ts';
+import { readDownloadFrame, uploadChunkFrame } from './binary.ts';
 
 export type { PdfInput, TransferOptions, TransferProgress } from './documents.ts';
 
@@ -247,7 +249,9 @@ function isAgentInfo(value: unknown): value is AgentInfo {
 /** The subset of the browser WebSocket the SDK uses (the `ws` package fits too). */
 export interface WebSocketLike {
   readonly readyState: number;
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
+  /** Browsers deliver binary frames as Blob unless set to 'arraybuffer' (the SDK sets it). */
+  binaryType?: string;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
@@ -460,6 +464,11 @@ export class KysoClient {
   private connecting: Promise<AgentInfo> | null = null;
   private agentInfo: AgentInfo | null = null;
   private readonly pending = new Map<number, Pending>();
+  /** Download data frames by the id of the document.download request they answer. */
+  private readonly dataListeners = new Map<
+    number,
+    (documentId: string, offset: number, bytes: Uint8Array) => void
+  >();
   private readonly listeners = new Set<(change: TokensChanged) => void>();
   private readonly progressListeners = new Map<
     string,
@@ -538,6 +547,7 @@ export class KysoClient {
         this.pacedCaller(),
         [{ documentId: signed.documentId ?? '', size: signed.size ?? 0 }],
         options,
+        this.binaryTransport(),
       );
       return {
         pdf: bytes ?? new Uint8Array(0),
@@ -597,7 +607,12 @@ export class KysoClient {
           ? [{ i, documentId: item.documentId, size: item.size ?? 0 }]
           : [],
       );
-      const bytes = await downloadDocuments(this.pacedCaller(), stored, options);
+      const bytes = await downloadDocuments(
+        this.pacedCaller(),
+        stored,
+        options,
+        this.binaryTransport(),
+      );
       const byIndex = new Map(stored.map((s, k) => [s.i, bytes[k] ?? new Uint8Array(0)]));
       return {
         certificateId: result.certificateId,
@@ -674,6 +689,7 @@ export class KysoClient {
       }
     }
     const call = this.pacedCaller();
+    const binary = this.binaryTransport();
     let uploaded = 0;
     const ids =
       inputs.length === 1
@@ -685,9 +701,9 @@ export class KysoClient {
                 done: uploaded,
                 total: byteLength(inputs[0] as PdfInput),
               });
-            }),
+            }, binary),
           ]
-        : await uploadDocuments(call, inputs, limits.chunkBytes, options);
+        : await uploadDocuments(call, inputs, limits.chunkBytes, options, binary);
     return { documentId: ids };
   }
 
@@ -701,11 +717,30 @@ export class KysoClient {
     return (method, params) => this.callPaced(method, params);
   }
 
+  /** Binary document frames when the agent takes them (limits.binaryFrames), else undefined. */
+  private binaryTransport(): BinaryTransport | undefined {
+    if (this.agentInfo?.limits?.binaryFrames !== true) return undefined;
+    return {
+      uploadChunk: (documentId, offset, bytes) =>
+        this.paced(() =>
+          this.sendFrame('document.upload.chunk', (id) =>
+            uploadChunkFrame(id, documentId, offset, bytes),
+          ),
+        ),
+      download: (params, onData) =>
+        this.paced(() => this.send('document.download', params, undefined, onData)),
+    };
+  }
+
   /** A call that waits and retries when the agent answers RATE_LIMITED (long transfers). */
-  private async callPaced(method: string, params: object): Promise<unknown> {
+  private callPaced(method: string, params: object): Promise<unknown> {
+    return this.paced(() => this.call(method, params));
+  }
+
+  private async paced(attemptCall: () => Promise<unknown>): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.call(method, params);
+        return await attemptCall();
       } catch (error) {
         if (!(error instanceof KysoClientError) || error.code !== 'RATE_LIMITED' || attempt >= 50) {
           throw error;
@@ -742,12 +777,34 @@ export class KysoClient {
     this.agentInfo = null;
   }
 
-  private send(method: string, params?: object, onId?: (id: number) => void): Promise<unknown> {
+  private send(
+    method: string,
+    params?: object,
+    onId?: (id: number) => void,
+    onData?: (documentId: string, offset: number, bytes: Uint8Array) => void,
+  ): Promise<unknown> {
+    return this.sendFrame(
+      method,
+      (id) => {
+        onId?.(id);
+        return JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
+      },
+      onData,
+    );
+  }
+
+  /** Sends the frame `build` makes for a fresh request id; resolves with that id's reply. */
+  private sendFrame(
+    method: string,
+    build: (id: number) => string | Uint8Array,
+    onData?: (documentId: string, offset: number, bytes: Uint8Array) => void,
+  ): Promise<unknown> {
     const socket = this.socket;
     if (!socket) return Promise.reject(clientError('CONNECTION_LOST'));
     const id = this.nextId++;
-    onId?.(id);
-    return new Promise((resolve, reject) => {
+    const frame = build(id);
+    if (onData) this.dataListeners.set(id, onData);
+    const settled = new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(clientError('TIMEOUT', { method }));
@@ -755,10 +812,10 @@ export class KysoClient {
       this.pending.set(id, { resolve, reject, timer });
       // A closing socket cannot send; its close event rejects this request with the reason
       // (4003: origin not allowed), which is more useful than a bare "connection lost".
-      if (socket.readyState === OPEN) {
-        socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }));
-      }
+      if (socket.readyState === OPEN) socket.send(frame);
     });
+    if (!onData) return settled;
+    return settled.finally(() => this.dataListeners.delete(id));
   }
 
   private createSocket(): WebSocketLike {
@@ -771,6 +828,7 @@ export class KysoClient {
 
   private async open(): Promise<AgentInfo> {
     const socket = this.createSocket();
+    if ('binaryType' in socket) socket.binaryType = 'arraybuffer';
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -868,6 +926,12 @@ export class KysoClient {
   }
 
   private onMessage(data: unknown): void {
+    if (data instanceof ArrayBuffer || data instanceof Uint8Array) {
+      // Binary: download data, ahead of its request's reply (anything else is not ours).
+      const frame = readDownloadFrame(data);
+      if (frame) this.dataListeners.get(frame.id)?.(frame.documentId, frame.offset, frame.bytes);
+      return;
+    }
     let message: {
       id?: number;
       method?: string;

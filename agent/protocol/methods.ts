@@ -61,6 +61,8 @@ export interface AgentInfo {
     uploadChunkBytes?: number;
     /** Most decoded bytes one document.download reply carries. */
     downloadReplyBytes?: number;
+    /** The agent takes and sends document bytes in binary frames (BINARY_FRAME). */
+    binaryFrames?: boolean;
   };
   pinCache: { enabled: boolean; ttlSeconds: number };
 }
@@ -225,12 +227,37 @@ export interface DocumentDownloadParams {
   items: { documentId: string; offset?: number; length?: number }[];
   /** Forget each document whose last byte this reply carries. */
   release?: boolean;
+  /** Send the bytes as binary frames (kind 2) before the reply; items then carry `length`. */
+  binary?: boolean;
 }
 
 export interface DocumentDownloadResult {
   /** `data` may be shorter than asked (end of document, or the reply budget spent). */
-  items: { documentId: string; offset: number; size: number; data: string; done: boolean }[];
+  items: {
+    documentId: string;
+    offset: number;
+    size: number;
+    /** Base64 bytes; absent with `binary: true` (the bytes came as binary frames). */
+    data?: string;
+    /** With `binary: true`: how many bytes the binary frame carried (0: none sent). */
+    length?: number;
+    done: boolean;
+  }[];
 }
+
+/**
+ * Binary WebSocket frames for document bytes (docs/protocol.md "Binary frames"): a fixed
+ * header, then raw bytes. kind (1 byte), JSON-RPC request id (uint32 BE), documentId (16 raw
+ * bytes), offset (uint64 BE).
+ */
+export const BINARY_FRAME = {
+  uploadChunk: 1,
+  downloadData: 2,
+  headerBytes: 29,
+  idAt: 1,
+  documentIdAt: 5,
+  offsetAt: 21,
+} as const;
 
 export interface DocumentReleaseParams {
   documentIds: string[];

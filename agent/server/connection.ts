@@ -97,7 +97,7 @@ export class Connection {
     this.idleTimer.unref();
   }
 
-  send(frame: string): void {
+  send(frame: string | Buffer): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame);
   }
 
@@ -106,9 +106,12 @@ export class Connection {
     return this.meter.takeMessage() ?? [];
   }
 
-  /** Null when the request may run, else the RATE_LIMITED reply (rate, or too many in flight). */
-  refusal(id: RpcId): string | null {
-    if (!this.limiter.take()) {
+  /**
+   * Null when the request may run, else the RATE_LIMITED reply (rate, or too many in flight).
+   * `counted` false: the request takes no rate token (binary chunks, bounded by bytes instead).
+   */
+  refusal(id: RpcId, counted = true): string | null {
+    if (counted && !this.limiter.take()) {
       return errorFrame(
         id,
         new RpcError(-32000, 'RATE_LIMITED', {

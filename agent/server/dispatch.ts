@@ -34,6 +34,8 @@ export interface RequestOrigin {
   signal: AbortSignal;
   /** Sends a JSON-RPC notification on this request's connection (progress). */
   notify?: (method: string, params: object) => void;
+  /** Sends document bytes of this request as a binary frame (document.download, binary). */
+  sendBytes?: (documentId: string, offset: number, data: Buffer) => void;
 }
 
 export class Dispatcher {
@@ -79,6 +81,7 @@ export class Dispatcher {
         agentVersion: AGENT_VERSION,
         methodNames: this.methodNames,
         ...(from.notify ? { notify: from.notify } : {}),
+        ...(from.sendBytes ? { sendBytes: from.sendBytes } : {}),
       });
       return resultFrame(id, result);
     } catch (error) {

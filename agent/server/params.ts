@@ -153,6 +153,21 @@ export function base64(
   );
 }
 
+/**
+ * Raw bytes handed over by the transport (a binary frame's payload), checked against
+ * `maxBytes`; anything else is read by `text` (base64 from JSON).
+ */
+export function bytesOrBase64(text: Schema<Buffer>, maxBytes: number): Schema<Buffer> {
+  return schema(text.expected, (value, path, ctx) => {
+    if (!Buffer.isBuffer(value)) return text.read(value, path, ctx);
+    if (value.length > 0 && value.length <= maxBytes) return value;
+    return ctx.report(path, {
+      vi: `phải có từ 1 đến ${maxBytes} byte (nhận được ${value.length})`,
+      en: `must hold 1 to ${maxBytes} bytes (got ${value.length})`,
+    });
+  });
+}
+
 /** Checks a digest's length against its algorithm (HASH_LENGTH_MISMATCH otherwise). */
 export function digestProblem(
   digest: Buffer,

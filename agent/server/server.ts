@@ -18,6 +18,7 @@ import { KysoError, type ErrorCode } from '../errors/index.ts';
 import type { SigningPipeline } from '../signing/index.ts';
 import type { TokenEvent, TokenService } from '../tokens/index.ts';
 import { MemoryBudget } from './budget.ts';
+import { binarySender, parseBinaryRequest } from './binary.ts';
 import { Dispatcher } from './dispatch.ts';
 import { handleHttp, refuseUpgrade } from './http.ts';
 import {
@@ -296,33 +297,24 @@ export class AgentServer {
     const held = connection.takeMessage();
     const release = () => held.forEach((r) => r.release());
     connection.touch();
-    if (isBinary) {
-      release();
-      connection.send(
-        errorFrame(
-          null,
-          new RpcError(INVALID_REQUEST, 'INVALID_INPUT', {
-            message: 'Invalid request: send JSON in text frames',
-          }),
-        ),
-      );
-      return;
-    }
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString('utf8')
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
       : Buffer.isBuffer(data)
-        ? data.toString('utf8')
-        : Buffer.from(data).toString('utf8');
-    const parsed = parseRequest(text);
+        ? data
+        : Buffer.from(data);
+    const parsed = isBinary ? parseBinaryRequest(bytes) : parseRequest(bytes.toString('utf8'));
     if (!parsed.ok) {
       release();
       connection.send(errorFrame(parsed.id, parsed.error));
       return;
     }
     const { request } = parsed;
+    // A binary chunk is bounded by its bytes (frame cap, memory budget, requests in flight),
+    // not by the request rate: a batch of 200 documents sends 200 of them in a second.
+    const counted = !(isBinary && connection.state === 'approved');
     const refusal =
       this.preApprovalRefusal(connection, request.id, request.method) ??
-      connection.refusal(request.id);
+      connection.refusal(request.id, counted);
     if (refusal !== null) {
       release();
       if (request.hasId) connection.send(refusal);
@@ -341,6 +333,9 @@ export class AgentServer {
           requestId: `${connection.id}:${String(request.id)}`,
           signal: connection.abort.signal,
           notify: (method, params) => connection.send(notificationFrame(method, params)),
+          ...(typeof request.id === 'number' && Number.isInteger(request.id) && request.id >= 0
+            ? { sendBytes: binarySender(connection, request.id) }
+            : {}),
         },
         request.id,
         request.method,

@@ -46,6 +46,7 @@ export const agentMethods: MethodTable = {
         maxDocumentBytes: limits.maxDocumentBytes,
         uploadChunkBytes: UPLOAD_CHUNK_BYTES,
         downloadReplyBytes: DOWNLOAD_REPLY_BYTES,
+        binaryFrames: true,
       },
       pinCache: { enabled: pinCache.enabled, ttlSeconds: pinCache.ttlSeconds },
     };

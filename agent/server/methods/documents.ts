@@ -12,7 +12,7 @@ import {
   type DocumentStore,
 } from '../../signing/index.ts';
 import { array, boolean, int, object, optional, string } from '../../validation/index.ts';
-import { base64, readParams } from '../params.ts';
+import { base64, bytesOrBase64, readParams } from '../params.ts';
 import type { MethodContext, MethodTable } from './types.ts';
 
 /** The connection's document store. */
@@ -34,6 +34,8 @@ const chunkData = base64(
   { vi: 'một đoạn văn bản', en: 'a chunk of the document' },
   { maxBytes: UPLOAD_CHUNK_BYTES },
 );
+/** A chunk's bytes: raw from a binary frame (JSON never yields a Buffer), else base64. */
+const chunkBytes = bytesOrBase64(chunkData, UPLOAD_CHUNK_BYTES);
 
 const beginParams = object({
   size: int(1, MAX_SIZE, { vi: 'kích thước tệp (byte)', en: 'the file size in bytes' }),
@@ -52,7 +54,7 @@ const beginParams = object({
 const chunkParams = object({
   documentId,
   offset: int(0, MAX_SIZE, { vi: 'vị trí byte', en: 'a byte offset' }),
-  data: chunkData,
+  data: chunkBytes,
 });
 
 const downloadParams = (maxItems: number) =>
@@ -71,6 +73,8 @@ const downloadParams = (maxItems: number) =>
       { min: 1, max: maxItems },
     ),
     release: optional(boolean()),
+    /** Bytes as binary frames before the reply (items then carry no `data`). */
+    binary: optional(boolean()),
   });
 
 const releaseParams = (maxItems: number) =>
@@ -103,6 +107,7 @@ export const documentMethods: MethodTable = {
   'document.download': async (params, ctx) => {
     const p = readParams(downloadParams(ctx.config.limits.maxBatchItems), params);
     const store = documentStore(ctx);
+    const sendBytes = p.binary === true ? ctx.sendBytes : undefined;
     let budget = DOWNLOAD_REPLY_BYTES;
     const items = [];
     for (const item of p.items) {
@@ -113,11 +118,12 @@ export const documentMethods: MethodTable = {
       budget -= data.length;
       const done = offset + data.length >= size;
       if (done && p.release === true) await store.release(item.documentId);
+      if (sendBytes && data.length > 0) sendBytes(item.documentId, offset, data);
       items.push({
         documentId: item.documentId,
         offset,
         size,
-        data: data.toString('base64'),
+        ...(sendBytes ? { length: data.length } : { data: data.toString('base64') }),
         done,
       });
     }

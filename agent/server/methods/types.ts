@@ -22,6 +22,11 @@ export interface MethodContext {
    * wires it (dispatch.ts); without it, progress is simply not sent.
    */
   notify?: (method: string, params: object) => void;
+  /**
+   * Sends document bytes as a binary frame before this request's reply (document.download
+   * with `binary: true`); absent when the request id is not a non-negative integer.
+   */
+  sendBytes?: (documentId: string, offset: number, data: Buffer) => void;
 }
 
 export type MethodHandler = (params: unknown, ctx: MethodContext) => Promise<unknown>;
