@@ -159,6 +159,8 @@ export interface RpcReply {
 export class TestClient {
   readonly socket: WebSocket;
   readonly notifications: { method: string; params: unknown }[] = [];
+  /** Binary frames from the agent (document.download data with binary: true), in order. */
+  readonly binary: Buffer[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private nextId = 1;
   private readonly waiting = new Map<unknown, (reply: RpcReply) => void>();
@@ -174,7 +176,11 @@ export class TestClient {
         resolve({ code, reason: reason.toString() });
       }),
     );
-    socket.on('message', (data) => {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.binary.push(Buffer.isBuffer(data) ? data : Buffer.from(String(data)));
+        return;
+      }
       const json = JSON.parse(String(data)) as RpcReply & { method?: string; params?: unknown };
       if (json.method !== undefined && json.id === undefined) {
         this.notifications.push({ method: json.method, params: json.params });

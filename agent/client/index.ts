@@ -694,14 +694,20 @@ export class KysoClient {
     const ids =
       inputs.length === 1
         ? [
-            await uploadDocument(call, inputs[0] as PdfInput, limits.chunkBytes, (n) => {
-              uploaded += n;
-              options.onProgress?.({
-                phase: 'upload',
-                done: uploaded,
-                total: byteLength(inputs[0] as PdfInput),
-              });
-            }, binary),
+            await uploadDocument(
+              call,
+              inputs[0] as PdfInput,
+              limits.chunkBytes,
+              (n) => {
+                uploaded += n;
+                options.onProgress?.({
+                  phase: 'upload',
+                  done: uploaded,
+                  total: byteLength(inputs[0] as PdfInput),
+                });
+              },
+              binary,
+            ),
           ]
         : await uploadDocuments(call, inputs, limits.chunkBytes, options, binary);
     return { documentId: ids };

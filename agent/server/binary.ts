@@ -42,7 +42,12 @@ export function readBinaryFrame(frame: Buffer): BinaryChunk | null {
 }
 
 /** A download data frame: the header, then `data`. */
-export function downloadFrame(id: number, documentId: string, offset: number, data: Buffer): Buffer {
+export function downloadFrame(
+  id: number,
+  documentId: string,
+  offset: number,
+  data: Buffer,
+): Buffer {
   const header = Buffer.alloc(BINARY_HEADER_BYTES);
   header[0] = BINARY_FRAME.downloadData;
   header.writeUInt32BE(id >>> 0, BINARY_FRAME.idAt);
@@ -70,7 +75,12 @@ export function parseBinaryRequest(
   const { id, documentId, offset, data } = chunk;
   return {
     ok: true,
-    request: { id, hasId: true, method: 'document.upload.chunk', params: { documentId, offset, data } },
+    request: {
+      id,
+      hasId: true,
+      method: 'document.upload.chunk',
+      params: { documentId, offset, data },
+    },
   };
 }
 

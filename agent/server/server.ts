@@ -24,7 +24,6 @@ import { handleHttp, refuseUpgrade } from './http.ts';
 import {
   AGENT_ERROR,
   errorFrame,
-  INVALID_REQUEST,
   notificationFrame,
   parseRequest,
   RpcError,
@@ -44,6 +43,8 @@ export {
 
 /** The one method a connection may call before its origin is approved (it waits for it). */
 const BEFORE_APPROVAL = new Set(['agent.info']);
+/** Methods that take no rate token once the origin is approved (bounded by bytes instead). */
+const BYTE_BOUNDED = new Set(['document.upload.chunk', 'document.download']);
 
 export interface AgentServerOptions {
   config: AgentConfig;
@@ -309,9 +310,10 @@ export class AgentServer {
       return;
     }
     const { request } = parsed;
-    // A binary chunk is bounded by its bytes (frame cap, memory budget, requests in flight),
-    // not by the request rate: a batch of 200 documents sends 200 of them in a second.
-    const counted = !(isBinary && connection.state === 'approved');
+    // Moving bytes of documents already begun is bounded by bytes (frame cap, memory budget,
+    // store limits, requests in flight), not by the request rate: a batch of 200 documents
+    // sends 200 chunks and ~50 downloads in a second. Begin (opens a file) stays counted.
+    const counted = !(connection.state === 'approved' && BYTE_BOUNDED.has(request.method));
     const refusal =
       this.preApprovalRefusal(connection, request.id, request.method) ??
       connection.refusal(request.id, counted);
