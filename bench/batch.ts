@@ -199,6 +199,8 @@ async function overSocket(
       {
         onProgress: (p) => {
           if (p.phase === 'sign') progress++;
+          if (p.phase === 'upload' && p.done === p.total)
+            phases.push(`upload done ${(performance.now() - t0).toFixed(0)} ms`);
           if (p.phase !== phase) {
             phase = p.phase ?? phase;
             phases.push(`${phase} from ${(performance.now() - t0).toFixed(0)} ms`);

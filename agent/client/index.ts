@@ -546,7 +546,7 @@ export class KysoClient {
       const [bytes] = await downloadDocuments(
         this.pacedCaller(),
         [{ documentId: signed.documentId ?? '', size: signed.size ?? 0 }],
-        options,
+        { ...options, replyBytes: limitsOf(this.agentInfo).downloadBytes },
         this.binaryTransport(),
       );
       return {
@@ -610,7 +610,7 @@ export class KysoClient {
       const bytes = await downloadDocuments(
         this.pacedCaller(),
         stored,
-        options,
+        { ...options, replyBytes: limitsOf(this.agentInfo).downloadBytes },
         this.binaryTransport(),
       );
       const byIndex = new Map(stored.map((s, k) => [s.i, bytes[k] ?? new Uint8Array(0)]));
