@@ -1,6 +1,7 @@
 /**
  * Big PDFs over a real WebSocket (issue 12): the SDK uploads 5, 20 and 50 MB documents in
- * chunks (document.upload.*), signs them by id, downloads the signed copy; pdfsig judges it
+ * chunks (document.upload.*, binary frames), signs them by id, downloads the signed copy
+ * (binary data frames); pdfsig judges it
  * and verify.pdf agrees. Past limits.maxDocumentBytes the page gets DOCUMENT_TOO_LARGE (from
  * the SDK before sending, and from the agent), never a lost connection.
  */
@@ -22,10 +23,22 @@ let small: TestAgent;
 let dir: string;
 const clients: KysoClient[] = [];
 
+/** Binary frames the SDK sent (upload chunks) and received (download data), all clients. */
+const frames = { sent: 0, received: 0 };
+
 function sdk(url: string): KysoClient {
   const client = new KysoClient({
     url,
-    createSocket: (u) => new WebSocket(u, { origin: TEST_ORIGIN }) as unknown as WebSocketLike,
+    createSocket: (u) => {
+      const socket = new WebSocket(u, { origin: TEST_ORIGIN });
+      socket.on('message', (_data, isBinary) => void (isBinary && frames.received++));
+      const plainSend = socket.send.bind(socket) as (data: string | Uint8Array) => void;
+      const send = (data: string | Uint8Array): void => {
+        if (typeof data !== 'string') frames.sent++;
+        plainSend(data);
+      };
+      return Object.assign(socket, { send }) as unknown as WebSocketLike;
+    },
   });
   clients.push(client);
   return client;
@@ -72,6 +85,7 @@ describe('big documents in chunks', () => {
       makeBigPdf(file, size * MB, size);
       const input = new Uint8Array(readFileSync(file));
       const client = sdk(agent.url);
+      const before = { ...frames };
       const phases = new Set<string>();
       const signed = await client.signPdf(
         {
@@ -83,6 +97,11 @@ describe('big documents in chunks', () => {
         { onProgress: (p) => phases.add(p.phase) },
       );
       expect([...phases]).toEqual(['upload', 'sign', 'download']);
+      // The SDK moved the bytes in binary frames (1 MiB chunks up, reply-sized data down).
+      expect(frames.sent - before.sent).toBe(Math.ceil(input.length / (1 << 20)));
+      expect(frames.received - before.received).toBeGreaterThanOrEqual(
+        Math.ceil(signed.pdf.length / (4 << 20)),
+      );
       expect(signed.pdf.length).toBeGreaterThan(input.length);
       // An incremental update: the original bytes come first, unchanged.
       const digest = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
