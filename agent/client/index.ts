@@ -72,6 +72,7 @@ import {
   type TransferOptions,
 } from './documents.ts';
 import { readDownloadFrame, uploadChunkFrame } from './binary.ts';
+import { closeError } from './close-codes.ts';
 
 export type { PdfInput, TransferOptions, TransferProgress } from './documents.ts';
 
@@ -863,7 +864,7 @@ export class KysoClient {
       socket.onerror = () => undefined; // onclose follows with the code
     });
     socket.onmessage = (event) => this.onMessage(event.data);
-    socket.onclose = (event) => this.onClose(socket, event.code);
+    socket.onclose = (event) => this.onClose(socket, event.code, event.reason);
     let info: AgentInfo;
     try {
       const answer = await this.send(
@@ -1008,15 +1009,18 @@ export class KysoClient {
     } else pending.resolve(message.result);
   }
 
-  private onClose(socket: WebSocketLike, code: number): void {
+  private onClose(socket: WebSocketLike, code: number, reason = ''): void {
     if (this.socket === socket) {
       this.socket = null;
       this.agentInfo = null;
     }
+    const mapped = closeError(code, reason);
     const error =
       code === CLOSE_ORIGIN_NOT_ALLOWED
         ? clientError('ORIGIN_NOT_ALLOWED')
-        : clientError('CONNECTION_LOST', { closeCode: code });
+        : mapped
+          ? new KysoClientError(mapped.code, mapped.text, { details: mapped.details })
+          : clientError('CONNECTION_LOST', { closeCode: code });
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(error);
