@@ -24,7 +24,7 @@ export interface Signer {
 }
 
 export function keySchemeOf(certificate: Buffer, requested?: SignatureScheme): SignatureScheme {
-  const type = new X509Certificate(certificate).publicKey.asymmetricKeyType;
+  const type = partsOf(certificate).keyType;
   if (type === 'ec') {
     if (requested && requested !== 'ECDSA') {
       throw new KysoError('MECHANISM_UNSUPPORTED', { reason: `${requested} with an EC key` });
@@ -41,21 +41,31 @@ export function keySchemeOf(certificate: Buffer, requested?: SignatureScheme): S
 
 /** Largest signature value the key can produce, in bytes. */
 export function maxSignatureLength(certificate: Buffer): number {
+  return partsOf(certificate).maxSignatureLength;
+}
+
+function signatureLengthOf(certificate: Buffer): { keyType: string; maxSignatureLength: number } {
   const key = new X509Certificate(certificate).publicKey;
   const details = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType === 'ec') {
+  const keyType = key.asymmetricKeyType ?? 'unknown';
+  if (keyType === 'ec') {
     const curveBytes: Record<string, number> = { prime256v1: 32, secp384r1: 48, secp521r1: 66 };
     const n = curveBytes[details.namedCurve ?? ''] ?? 66;
     // SEQUENCE { INTEGER r, INTEGER s }, each possibly with a leading zero byte.
-    return 3 + 2 * (3 + n);
+    return { keyType, maxSignatureLength: 3 + 2 * (3 + n) };
   }
-  return Math.ceil((details.modulusLength ?? 4096) / 8);
+  return { keyType, maxSignatureLength: Math.ceil((details.modulusLength ?? 4096) / 8) };
 }
 
-/** Per-certificate values reused for every signature a signer makes (batches, benchmarks). */
+/**
+ * Per-certificate values reused for every signature a signer makes: parsing the certificate
+ * (X509Certificate) three times per document was a tenth of a 200-PDF batch.
+ */
 interface CertificateParts {
   issuerAndSerial: Buffer;
   signingCertificateV2: Buffer;
+  keyType: string;
+  maxSignatureLength: number;
 }
 const certificateParts = new Map<string, CertificateParts>();
 
@@ -67,6 +77,7 @@ function partsOf(certificate: Buffer): CertificateParts {
     parts = {
       issuerAndSerial: seq(issuer, serial),
       signingCertificateV2: encodeSigningCertificateV2(certificate),
+      ...signatureLengthOf(certificate),
     };
     if (certificateParts.size > 256) certificateParts.clear();
     certificateParts.set(key, parts);
