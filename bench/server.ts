@@ -11,6 +11,7 @@
  * Run: node --import tsx bench/server.ts   (KYSO_BENCH_SERVER_N sets requests per run)
  */
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -59,6 +60,23 @@ class RpcClient {
 const digests = Array.from({ length: 64 }, () =>
   createHash('sha256').update(randomBytes(32)).digest(),
 );
+
+/**
+ * Whether ws unmasks frames natively here: it loads `bufferutil` from its own folder (unless
+ * WS_NO_BUFFER_UTIL is set); a failed native build would fall back to JavaScript.
+ */
+function wsUnmasking(): string {
+  if (process.env.WS_NO_BUFFER_UTIL) return 'JavaScript (WS_NO_BUFFER_UTIL set)';
+  try {
+    const fromWs = createRequire(createRequire(import.meta.url).resolve('ws'));
+    const { unmask } = fromWs('bufferutil') as { unmask: () => void };
+    return String(unmask).includes('[native code]')
+      ? 'bufferutil (native)'
+      : 'bufferutil (JS fallback)';
+  } catch {
+    return 'JavaScript (bufferutil not found)';
+  }
+}
 
 /** Bare pkcs11js in a separate Node process: figures per in-flight count. */
 function pkcs11Direct(inFlight: number[]): Promise<Record<string, RunFigures>> {
@@ -242,7 +260,8 @@ async function main(): Promise<void> {
   printTable(
     `sign.hash RSA-2048 on SoftHSM2, ${TOTAL} requests per run; ratios against bare pkcs11js ` +
       `(separate process, one login) at the same in-flight count. Target (issue 10): socket, ` +
-      `PIN cache on, fsync before reply: 16 in flight sig/s >= 0.80x, 1 in flight p50 <= 1.30x`,
+      `PIN cache on, fsync before reply: 16 in flight sig/s >= 0.80x, 1 in flight p50 <= 1.30x. ` +
+      `WebSocket unmasking: ${wsUnmasking()}`,
     [
       'mode',
       'in flight',
