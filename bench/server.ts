@@ -200,9 +200,9 @@ async function overSocket(
 
 async function main(): Promise<void> {
   // The journal fsyncs: keep it on the real disk, not a tmpfs, so its cost is counted.
+  const bare = await pkcs11Direct([1, 16]);
   const dir = resolve('.kyso-test', `bench-server-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const bare = await pkcs11Direct([1, 16]);
   const service = await startTokenService({
     modules: [pki.modulePath],
     env: { SOFTHSM2_CONF: pki.softhsm2Conf },
