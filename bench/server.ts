@@ -1,12 +1,19 @@
 /**
  * sign.hash over the WebSocket (JSON-RPC, origin check, scripted consent, PIN from the consent
- * provider, journal fsync) against the same signature made by calling the token service
- * directly. SoftHSM2, RSA-2048, 1 and 16 concurrent clients, with and without the PIN cache.
+ * provider, journal) against two baselines in the same run: bare pkcs11js in its own Node
+ * process (bench/pkcs11-direct.ts: what a user's own program gets; the issue's target) and the
+ * token service called directly (the forked token host and its IPC, without the socket layer),
+ * so the table shows where the cost is. SoftHSM2, RSA-2048, 1 and 16 in flight, with and
+ * without the PIN cache, journal fsync'd before each reply (the default,
+ * journal.syncBeforeReply = true, in which the target is judged) or only written. The cost of
+ * one journal-sized append + fdatasync on the same disk is measured as a row of its own.
  * Agent and clients share this process (like the tray + a browser share one machine).
  * Run: node --import tsx bench/server.ts   (KYSO_BENCH_SERVER_N sets requests per run)
  */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { OriginStore, parseConfig } from '../agent/config/index.ts';
@@ -16,7 +23,7 @@ import { createAgentServer } from '../agent/app/index.ts';
 import { startTokenService } from '../agent/tokens/index.ts';
 import type { TokenService } from '../agent/tokens/api.ts';
 import { loadTestPki } from '../native-test/pki.ts';
-import { measure, ms, printTable, ratio, type RunFigures } from './stats.ts';
+import { measure, ms, percentile, printTable, ratio, type RunFigures } from './stats.ts';
 
 const TOTAL = Number(process.env.KYSO_BENCH_SERVER_N ?? 1000);
 const ORIGIN = 'http://127.0.0.1:8080';
@@ -53,6 +60,67 @@ class RpcClient {
 const digests = Array.from({ length: 64 }, () =>
   createHash('sha256').update(randomBytes(32)).digest(),
 );
+
+/**
+ * Whether ws unmasks frames natively here: it loads `bufferutil` from its own folder (unless
+ * WS_NO_BUFFER_UTIL is set); a failed native build would fall back to JavaScript.
+ */
+function wsUnmasking(): string {
+  if (process.env.WS_NO_BUFFER_UTIL) return 'JavaScript (WS_NO_BUFFER_UTIL set)';
+  try {
+    const fromWs = createRequire(createRequire(import.meta.url).resolve('ws'));
+    const { unmask } = fromWs('bufferutil') as { unmask: () => void };
+    return String(unmask).includes('[native code]')
+      ? 'bufferutil (native)'
+      : 'bufferutil (JS fallback)';
+  } catch {
+    return 'JavaScript (bufferutil not found)';
+  }
+}
+
+/** Bare pkcs11js in a separate Node process: figures per in-flight count. */
+function pkcs11Direct(inFlight: number[]): Promise<Record<string, RunFigures>> {
+  const script = resolve(import.meta.dirname, 'pkcs11-direct.ts');
+  const env = {
+    ...process.env,
+    SOFTHSM2_CONF: pki.softhsm2Conf,
+    KYSO_DIRECT_MODULE: pki.modulePath,
+    KYSO_DIRECT_LABEL: token.label,
+    KYSO_DIRECT_PIN: token.pin,
+    KYSO_DIRECT_CERT: token.certificateId,
+    KYSO_DIRECT_N: String(TOTAL),
+    KYSO_DIRECT_IN_FLIGHT: inFlight.join(','),
+  };
+  return new Promise((resolvePromise, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', script], { env }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`pkcs11-direct failed: ${stderr || error.message}`));
+      else resolvePromise(JSON.parse(stdout) as Record<string, RunFigures>);
+    }),
+  );
+}
+
+/** One journal-sized line appended and fdatasync'd, 200 times, on the journal's disk: p50. */
+function fsyncCost(dir: string): RunFigures {
+  const file = join(dir, 'fsync-probe.jsonl');
+  const fd = openSync(file, 'a', 0o600);
+  const line = Buffer.from('x'.repeat(600) + '\n');
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    writeSync(fd, line);
+    fdatasyncSync(fd);
+    latencies.push(performance.now() - t0);
+  }
+  const elapsed = performance.now() - started;
+  closeSync(fd);
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    perSecond: (200 / elapsed) * 1000,
+  };
+}
 
 async function direct(
   service: TokenService,
@@ -132,6 +200,7 @@ async function overSocket(
 
 async function main(): Promise<void> {
   // The journal fsyncs: keep it on the real disk, not a tmpfs, so its cost is counted.
+  const bare = await pkcs11Direct([1, 16]);
   const dir = resolve('.kyso-test', `bench-server-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const service = await startTokenService({
@@ -140,38 +209,48 @@ async function main(): Promise<void> {
     pollIntervalMs: 0,
   });
   const rows: string[][] = [];
+  const row = (label: string, clients: number, path: string, f: RunFigures, compare = true) => {
+    const base = compare ? bare[String(clients)] : undefined;
+    rows.push([
+      label,
+      String(clients),
+      path,
+      ms(f.p50),
+      ms(f.p95),
+      f.perSecond.toFixed(0),
+      base ? ratio(f.p50 / base.p50) : '',
+      base ? ratio(f.perSecond / base.perSecond) : '',
+    ]);
+  };
   try {
+    for (const clients of [1, 16]) {
+      const b = bare[String(clients)];
+      if (b) row('bare pkcs11js, one login', clients, 'pkcs11js', b);
+    }
+    row('fdatasync of one journal line', 1, 'fsync', fsyncCost(dir), false);
     const runs: { pinCache: boolean; sync: boolean; clients: number }[] = [
-      { pinCache: false, sync: true, clients: 1 },
-      { pinCache: false, sync: false, clients: 1 },
-      { pinCache: false, sync: true, clients: 16 },
       { pinCache: true, sync: true, clients: 1 },
       { pinCache: true, sync: false, clients: 1 },
       { pinCache: true, sync: true, clients: 16 },
+      { pinCache: true, sync: false, clients: 16 },
+      { pinCache: false, sync: true, clients: 1 },
+      { pinCache: false, sync: true, clients: 16 },
     ];
+    let lastDirect = '';
     for (const { pinCache, sync, clients } of runs) {
-      await direct(service, clients, pinCache); // warm-up
-      const d = await direct(service, clients, pinCache);
+      const directLabel = `${pinCache ? 'PIN cache on' : 'PIN each time'}`;
+      if (lastDirect !== `${directLabel}/${clients}`) {
+        await direct(service, clients, pinCache); // warm-up
+        row(directLabel, clients, 'TokenService', await direct(service, clients, pinCache));
+        lastDirect = `${directLabel}/${clients}`;
+      }
       const s = await overSocket(service, clients, pinCache, sync, dir);
-      const label = `${pinCache ? 'PIN cache on' : 'PIN each time'}, journal ${sync ? 'fsync before reply' : 'write before reply'}`;
-      rows.push([
-        label,
-        String(clients),
-        'direct',
-        ms(d.p50),
-        ms(d.p95),
-        d.perSecond.toFixed(0),
-        '',
-      ]);
-      rows.push([
-        label,
-        String(clients),
+      row(
+        `${directLabel}, journal ${sync ? 'fsync before reply (default)' : 'write before reply'}`,
+        clients,
         'socket',
-        ms(s.p50),
-        ms(s.p95),
-        s.perSecond.toFixed(0),
-        ratio(s.p50 / d.p50),
-      ]);
+        s,
+      );
       await service.logout((await service.getCertificate(token.certificateId)).tokenId);
     }
   } finally {
@@ -179,8 +258,20 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   printTable(
-    `sign.hash RSA-2048 on SoftHSM2, ${TOTAL} requests per run (socket = ws JSON-RPC + scripted consent + fsync'd journal)`,
-    ['mode', 'clients', 'path', 'p50 ms', 'p95 ms', 'sig/s', 'p50 vs direct'],
+    `sign.hash RSA-2048 on SoftHSM2, ${TOTAL} requests per run; ratios against bare pkcs11js ` +
+      `(separate process, one login) at the same in-flight count. Target (issue 10): socket, ` +
+      `PIN cache on, fsync before reply: 16 in flight sig/s >= 0.80x, 1 in flight p50 <= 1.30x. ` +
+      `WebSocket unmasking: ${wsUnmasking()}`,
+    [
+      'mode',
+      'in flight',
+      'path',
+      'p50 ms',
+      'p95 ms',
+      'sig/s',
+      'p50 vs pkcs11js',
+      'sig/s vs pkcs11js',
+    ],
     rows,
   );
 }

@@ -404,3 +404,50 @@ describe('--module and --config on every token command', () => {
     expect(certs.code, certs.stderr).toBe(0);
   });
 });
+
+describe('the hang watchdog around a PIN-pad login (issue 10, item 5)', () => {
+  // The fixture's keypad takes 300 ms: longer than the per-call limit these services get.
+  const CALL_TIMEOUT_MS = 150;
+  const digest = Buffer.from(digestHex, 'hex');
+  const start = (pinPadTimeoutMs?: number) =>
+    startTokenService({
+      modules: [pinpadModule],
+      env: { KYSO_PINPAD_DIR: dir, KYSO_PINPAD_LOG: join(dir, 'watchdog.log') },
+      pollIntervalMs: 0,
+      callTimeoutMs: CALL_TIMEOUT_MS,
+      ...(pinPadTimeoutMs === undefined ? {} : { pinPadTimeoutMs }),
+    });
+  const sign = (tokens: Awaited<ReturnType<typeof start>>, slot: 1 | 2) =>
+    tokens.sign({ certificateId: idOf(pems[slot]), hashAlgorithm: 'SHA-256', digest }, {});
+
+  it('gives the keypad its own limit: a login longer than callTimeoutMs signs, and the other slot waits for it without a timeout', async () => {
+    const tokens = await start();
+    try {
+      await tokens.listCertificates();
+      // Sent in one tick: slot 2's call waits while C_Login holds the host for slot 1.
+      const [onReader, noLogin] = await Promise.all([sign(tokens, 1), sign(tokens, 2)]);
+      const publicKey = (slot: 1 | 2) => new X509Certificate(pems[slot]).publicKey;
+      expect(verify('sha256', data, publicKey(1), onReader.signature)).toBe(true);
+      expect(verify('sha256', data, publicKey(2), noLogin.signature)).toBe(true);
+    } finally {
+      await tokens.close();
+    }
+  });
+
+  it('a keypad wait beyond pinPadTimeoutMs ends in MODULE_TIMEOUT, and the restarted host answers again', async () => {
+    const tokens = await start(50);
+    try {
+      await tokens.listCertificates();
+      await expect(sign(tokens, 1)).rejects.toMatchObject({ code: 'MODULE_TIMEOUT' });
+      // A call made before the killed host's exit is seen still goes to it; the host reports
+      // 'restarting' once the exit is handled.
+      await expect.poll(() => tokens.modules()[0]?.state).not.toBe('loaded');
+      const noLogin = await sign(tokens, 2);
+      expect(
+        verify('sha256', data, new X509Certificate(pems[2]).publicKey, noLogin.signature),
+      ).toBe(true);
+    } finally {
+      await tokens.close();
+    }
+  });
+});

@@ -1,7 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, fdatasync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { KysoError } from '../errors/index.ts';
 import { Journal, lineHash, readJournal, type NewJournalRecord } from './index.ts';
 
 function record(n: number): NewJournalRecord {
@@ -159,5 +160,80 @@ describe('Journal', () => {
     expect((await readJournal(file)).chain.breaks).toEqual(edited3);
     writeFileSync(file, lines.filter((_, i) => i !== 2).join('\n'));
     expect((await readJournal(file)).chain.breaks).toEqual(edited3);
+  });
+});
+
+describe('Journal group commit', () => {
+  it('resolves each of many concurrent appends only after a sync that covered its line, with few syncs', async () => {
+    const file = tempFile();
+    let syncs = 0;
+    let durableLines = 0;
+    const journal = new Journal(file, {
+      maxBytes: 10 * 1024 * 1024,
+      keepFiles: 2,
+      // The real fdatasync; what it covers is what the file held when it started.
+      sync: (fd, done) => {
+        syncs++;
+        const covered = readFileSync(file, 'utf8').split('\n').length - 1;
+        fdatasync(fd, (error) => {
+          if (!error) durableLines = covered;
+          done(error);
+        });
+      },
+    });
+    const early: number[] = [];
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        journal.append(record(i)).then(() => {
+          if (durableLines < i + 1) early.push(i);
+        }),
+      ),
+    );
+    await journal.close();
+    expect(early).toEqual([]);
+    expect(syncs).toBeLessThan(10);
+    const { records, chain } = await readJournal(file);
+    expect(records.map((r) => r.requestId)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `c1:${i}`),
+    );
+    expect(chain.breaks).toEqual([]);
+  });
+
+  it('fails every append waiting on a failed sync with a clear error, then keeps recording in order and chained', async () => {
+    const file = tempFile();
+    let failing = true;
+    const journal = new Journal(file, {
+      maxBytes: 10 * 1024 * 1024,
+      keepFiles: 2,
+      sync: (fd, done) => {
+        if (!failing) return fdatasync(fd, done);
+        const error: NodeJS.ErrnoException = new Error('EIO: i/o error, fdatasync');
+        error.code = 'EIO';
+        setImmediate(() => done(error));
+      },
+    });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => journal.append(record(i))),
+    );
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    for (const s of settled) {
+      const reason: unknown = s.status === 'rejected' ? s.reason : undefined;
+      expect(reason).toBeInstanceOf(KysoError);
+      const error = reason as KysoError;
+      expect(error.code).toBe('INTERNAL_ERROR');
+      expect(error.details).toMatchObject({
+        reason: 'the signing journal could not be synced to disk (fdatasync failed)',
+        cause: 'EIO',
+      });
+      expect(error.userMessage.vi.length).toBeGreaterThan(0);
+    }
+    failing = false;
+    await journal.append(record(20));
+    await journal.close();
+    const { records, chain } = await readJournal(file);
+    expect(records.map((r) => r.requestId)).toEqual(
+      Array.from({ length: 21 }, (_, i) => `c1:${i}`),
+    );
+    expect(chain.breaks).toEqual([]);
   });
 });

@@ -33,6 +33,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm } from '../protocol/index.ts';
 import { boundRecord } from './bound.ts';
 import {
@@ -147,6 +148,11 @@ export interface JournalOptions {
   failuresPerMinute?: number;
   /** Tests: a clock (ms). */
   now?: () => number;
+  /**
+   * Tests: the fdatasync call (default node:fs fdatasync), to count group commits and to make
+   * one fail as a dying disk would: a real disk cannot be made to fail on cue.
+   */
+  sync?: (fd: number, done: (error: Error | null) => void) => void;
 }
 
 export interface AppendOptions {
@@ -182,8 +188,9 @@ interface FailureWindow {
 
 export class Journal {
   readonly file: string;
-  private readonly options: Required<Omit<JournalOptions, 'now'>>;
+  private readonly options: Required<Omit<JournalOptions, 'now' | 'sync'>>;
   private readonly now: () => number;
+  private readonly sync: (fd: number, done: (error: Error | null) => void) => void;
   private fd: number | null = null;
   private size = 0;
   /** Appends written but not yet covered by a finished fdatasync. */
@@ -208,6 +215,7 @@ export class Journal {
       failuresPerMinute: options.failuresPerMinute ?? 10,
     };
     this.now = options.now ?? Date.now;
+    this.sync = options.sync ?? fdatasync;
   }
 
   /**
@@ -349,7 +357,11 @@ export class Journal {
     this.size += bytes.length;
   }
 
-  /** Group commit: one fdatasync covers every line written before it started. */
+  /**
+   * Group commit: one fdatasync covers every line written before it started; lines written
+   * while it runs wait for the next one. A failed sync fails every append it covered (their
+   * lines may not be on the disk): the caller must not report those as recorded.
+   */
   private async syncLoop(): Promise<void> {
     try {
       while (this.waiting.length > 0) {
@@ -359,12 +371,20 @@ export class Journal {
         try {
           if (fd !== null) {
             await new Promise<void>((resolve, reject) =>
-              fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+              this.sync(fd, (error) => (error ? reject(error) : resolve())),
             );
           }
           for (const w of batch) w.resolve();
         } catch (error) {
-          for (const w of batch) w.reject(error);
+          const failure = new KysoError(
+            'INTERNAL_ERROR',
+            {
+              reason: 'the signing journal could not be synced to disk (fdatasync failed)',
+              cause: (error as NodeJS.ErrnoException).code ?? String(error),
+            },
+            error,
+          );
+          for (const w of batch) w.reject(failure);
         }
         for (const old of this.retired.splice(0)) closeSync(old);
       }

@@ -24,6 +24,11 @@ export interface TokenServiceOptions {
   env?: Record<string, string>;
   /** Longest a single module call may take before the host is killed (ms, default 30 000). */
   callTimeoutMs?: number;
+  /**
+   * Time a login on a PIN-pad reader (protected authentication path) may wait for the user at
+   * the keypad, on top of callTimeoutMs (ms, default 180 000, like common readers' own limit).
+   */
+  pinPadTimeoutMs?: number;
   /** Slot polling interval for insert/remove detection (ms, default 1000; 0 disables). */
   pollIntervalMs?: number;
 }

@@ -34,11 +34,25 @@ const INIT_ALLOWANCE_MS = 15_000;
 interface Pending {
   resolve(value: unknown): void;
   reject(error: KysoError): void;
-  /** How many callTimeoutMs this request may take (one per signature it carries). */
+  /**
+   * How many callTimeoutMs this request may take (one per signature it carries, more for a
+   * PIN-pad login: agent/tokens/service.ts allowance).
+   */
   weight: number;
+  /**
+   * A login that may wait for the user at a PIN-pad reader: C_Login blocks the whole host,
+   * so no lane can answer meanwhile and none is declared hung for it.
+   */
+  keypad: boolean;
   /** The host's queue it waits in: its slot, or the module itself (init, slot listing). */
   lane: string;
   sentAt: number;
+}
+
+/** What a call may take: `weight` callTimeoutMs (default 1), `keypad` see Pending. */
+export interface CallAllowance {
+  weight?: number;
+  keypad?: boolean;
 }
 
 export interface TokenHostOptions {
@@ -109,7 +123,7 @@ export class TokenHost {
         child,
         'init',
         { modulePath: this.options.modulePath },
-        initWeight,
+        { weight: initWeight },
       )) as ModuleInfo;
       this.restarts = 0;
       this.setStatus({ state: 'loaded', ...info });
@@ -167,8 +181,12 @@ export class TokenHost {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
-    // Progress in this lane: its next request gets a fresh allowance.
-    this.laneProgress.set(pending.lane, Date.now());
+    // Progress in this lane: its next request gets a fresh allowance. After a keypad wait,
+    // every lane does: the host was blocked for all of them.
+    const now = Date.now();
+    this.laneProgress.set(pending.lane, now);
+    if (pending.keypad)
+      for (const other of this.pending.values()) this.laneProgress.set(other.lane, now);
     if (this.child) this.armWatchdog(this.child);
     if (message.ok) pending.resolve(message.result);
     else pending.reject(kysoErrorFromJSON(message.error));
@@ -182,13 +200,13 @@ export class TokenHost {
     child: ChildProcess,
     method: HostMethod,
     params: HostRequest['params'],
-    weight = 1,
+    { weight = 1, keypad = false }: CallAllowance = {},
   ): Promise<unknown> {
     const id = this.nextId++;
     const slotId = (params as { slotId?: unknown }).slotId;
     const lane = typeof slotId === 'string' ? `slot:${slotId}` : 'module';
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, weight, lane, sentAt: Date.now() });
+      this.pending.set(id, { resolve, reject, weight, keypad, lane, sentAt: Date.now() });
       this.outbox.push({ id, method, params });
       if (this.outbox.length === 1) setImmediate(() => this.flush(child));
       this.armWatchdog(child);
@@ -223,10 +241,16 @@ export class TokenHost {
     for (const pending of this.pending.values()) {
       if (!heads.has(pending.lane)) heads.set(pending.lane, pending);
     }
+    const deadline = (lane: string, head: Pending) =>
+      Math.max(head.sentAt, this.laneProgress.get(lane) ?? 0) +
+      this.options.callTimeoutMs * head.weight;
+    // While a keypad login may hold the host, the other lanes wait for it too.
+    let held = 0;
+    for (const [lane, head] of heads) if (head.keypad) held = Math.max(held, deadline(lane, head));
     let earliest = Infinity;
     for (const [lane, head] of heads) {
-      const from = Math.max(head.sentAt, this.laneProgress.get(lane) ?? 0);
-      earliest = Math.min(earliest, from + this.options.callTimeoutMs * head.weight);
+      const own = deadline(lane, head);
+      earliest = Math.min(earliest, head.keypad ? own : Math.max(own, held));
     }
     return earliest;
   }
@@ -259,13 +283,13 @@ export class TokenHost {
   async call<M extends HostMethod>(
     method: M,
     params: HostCalls[M]['params'],
-    weight = 1,
+    allowance: CallAllowance = {},
   ): Promise<HostCalls[M]['result']> {
     if (this.closed) throw new KysoError('MODULE_CRASHED', { reason: 'token service closed' });
     await this.start();
     const child = this.child;
     if (!child) throw new KysoError('MODULE_CRASHED', { modulePath: this.options.modulePath });
-    return (await this.send(child, method, params, weight)) as HostCalls[M]['result'];
+    return (await this.send(child, method, params, allowance)) as HostCalls[M]['result'];
   }
 
   async close(): Promise<void> {

@@ -13,7 +13,7 @@ import {
   CKF_TOKEN_INITIALIZED,
   pinStateFromFlags,
 } from './flags.ts';
-import { TokenHost } from './host-process.ts';
+import { TokenHost, type CallAllowance } from './host-process.ts';
 import type { RawSlot } from './host/protocol.ts';
 import { findInstalledModules } from './known-modules.ts';
 import { assertDigest, defaultScheme, schemeFitsKey } from './mechanisms.ts';
@@ -89,13 +89,18 @@ class Pkcs11TokenService implements TokenService {
   private scanning: Promise<TokenInfo[]> | undefined;
   private poller: NodeJS.Timeout | undefined;
 
+  private readonly callTimeoutMs: number;
+  private readonly pinPadTimeoutMs: number;
+
   constructor(modulePaths: string[], options: TokenServiceOptions) {
+    this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    this.pinPadTimeoutMs = options.pinPadTimeoutMs ?? 180_000;
     this.hosts = modulePaths.map(
       (modulePath) =>
         new TokenHost({
           modulePath,
           env: options.env ?? {},
-          callTimeoutMs: options.callTimeoutMs ?? 30_000,
+          callTimeoutMs: this.callTimeoutMs,
           onStatus: (module) => this.emit({ type: 'module.status', module }),
         }),
     );
@@ -321,7 +326,7 @@ class Pkcs11TokenService implements TokenService {
           ...(credentials.pin === undefined ? {} : { pin: credentials.pin }),
           stayLoggedIn: credentials.stayLoggedIn ?? false,
         },
-        items.length,
+        this.allowance(entry.info, items.length, certificate.alwaysAuthenticate === true),
       );
       // Learnt at login: later listings and PIN-cache decisions see it.
       certificate.alwaysAuthenticate = alwaysAuthenticate;
@@ -345,6 +350,17 @@ class Pkcs11TokenService implements TokenService {
     }
   }
 
+  /**
+   * The hang watchdog's allowance for a call that may log in, in callTimeoutMs: one per
+   * signature, plus on a PIN-pad reader the time the user may take at the keypad (C_Login
+   * waits for it): once, or per signature for a key that wants the PIN each time.
+   */
+  private allowance(info: TokenInfo, signatures: number, pinEachTime: boolean): CallAllowance {
+    if (info.pinEntry !== 'reader') return { weight: signatures };
+    const keypad = this.pinPadTimeoutMs / this.callTimeoutMs;
+    return { weight: signatures + keypad * (pinEachTime ? signatures : 1), keypad: true };
+  }
+
   private async signMixed(certificateId: string, items: BatchSignItem[], credentials: Credentials) {
     const results: SignResult[] = [];
     for (const [index, item] of items.entries()) {
@@ -359,12 +375,16 @@ class Pkcs11TokenService implements TokenService {
   async login(tokenId: string, credentials: Credentials): Promise<void> {
     const entry = this.tokens.get(tokenId);
     if (!entry) throw new KysoError('TOKEN_NOT_PRESENT', { tokenId });
-    await entry.host.call('login', {
-      slotId: entry.info.slotId,
-      serialNumber: entry.info.serialNumber,
-      label: entry.info.label,
-      ...(credentials.pin === undefined ? {} : { pin: credentials.pin }),
-    });
+    await entry.host.call(
+      'login',
+      {
+        slotId: entry.info.slotId,
+        serialNumber: entry.info.serialNumber,
+        label: entry.info.label,
+        ...(credentials.pin === undefined ? {} : { pin: credentials.pin }),
+      },
+      this.allowance(entry.info, 1, false),
+    );
     this.relist.add(tokenId);
   }
 
