@@ -3,7 +3,7 @@
  * `kyso verify FILE` (the built CLI, text and --json) against poppler's `pdfsig FILE`, on the
  * same PDFs, runs interleaved, medians. The documents are signed here by our own signer
  * (software RSA-2048 key, test PKI made with openssl): a 12 KB LibreOffice letter and a
- * 2.2 MB image-heavy file from the corpus. pdfsig hashes each signature's ranges separately,
+ * 2.2 MB image-heavy file from the corpus, and a generated 10 MB "scan" (bench/fixtures.ts). pdfsig hashes each signature's ranges separately,
  * kyso once for all (agent/pdf/digest-pass.ts), so the bigger file shows the per-signature
  * cost, the small one the fixed start-up cost.
  * Run: node --import tsx bench/verify.ts [--runs 7]   (builds dist/ first when missing)
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { softwareSigner } from '../agent/cms/index.ts';
 import { signPdf } from '../agent/pdf/index.ts';
 import { makeOpensslPki } from '../native-test/openssl-pki.ts';
+import { makePdf } from './fixtures.ts';
 import { percentile, printTable, ratio } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +27,7 @@ const DOCUMENTS = [
     file: '002-trivial-libre-office-writer_002-trivial-libre-office-writer.pdf',
   },
   { label: '2.2 MB images', file: '018-base64-image_base64image.pdf' },
+  { label: '10 MB scan', file: '' },
 ];
 const COUNTS = [1, 6, 20];
 
@@ -108,7 +110,9 @@ function timeOnce(c: Contender, file: string): { ms: number; valid: number } {
 const rows: string[][] = [];
 for (const doc of DOCUMENTS) {
   for (const count of COUNTS) {
-    const file = await signedCopy(join(corpus, doc.file), doc.file.slice(0, 3), count);
+    const input = doc.file ? join(corpus, doc.file) : join(outDir, 'scan-10mb.pdf');
+    if (!doc.file) makePdf(input, 10); // ten 1 MB uncompressed page images
+    const file = await signedCopy(input, doc.file ? doc.file.slice(0, 3) : 'scan', count);
     const times = contenders.map(() => [] as number[]);
     const valid = contenders.map(() => 0);
     for (let i = 0; i < runs; i++) {
