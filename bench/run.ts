@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const helpers = new Set(['run.ts', 'stats.ts']);
+const helpers = new Set(['run.ts', 'stats.ts', 'fixtures.ts']);
 const available = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !helpers.has(f) && !f.endsWith('.test.ts'))
   .map((f) => f.replace(/\.ts$/, ''));

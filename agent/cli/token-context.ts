@@ -6,55 +6,29 @@
 import { dirname } from 'node:path';
 import { createSigning } from '../app/index.ts';
 import { CommandLineConsent } from '../consent/index.ts';
-import {
-  configPaths,
-  defaultConfigDir,
-  loadConfig,
-  loadTrust,
-  type TrustMaterial,
-} from '../config/index.ts';
+import { configPaths, loadConfig } from '../config/index.ts';
 import { modulesToLoad } from '../devices/index.ts';
 import { Journal } from '../journal/index.ts';
 import type { LtvProgress, SigningPipeline } from '../signing/index.ts';
 import { startTokenService, type TokenService } from '../tokens/index.ts';
-import type { OptionSpec, ParsedArgs } from './args.ts';
+import type { ParsedArgs } from './args.ts';
+import { configFileOf } from './options.ts';
 
-/** --module PATH (repeatable) and --config FILE: the same for every token command. */
-export const tokenOptionSpec = {
-  repeatable: ['module'],
-  values: ['config'],
-} as const satisfies OptionSpec;
-
-/** A command's own options plus the shared --module and --config. */
-export function withTokenOptions(own: OptionSpec = {}): OptionSpec {
-  const merge = (shared: readonly string[], extra: readonly string[] = []) => [
-    ...new Set([...shared, ...extra]),
-  ];
-  return {
-    values: merge(tokenOptionSpec.values, own.values),
-    repeatable: merge(tokenOptionSpec.repeatable, own.repeatable),
-    ...(own.flags ? { flags: own.flags } : {}),
-  };
-}
-
-/** The help lines of the shared options, word for word in every command's --help. */
-export const TOKEN_OPTIONS_HELP = [
-  "  --module PATH   PKCS#11 module to load (repeatable; default: the config file's",
-  '                  "modules", then every known installed module)',
-  '  --config FILE   config file (default: $KYSO_CONFIG_DIR/config.json or',
-  '                  ~/.config/kyso/config.json); approved origins and the journal beside it',
-].join('\n');
+// The light options half, re-exported for the token commands that import this module.
+export {
+  configFileOf,
+  configuredTrust,
+  printJson,
+  TOKEN_OPTIONS_HELP,
+  tokenOptionSpec,
+  withTokenOptions,
+} from './options.ts';
 
 /** --module paths, else the config file's modules, else every installed known module. */
 export function modulePathsFrom(args: ParsedArgs): string[] {
   const fromFlags = args.all('module');
   if (fromFlags.length > 0) return fromFlags;
   return modulesToLoad(loadConfig(configFileOf(args)).modules);
-}
-
-/** Trust anchors and intermediates of the config file (--config FILE, else the default file). */
-export function configuredTrust(args: ParsedArgs): TrustMaterial {
-  return loadTrust(loadConfig(configFileOf(args)).trust);
 }
 
 export async function openTokenService(args: ParsedArgs): Promise<TokenService> {
@@ -72,11 +46,6 @@ export async function withTokenService<T>(
   } finally {
     await service.close();
   }
-}
-
-/** --config FILE, else the default config file. */
-export function configFileOf(args: ParsedArgs): string {
-  return args.get('config') ?? configPaths(defaultConfigDir()).config;
 }
 
 /**
@@ -126,8 +95,4 @@ export function printLtvProgress(event: LtvProgress): void {
       `  TSA chưa trả lời, thử lại sau ${Math.round(p.delayMs / 1000)} s / no answer yet, retrying in ${Math.round(p.delayMs / 1000)} s (${p.problem})\n`,
     );
   }
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }

@@ -2,8 +2,7 @@
  * One bounded HTTP exchange for PKI services (OCSP, CRL, TSA): a deadline covering connect,
  * headers and body, and a size cap, so a stalled or hostile server cannot hold the signing.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 
 export interface HttpExchange {
   method?: 'GET' | 'POST';
@@ -36,7 +35,12 @@ const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 
 export function fetchBytes(url: string, x: HttpExchange): Promise<HttpReply> {
   const target = new URL(url);
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  // Loaded on first use: `kyso verify` reaches this module but asks no server, and node:https
+  // (with tls) costs ~20 ms of its start-up.
+  const request =
+    target.protocol === 'https:'
+      ? process.getBuiltinModule('node:https').request
+      : process.getBuiltinModule('node:http').request;
   const max = x.maxBytes ?? DEFAULT_MAX_BYTES;
   return new Promise<HttpReply>((resolve, reject) => {
     let settled = false;

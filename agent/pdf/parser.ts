@@ -160,7 +160,13 @@ export class Parser {
   private parseHexString(): PdfString {
     this.pos++;
     const start = this.pos;
-    while (this.byte() !== 0x3e) this.pos++;
+    // One native scan for the end: signature /Contents are kilobytes of hex.
+    const end = this.buf.indexOf(0x3e, start);
+    if (end < 0) {
+      if (this.atEof) throw new SyntaxError_('unexpected end of file');
+      throw new NeedMoreData();
+    }
+    this.pos = end;
     let hex = this.buf.toString('latin1', start, this.pos).replace(/[^0-9a-fA-F]/g, '');
     this.pos++;
     if (hex.length % 2) hex += '0';

@@ -10,12 +10,7 @@ import {
   type SignatureReport,
 } from '../../pdf/index.ts';
 import type { Command } from '../command.ts';
-import {
-  configuredTrust,
-  printJson,
-  TOKEN_OPTIONS_HELP,
-  withTokenOptions,
-} from '../token-context.ts';
+import { configuredTrust, printJson, TOKEN_OPTIONS_HELP, withTokenOptions } from '../options.ts';
 
 const yes = (b: boolean): string => (b ? 'có / yes' : 'KHÔNG / NO');
 
