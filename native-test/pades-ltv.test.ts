@@ -6,9 +6,8 @@
  * The signer is the real SigningPipeline over a token service whose keys are software keys
  * issued by the loopback CA (the token layer has its own SoftHSM2 tests).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +26,7 @@ import { SigningPipeline } from '../agent/signing/index.ts';
 import { extractSignatures, pdfsig, qpdfCheck } from './pdf-judges.ts';
 import { REVOKED_AT_ISO, type LeafName } from './pki-services/ca.ts';
 import { startPkiServices, type PkiServices } from './pki-services/services.ts';
+import { opensslTsVerifies } from './pki-services/ts-judge.ts';
 import {
   certificateInfo as infoOf,
   harness as harnessOf,
@@ -192,33 +192,6 @@ describe('status before signing', () => {
   });
 });
 
-function opensslTsVerify(token: Buffer, digest: Buffer): boolean {
-  const file = join(dir, `tok-${randomBytes(4).toString('hex')}.tst`);
-  writeFileSync(file, token);
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'ts',
-        '-verify',
-        '-token_in',
-        '-in',
-        file,
-        '-digest',
-        digest.toString('hex'),
-        '-CAfile',
-        pki.ca.file('root.pem'),
-        '-untrusted',
-        pki.ca.file('int.pem'),
-      ],
-      { stdio: 'pipe', timeout: 10_000 },
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function judgesAccept(file: string): Promise<void> {
   const sigs = await pdfsig(file);
   expect(sigs.length).toBeGreaterThan(0);
@@ -236,7 +209,7 @@ describe('PAdES levels', () => {
     const [token] = signatureTimestampTokens(cms);
     expect(token).toBeDefined();
     const imprint = createHash('sha256').update(signatureValueOf(cms)).digest();
-    expect(opensslTsVerify(token as Buffer, imprint)).toBe(true);
+    expect(opensslTsVerifies(pki.ca, token as Buffer, imprint)).toBe(true);
     const result = await verify(output);
     expect(result.valid).toBe(true);
     expect(result.signatures[0]?.ltv).toMatchObject({

@@ -4,7 +4,7 @@
  * with APPROVAL_DEFAULT_PLACEMENT; the issuance on top of it has no [SO_VB]/[NGAY_BH], so the
  * number and date come back as warnings; an issuance with no approval to overlap is refused
  * with what to pass; `kyso sign --json` carries the warnings and the terminal output prints
- * them. Signed on SoftHSM2, rendered with pdftoppm (the PNGs stay in
+ * them; the signing dialog's request carries them before the user agrees (the tray shows it). Signed on SoftHSM2, rendered with pdftoppm (the PNGs stay in
  * .kyso-test/sign-warnings for people to look at), checked with pdfsig.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,11 @@ import {
   demoSignaturePng,
 } from '../agent/pdf/appearance/demo-images.ts';
 import { renderPage } from '../agent/pdf/appearance/test-pdf.ts';
+import { defaultConfig } from '../agent/config/index.ts';
+import type { SigningApprovalRequest } from '../agent/consent/index.ts';
 import { isKysoError } from '../agent/errors/index.ts';
+import { Journal } from '../agent/journal/index.ts';
+import { SigningPipeline } from '../agent/signing/index.ts';
 import { signPdf, signPdfs } from '../agent/pdf/index.ts';
 import type { TokenService } from '../agent/tokens/index.ts';
 import { pdfsig, startTestTokens, testSigner } from './pdf-judges.ts';
@@ -151,6 +155,47 @@ describe('sign results carry warnings', () => {
     expect(item?.ok).toBe(true);
     if (item?.ok)
       expect(item.result.warnings.map((x) => x.code)).toEqual(['APPROVAL_DEFAULT_PLACEMENT']);
+  });
+
+  it('the signing dialog is told the warnings before the user agrees', async () => {
+    const leader = pki.token('leader');
+    const asked: SigningApprovalRequest[] = [];
+    const pipeline = new SigningPipeline({
+      tokens: service,
+      consent: {
+        approveOrigin: () => Promise.resolve(true),
+        approveSigning: (request) => {
+          asked.push(request);
+          return Promise.resolve(true);
+        },
+        askPin: () => Promise.resolve(leader.pin),
+      },
+      journal: new Journal(join(dir, 'journal.jsonl'), defaultConfig.journal),
+      pinCache: { enabled: false, ttlSeconds: 60 },
+      trust: { anchors: [pki.rootCaPem], intermediates: [pki.issuingCaPem] },
+      revocation: { ...defaultConfig.revocation, policy: 'warn' },
+    });
+    try {
+      const { result } = await pipeline.pdf.signOne(
+        { origin: 'cli:tester', requestId: 'cli:1', signal: new AbortController().signal },
+        {
+          method: 'sign.pdf',
+          certificateId: leader.certificateId,
+          scheme: undefined,
+          hash: 'SHA-256',
+          item: {
+            name: 'letter.pdf',
+            input: readFileSync(letter),
+            options: { preset: 'approval', appearance: { image: demoSignaturePng() } },
+          },
+        },
+      );
+      const [document] = asked[0]?.documents ?? [];
+      expect(document?.warnings?.map((w) => w.code)).toEqual(['APPROVAL_DEFAULT_PLACEMENT']);
+      expect(document?.warnings).toEqual(result.warnings);
+    } finally {
+      await pipeline.close();
+    }
   });
 
   it('kyso sign prints the warnings, and --json carries them', () => {

@@ -13,17 +13,15 @@ import {
   array,
   boolean,
   int,
-  JsonSyntaxError,
   object,
   oneOf,
-  parseJsonWithPositions,
+  parseJsonDocument,
   record,
   refine,
   string,
   validate,
   ValidationError,
   withDefault,
-  type Positioned,
   type Positions,
   type Schema,
 } from '../validation/index.ts';
@@ -390,20 +388,7 @@ export function loadConfig(file: string): AgentConfig {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(defaultConfig);
     throw new KysoError('CONFIG_INVALID', { field: '(file)', file, problem: String(error) });
   }
-  let parsed: Positioned;
-  try {
-    parsed = parseJsonWithPositions(text);
-  } catch (error) {
-    if (!(error instanceof JsonSyntaxError)) throw error;
-    const problem = {
-      path: '',
-      vi: `không phải JSON hợp lệ: ${error.vi}`,
-      en: `is not valid JSON: ${error.en}`,
-      line: error.line,
-      column: error.column,
-    };
-    throw new ValidationError('CONFIG_INVALID', [problem], { file }, '(json)');
-  }
+  const parsed = parseJsonDocument(text, 'CONFIG_INVALID', { file }, '(json)');
   const config = read(parsed.value, parsed.positions, file);
   const base = dirname(resolve(file));
   config.trust = {

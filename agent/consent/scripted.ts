@@ -18,18 +18,16 @@ import { readFileSync } from 'node:fs';
 import { KysoError } from '../errors/index.ts';
 import {
   array,
-  JsonSyntaxError,
   number,
   object,
   oneOf,
   optional,
-  parseJsonWithPositions,
+  parseJsonDocument,
   record,
   string,
   union,
   validate,
   ValidationError,
-  type Positioned,
   type Positions,
   type Problem,
 } from '../validation/index.ts';
@@ -137,26 +135,17 @@ export class ScriptedConsent implements ConsentProvider {
   }
 
   static fromFile(file: string, options?: { warn?: (line: string) => void }): ScriptedConsent {
-    let parsed: Positioned;
+    let text: string;
     try {
-      parsed = parseJsonWithPositions(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch (error) {
-      if (error instanceof JsonSyntaxError) {
-        const problem = {
-          path: '',
-          vi: `không phải JSON hợp lệ: ${error.vi}`,
-          en: `is not valid JSON: ${error.en}`,
-          line: error.line,
-          column: error.column,
-        };
-        throw new ValidationError('CONFIG_INVALID', [problem], { file }, '(consent script)');
-      }
       throw new KysoError('CONFIG_INVALID', {
         field: '(consent script)',
         file,
         problem: error instanceof Error ? error.message : String(error),
       });
     }
+    const parsed = parseJsonDocument(text, 'CONFIG_INVALID', { file }, '(consent script)');
     return new ScriptedConsent(parse(parsed.value, parsed.positions, file), options);
   }
 

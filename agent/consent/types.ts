@@ -9,6 +9,7 @@ import type {
   CertificateInfo,
   HashAlgorithm,
   SignaturePreset,
+  SignWarning,
   TokenInfo,
 } from '../protocol/index.ts';
 
@@ -28,6 +29,11 @@ export interface DocumentToSign {
   documentNumber?: string;
   /** The document's date, ISO 8601 ("2026-11-23"), shown as a day in Vietnam time. */
   documentDate?: string;
+  /**
+   * What will not go as asked (a value not written, an image made smaller, a default place),
+   * with the catalog's vi/en words (protocol/warnings.ts): the user sees it before agreeing.
+   */
+  warnings?: SignWarning[];
 }
 
 export interface SigningApprovalRequest {

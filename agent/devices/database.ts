@@ -5,12 +5,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { findInstalledModules } from '../tokens/index.ts';
 import { isKysoError, KysoError } from '../errors/index.ts';
-import {
-  JsonSyntaxError,
-  parseJsonWithPositions,
-  ValidationError,
-  type Positioned,
-} from '../validation/index.ts';
+import { parseJsonDocument, type Positioned } from '../validation/index.ts';
 import { validateDeviceDatabase } from './schema.ts';
 import type {
   Arch,
@@ -50,17 +45,10 @@ export function loadDeviceDatabase(path?: string): DeviceDatabase {
 function explain(text: string, source: string): KysoError {
   let parsed: Positioned;
   try {
-    parsed = parseJsonWithPositions(text);
+    parsed = parseJsonDocument(text, 'DEVICE_DATABASE_INVALID', { source }, '(json)');
   } catch (error) {
-    if (!(error instanceof JsonSyntaxError)) throw error;
-    const problem = {
-      path: '',
-      vi: `không phải JSON hợp lệ: ${error.vi}`,
-      en: `is not valid JSON: ${error.en}`,
-      line: error.line,
-      column: error.column,
-    };
-    return new ValidationError('DEVICE_DATABASE_INVALID', [problem], { source }, '(json)');
+    if (isKysoError(error)) return error;
+    throw error;
   }
   try {
     validateDeviceDatabase(parsed.value, source, parsed.positions);

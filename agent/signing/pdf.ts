@@ -144,6 +144,8 @@ export class PdfSigning {
                       ...(item.options.appearance.issuedDate !== undefined
                         ? { documentDate: item.options.appearance.issuedDate }
                         : {}),
+                      // Known before the signature: the dialog warns before the user agrees.
+                      ...(o.prepared.warnings.length > 0 ? { warnings: o.prepared.warnings } : {}),
                     },
                   ]
                 : [];

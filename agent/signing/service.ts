@@ -24,7 +24,7 @@ import type {
   TokenInfo,
   TokenService,
 } from '../tokens/index.ts';
-import type { SignaturePreset } from '../protocol/index.ts';
+import type { SignaturePreset, SignWarning } from '../protocol/index.ts';
 import type { PinCache } from './pin-cache.ts';
 import type { CertificateStatusCheck } from './status-check.ts'; // issue 14 (LTV)
 
@@ -39,6 +39,8 @@ export interface DocumentDigest {
   preset?: SignaturePreset;
   documentNumber?: string;
   documentDate?: string;
+  /** What will not go as asked (known once the PDF is planned): the dialog shows it first. */
+  warnings?: SignWarning[];
 }
 
 /**
@@ -75,7 +77,7 @@ function journalDocuments(documents: DocumentDigest[]): JournalDocument[] {
   }));
 }
 
-/** What the approval dialog lists: the journal's view plus the preset, number and date. */
+/** What the approval dialog lists: the journal's view plus preset, number, date, warnings. */
 function consentDocuments(documents: DocumentDigest[]): DocumentToSign[] {
   return documents.map((d) => ({
     name: d.name,
@@ -84,6 +86,7 @@ function consentDocuments(documents: DocumentDigest[]): DocumentToSign[] {
     ...(d.preset !== undefined ? { preset: d.preset } : {}),
     ...(d.documentNumber !== undefined ? { documentNumber: d.documentNumber } : {}),
     ...(d.documentDate !== undefined ? { documentDate: d.documentDate } : {}),
+    ...(d.warnings !== undefined && d.warnings.length > 0 ? { warnings: d.warnings } : {}),
   }));
 }
 

@@ -7,6 +7,7 @@ export {
   type Positioned,
   type Positions,
 } from './json.ts';
+export { parseJsonDocument } from './document.ts';
 export { childPath } from './path.ts';
 export { closest, editDistance } from './suggest.ts';
 export { describeProblem, ValidationError, type ProblemJson } from './report.ts';

@@ -18,7 +18,7 @@ import {
   worstOf,
   type DoctorReport,
 } from '../../agent/doctor/index.ts';
-import { catalog } from '../../agent/protocol/index.ts';
+import { catalog, signWarning } from '../../agent/protocol/index.ts';
 import type { CertificateInfo, TokenInfo } from '../../agent/tokens/types.ts';
 import type { DialogRequest, SettingsView, StatusView } from '../bridge.ts';
 import { buildPages } from '../build.ts';
@@ -603,6 +603,47 @@ describe('signing consent window', () => {
     await page.click('.lang button[data-lang="en"]');
     expect(await text(page, '#hash-note')).toContain('Kyso cannot see their content');
     await shot(page, 'signing-en-hash');
+    await page.close();
+  });
+  it('shows the sign warnings of a document, Vietnamese first and English second', async () => {
+    const [, second] = documents;
+    if (!second) throw new Error('no second document');
+    const warned = {
+      ...second,
+      warnings: [signWarning('DOC_NUMBER_NOT_PLACED', { docNumber: '101/QĐ-UBND' })],
+    };
+    const request = dialog(3);
+    if (request.kind !== 'signing') throw new Error('not a signing dialog');
+    request.request.documents[1] = warned;
+    const page = await open(
+      'signing',
+      { locale: 'vi', dialog: request },
+      { width: 520, height: 640 },
+    );
+    expect(await text(page, '#warnings-note')).toContain(
+      '1 văn bản sẽ không được ký đúng như yêu cầu',
+    );
+    expect(await page.locator('.doc-warnings').count()).toBe(1);
+    const item = page.locator('#documents li[data-index="1"] .doc-warnings li');
+    expect(await item.getAttribute('data-code')).toBe('DOC_NUMBER_NOT_PLACED');
+    const lines = (await item.innerText()).split('\n');
+    expect(lines[0]).toBe(
+      '[DOC_NUMBER_NOT_PLACED] Số, ký hiệu "101/QĐ-UBND" chưa được ghi vào văn bản: văn bản không có ô [SO_VB]. Thêm ô [SO_VB] vào mẫu văn bản, hoặc truyền docNumberPlacement (trang và khung, hoặc chữ neo).',
+    );
+    expect(lines[1]).toContain(
+      'The number and symbol "101/QĐ-UBND" was not written on the document',
+    );
+    await shot(page, 'signing-vi-warning');
+    // The page's language changes the note; the warning keeps both languages, vi first.
+    await page.click('.lang button[data-lang="en"]');
+    expect(await text(page, '#warnings-note')).toContain(
+      '1 document(s) will not be signed quite as asked',
+    );
+    expect((await item.innerText()).split('\n')[0]).toContain(
+      '[DOC_NUMBER_NOT_PLACED] Số, ký hiệu',
+    );
+    await page.click('#approve');
+    expect((await calls(page)).at(-1)).toEqual(['respond', { kind: 'signing', approve: true }]);
     await page.close();
   });
 });

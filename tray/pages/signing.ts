@@ -2,9 +2,12 @@
  * Signing consent: who asks (the registrable domain in bold), with which certificate and
  * token, the Decree 30 preset, and every document of the batch (number and date when the web
  * app gives them) in a scrollable list with a search field, so a batch of hundreds can be
- * checked one by one. For hashes the dialog says that Kyso cannot see the content.
+ * checked one by one. For hashes the dialog says that Kyso cannot see the content. Sign
+ * warnings known before the signature (protocol/warnings.ts) are shown under their document,
+ * Vietnamese first and English second whatever the page's language, like the CLI prints them.
  */
 import type { DocumentToSign } from '../../agent/consent/types.ts';
+import type { SignWarning } from '../../agent/protocol/index.ts';
 import type { MessageKey } from '../i18n.ts';
 import { boot, present, facts, h, header, originView, retranslate } from './common.ts';
 
@@ -19,6 +22,22 @@ function fold(text: string): string {
     .replace(/đ/g, 'd')
     .replace(/Đ/g, 'd')
     .toLowerCase();
+}
+
+/** One block per warning: `[CODE] vi` then the English words (the catalog's text, filled). */
+function warningList(warnings: readonly SignWarning[]): HTMLElement {
+  return h(
+    'ul',
+    { class: 'alert warn doc-warnings' },
+    ...warnings.map((w) =>
+      h(
+        'li',
+        { attrs: { 'data-code': w.code } },
+        h('span', { attrs: { lang: 'vi' }, text: `[${w.code}] ${w.message.vi}` }),
+        h('span', { class: 'muted', attrs: { lang: 'en' }, text: w.message.en }),
+      ),
+    ),
+  );
 }
 
 function documentItem(
@@ -57,6 +76,7 @@ function documentItem(
       ),
     ),
     meta.length > 0 ? h('div', { class: 'doc-meta muted' }, ...meta) : null,
+    d.warnings && d.warnings.length > 0 ? warningList(d.warnings) : null,
   );
   item.dataset['search'] = fold([d.name, d.documentNumber ?? '', d.documentDate ?? ''].join(' '));
   return item;
@@ -76,6 +96,7 @@ void boot('window.signing', async ({ bridge, root }) => {
   const presets = [...new Set(documents.map((d) => d.preset))];
   const commonPreset = presets.length === 1 ? presets[0] : undefined;
   const single = count === 1 ? documents[0] : undefined;
+  const warned = documents.filter((d) => (d.warnings?.length ?? 0) > 0).length;
 
   const items = documents.map((d, i) => documentItem(d, i, commonPreset === undefined, count > 1));
   const list = h(
@@ -173,6 +194,14 @@ void boot('window.signing', async ({ bridge, root }) => {
       ]),
       kind === 'hash'
         ? h('p', { class: 'alert warn', i18n: 'signing.hashNote', attrs: { id: 'hash-note' } })
+        : null,
+      warned > 0
+        ? h('p', {
+            class: 'alert warn',
+            i18n: 'signing.warningsNote',
+            params: { count: warned },
+            attrs: { id: 'warnings-note', role: 'alert' },
+          })
         : null,
       h(
         'h2',
