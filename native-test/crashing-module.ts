@@ -1,13 +1,13 @@
 /**
- * The deliberately crashing PKCS#11 module (fixtures/crashing-pkcs11.c), built with cc into a
- * fresh directory, with the trigger file that switches its behaviour and the throwaway
+ * The deliberately crashing PKCS#11 module (fixtures/crashing-pkcs11.c), built into a fresh
+ * directory (fixture-modules.ts), with the trigger file that switches its behaviour and the throwaway
  * self-signed certificate its one token holds. Shared by the crash and the attack tests.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { buildFixtureModule } from './fixture-modules.ts';
 import { buildName, issueCertificate, KeyUsageFlags, spkiOf } from '../softhsm/certificates.ts';
 
 export type CrashMode = 'ok' | 'abort' | 'segv' | 'hang' | 'sign-abort' | 'sign-segv' | 'sign-hang';
@@ -25,15 +25,7 @@ export interface CrashingModule {
 
 export function buildCrashingModule(prefix = 'kyso-crash-'): CrashingModule {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const modulePath = join(dir, 'crashing-pkcs11.so');
-  execFileSync('cc', [
-    '-shared',
-    '-fPIC',
-    '-O1',
-    '-o',
-    modulePath,
-    resolve('native-test/fixtures/crashing-pkcs11.c'),
-  ]);
+  const modulePath = buildFixtureModule('crashing', dir);
   const trigger = join(dir, 'trigger');
   writeFileSync(trigger, 'ok');
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -8,7 +8,7 @@
  * every token command lists --module and --config in its --help.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
+import { createHash, verify, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,8 +20,9 @@ import { ScriptedConsent, TerminalConsent, type ConsentProvider } from '../agent
 import type { DoctorReport, Finding } from '../agent/doctor/index.ts';
 import { Journal } from '../agent/journal/index.ts';
 import { startTokenService } from '../agent/tokens/index.ts';
-import { KeyUsageFlags, buildName, issueCertificate, spkiOf } from '../softhsm/certificates.ts';
+import { KeyUsageFlags } from '../softhsm/certificates.ts';
 import type { FieldLayouts } from '../softhsm/field-layouts.ts';
+import { buildPinpadModule } from './fixture-modules.ts';
 
 const DAY = 86_400_000;
 const KEY_IDS = [
@@ -34,51 +35,29 @@ let layouts: FieldLayouts;
 let pinpadModule: string;
 let configFile: string;
 let env: NodeJS.ProcessEnv;
-const pems: Record<1 | 2, string> = { 1: '', 2: '' };
-
-/** Slot 1 (PIN pad) gets a certificate 9 days from expiry; slot 2 (no login) one for a year. */
-function makePinpadFixtures(target: string): void {
-  for (const slot of [1, 2] as const) {
-    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const name = buildName([
-      ['C', 'VN'],
-      ['CN', slot === 1 ? 'Sắp Hết Hạn PIN-pad TEST' : 'Không PIN TEST'],
-    ]);
-    const der = issueCertificate({
-      subject: name,
-      subjectPublicKeyDer: spkiOf(keys.publicKey),
-      issuer: name,
-      issuerKey: keys.privateKey,
-      issuerPublicKeyDer: spkiOf(keys.publicKey),
-      notBefore: new Date(Date.now() - 300 * DAY),
-      notAfter: new Date(Date.now() + (slot === 1 ? 9 * DAY + 3600_000 : 365 * DAY)),
-      isCA: false,
-      keyUsage: KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation,
-    });
-    writeFileSync(join(target, `slot${slot}.der`), der);
-    writeFileSync(
-      join(target, `slot${slot}.key.pem`),
-      keys.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    );
-    pems[slot] = new X509Certificate(der).toString();
-  }
-}
+let pems: Record<1 | 2, string>;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kyso-pinpad-doctor-'));
   execFileSync('bash', [resolve('softhsm/setup-field-layouts.sh'), join(dir, 'softhsm')]);
   layouts = JSON.parse(readFileSync(join(dir, 'softhsm', 'field.json'), 'utf8')) as FieldLayouts;
-  pinpadModule = join(dir, 'pinpad-pkcs11.so');
-  execFileSync('cc', [
-    '-shared',
-    '-fPIC',
-    '-O1',
-    '-o',
-    pinpadModule,
-    resolve('native-test/fixtures/pinpad-pkcs11.c'),
-    '-lcrypto',
-  ]);
-  makePinpadFixtures(dir);
+  // Slot 1 (PIN pad) gets a certificate 9 days from expiry; slot 2 (no login) one for a year.
+  const keyUsage = KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation;
+  const notBefore = new Date(Date.now() - 300 * DAY);
+  ({ modulePath: pinpadModule, pems } = buildPinpadModule(dir, {
+    1: {
+      commonName: 'Sắp Hết Hạn PIN-pad TEST',
+      notBefore,
+      notAfter: new Date(Date.now() + 9 * DAY + 3600_000),
+      keyUsage,
+    },
+    2: {
+      commonName: 'Không PIN TEST',
+      notBefore,
+      notAfter: new Date(Date.now() + 365 * DAY),
+      keyUsage,
+    },
+  }));
   configFile = join(dir, 'agency', 'kyso.json');
   execFileSync('mkdir', ['-p', join(dir, 'agency')]);
   // Modules named in the config file would be ignored for --module: list a wrong one.

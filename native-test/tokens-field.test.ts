@@ -6,21 +6,22 @@
  * and one without CKF_LOGIN_REQUIRED from a small C module (fixtures/pinpad-pkcs11.c).
  */
 import { execFileSync } from 'node:child_process';
-import { constants, createHash, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, createHash, verify, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTokenService, type TokenService } from '../agent/tokens/index.ts';
 import type { CertificateInfo, HashAlgorithm, TokenInfo } from '../agent/tokens/types.ts';
-import { KeyUsageFlags, buildName, issueCertificate, spkiOf } from '../softhsm/certificates.ts';
+import { KeyUsageFlags } from '../softhsm/certificates.ts';
 import type { FieldLayouts } from '../softhsm/field-layouts.ts';
+import { buildPinpadModule } from './fixture-modules.ts';
 
 let dir: string;
 let layouts: FieldLayouts;
 let service: TokenService;
 let pinpadLog: string;
-const pinpadPems: Record<1 | 2, string> = { 1: '', 2: '' };
+let pinpadPems: Record<1 | 2, string>;
 
 const data = Buffer.from('Công văn số 7/CV-TEST: ký trên token bố trí như ngoài thực tế');
 const nodeHash: Record<HashAlgorithm, string> = {
@@ -30,48 +31,22 @@ const nodeHash: Record<HashAlgorithm, string> = {
 };
 const digestOf = (hash: HashAlgorithm) => createHash(nodeHash[hash]).update(data).digest();
 
-function makePinpadFixtures(target: string): void {
-  for (const slot of [1, 2] as const) {
-    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const name = buildName([
-      ['C', 'VN'],
-      ['CN', slot === 1 ? 'Chữ ký PIN-pad TEST' : 'Chữ ký không PIN TEST'],
-    ]);
-    const der = issueCertificate({
-      subject: name,
-      subjectPublicKeyDer: spkiOf(keys.publicKey),
-      issuer: name,
-      issuerKey: keys.privateKey,
-      issuerPublicKeyDer: spkiOf(keys.publicKey),
-      notBefore: new Date(Date.now() - 86_400_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      isCA: false,
-      keyUsage: KeyUsageFlags.digitalSignature,
-    });
-    writeFileSync(join(target, `slot${slot}.der`), der);
-    writeFileSync(
-      join(target, `slot${slot}.key.pem`),
-      keys.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    );
-    pinpadPems[slot] = new X509Certificate(der).toString();
-  }
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kyso-field-'));
   execFileSync('bash', [resolve('softhsm/setup-field-layouts.sh'), join(dir, 'softhsm')]);
   layouts = JSON.parse(readFileSync(join(dir, 'softhsm', 'field.json'), 'utf8')) as FieldLayouts;
-  const pinpadModule = join(dir, 'pinpad-pkcs11.so');
-  execFileSync('cc', [
-    '-shared',
-    '-fPIC',
-    '-O1',
-    '-o',
-    pinpadModule,
-    resolve('native-test/fixtures/pinpad-pkcs11.c'),
-    '-lcrypto',
-  ]);
-  makePinpadFixtures(dir);
+  const certificate = (commonName: string) => ({
+    commonName,
+    notBefore: new Date(Date.now() - 86_400_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    keyUsage: KeyUsageFlags.digitalSignature,
+  });
+  const pinpad = buildPinpadModule(dir, {
+    1: certificate('Chữ ký PIN-pad TEST'),
+    2: certificate('Chữ ký không PIN TEST'),
+  });
+  const pinpadModule = pinpad.modulePath;
+  pinpadPems = pinpad.pems;
   pinpadLog = join(dir, 'pinpad.log');
   service = await startTokenService({
     modules: [layouts.modulePath, pinpadModule],
