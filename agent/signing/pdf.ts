@@ -35,6 +35,9 @@ export type PreparePdf = (
   options: SignPdfOptions,
 ) => Promise<PreparedPdfSignature>;
 
+/** Documents of a batch prepared at once (parsed, copied, hashed). */
+const PREPARE_CONCURRENCY = 4;
+
 export interface PdfDocumentOptions {
   preset: SignaturePreset;
   appearance: AppearanceOptions;
@@ -125,9 +128,17 @@ export class PdfSigning {
           prepare: async (cert) => {
             const signer = await this.preparingSigner(cert, request);
             chain = signer.chain ?? [];
-            for (const item of request.items) {
-              outcomes.push(await this.prepareItem(item, signer, hash, ltv));
-            }
+            // A few at a time: one document's file copy and reads overlap another's parsing
+            // and hashing (a 200-PDF batch prepared one by one spent half its time waiting).
+            let next = 0;
+            const worker = async (): Promise<void> => {
+              while (next < request.items.length) {
+                const i = next++;
+                const item = request.items[i];
+                if (item) outcomes[i] = await this.prepareItem(item, signer, hash, ltv);
+              }
+            };
+            await Promise.all(Array.from({ length: PREPARE_CONCURRENCY }, worker));
             const documents = request.items.flatMap((item, i) => {
               const o = outcomes[i];
               return o && 'prepared' in o
