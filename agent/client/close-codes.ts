@@ -4,12 +4,28 @@
  * each get their own code and vi/en text, so a page can say what to do instead of
  * "connection lost".
  */
-import { catalog, type ErrorCode } from '../protocol/index.ts';
+import {
+  catalog,
+  CLOSE_MESSAGE_TOO_LARGE,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TRY_AGAIN_LATER,
+  type ErrorCode,
+} from '../protocol/index.ts';
 
-/** RFC 6455 codes the agent closes with, besides 4003 (handled by the caller). */
-const CLOSE_POLICY_VIOLATION = 1008;
-const CLOSE_MESSAGE_TOO_LARGE = 1009;
-const CLOSE_TRY_AGAIN_LATER = 1013;
+/** The error a close code names; 4003 is handled by the caller. */
+function namedBy(code: number, reason: string): ErrorCode | null {
+  switch (code) {
+    case CLOSE_MESSAGE_TOO_LARGE:
+      return 'MESSAGE_TOO_LARGE';
+    case CLOSE_TRY_AGAIN_LATER:
+      return reason === 'TOO_MANY_CONNECTIONS' ? 'TOO_MANY_CONNECTIONS' : 'AGENT_BUSY';
+    case CLOSE_POLICY_VIOLATION:
+      // 1008 from the agent: a message took longer than limits.messageTimeoutMs.
+      return 'TIMEOUT';
+    default:
+      return null;
+  }
+}
 
 /** The code a close maps to, with its details; null when it is a plain lost connection. */
 export function closeError(
@@ -18,16 +34,6 @@ export function closeError(
 ): { code: ErrorCode; text: (typeof catalog)[ErrorCode]; details: Record<string, unknown> } | null {
   const details = { closeCode: code, ...(reason !== '' ? { reason } : {}) };
   // The agent's reason names its code; a proxy or another agent may send only the number.
-  const named: ErrorCode | null =
-    code === CLOSE_MESSAGE_TOO_LARGE
-      ? 'MESSAGE_TOO_LARGE'
-      : code === CLOSE_TRY_AGAIN_LATER
-        ? reason === 'TOO_MANY_CONNECTIONS'
-          ? 'TOO_MANY_CONNECTIONS'
-          : 'AGENT_BUSY'
-        : code === CLOSE_POLICY_VIOLATION
-          ? // 1008 from the agent: a message took longer than limits.messageTimeoutMs.
-            'TIMEOUT'
-          : null;
+  const named = namedBy(code, reason);
   return named === null ? null : { code: named, text: catalog[named], details };
 }

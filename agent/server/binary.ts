@@ -18,22 +18,19 @@ import { BINARY_FRAME } from '../protocol/index.ts';
 const BINARY_HEADER_BYTES = BINARY_FRAME.headerBytes;
 
 export interface BinaryChunk {
-  kind: number;
   id: number;
   documentId: string;
   offset: number;
   data: Buffer;
 }
 
-/** The frame's header and bytes, or null when it is shorter than a header or of another kind. */
+/** An upload chunk's header and bytes, or null when it is shorter than a header or of another kind. */
 export function readBinaryFrame(frame: Buffer): BinaryChunk | null {
   if (frame.length < BINARY_HEADER_BYTES) return null;
-  const kind = frame[0] ?? 0;
-  if (kind !== BINARY_FRAME.uploadChunk) return null;
+  if (frame[0] !== BINARY_FRAME.uploadChunk) return null;
   const offset = frame.readBigUInt64BE(BINARY_FRAME.offsetAt);
   if (offset > BigInt(Number.MAX_SAFE_INTEGER)) return null;
   return {
-    kind,
     id: frame.readUInt32BE(BINARY_FRAME.idAt),
     documentId: frame.subarray(BINARY_FRAME.documentIdAt, BINARY_FRAME.offsetAt).toString('hex'),
     offset: Number(offset),
