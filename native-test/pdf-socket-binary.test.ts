@@ -209,6 +209,54 @@ describe('binary document frames', () => {
     },
   );
 
+  it(
+    'a batch of PDFs from other producers, a truncated and an encrypted one: each fails alone, in order',
+    { timeout: 60_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kyso-binary-corpus-'));
+      agent.consent.setScript({ ...defaultScript(agent.pki), origins: { default: 'approve' } });
+      const client = sdk();
+      try {
+        const corpus = join(import.meta.dirname, 'fixtures/corpus');
+        const names = readdirSync(corpus).filter((f) => f.endsWith('.pdf'));
+        const whole = readFileSync(join(corpus, names[0] as string));
+        const items = [
+          ...names.map((name) => ({ name, pdf: new Uint8Array(readFileSync(join(corpus, name))) })),
+          { name: 'truncated.pdf', pdf: new Uint8Array(whole.subarray(0, whole.length >> 1)) },
+        ];
+        // Documents are prepared several at a time: results must still come back in order.
+        const result = await client.signPdfs({
+          certificateId: agent.pki.token('seal').certificateId,
+          items,
+        });
+        expect(result.items.map((item) => item.name)).toEqual(items.map((item) => item.name));
+        const failed = Object.fromEntries(
+          result.items.flatMap((item) => (item.ok ? [] : [[item.name, item.error.code]])),
+        );
+        expect(failed).toEqual({
+          '005-libreoffice-writer-password_libreoffice-writer-password.pdf': 'PDF_ENCRYPTED',
+          '017-unreadable-meta-data_unreadablemetadata.pdf': 'PDF_MALFORMED',
+          'truncated.pdf': 'PDF_MALFORMED',
+        });
+        for (const [i, item] of result.items.entries()) {
+          if (!item.ok || i % 6 !== 0) continue; // pdfsig on every sixth: the others are alike
+          const file = join(dir, `signed-${i}.pdf`);
+          writeFileSync(file, item.pdf);
+          const sigs = await pdfsig(file);
+          expect(sigs.at(-1)?.valid, item.name).toBe(true);
+        }
+      } finally {
+        client.close();
+        agent.consent.setScript({
+          ...defaultScript(agent.pki),
+          origins: { default: 'approve' },
+          delayMs: 20_000,
+        });
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('a connection killed mid-upload leaves no temp file; others are served', async () => {
     const page = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
     const id = await begin(page, 4 << 20);

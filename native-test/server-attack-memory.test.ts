@@ -184,9 +184,17 @@ describe('memory under attack (real kyso start process)', () => {
       cut1009: results.filter((r) => r.closeCode === 1009).length,
       refused503: results.filter((r) => r.status === 503).length,
       refused429: results.filter((r) => r.status === 429).length,
+      // Sockets cut while their approval dialog showed count as dismissals: after two, the
+      // origin is refused (4003) before its next frame is read; which ones is a matter of timing.
+      refused4003: results.filter(
+        (r) => r.closeCode === 4003 && r.closeReason === 'ORIGIN_NOT_ALLOWED',
+      ).length,
       maxSentMiB: +(Math.max(...results.map((r) => r.sent)) / MiB).toFixed(1),
       others: results
-        .filter((r) => r.closeCode !== 1009 && r.status !== 503 && r.status !== 429)
+        .filter(
+          (r) =>
+            r.closeCode !== 1009 && r.closeCode !== 4003 && r.status !== 503 && r.status !== 429,
+        )
         .map((r) => ({
           status: r.status,
           code: r.closeCode,
@@ -195,8 +203,11 @@ describe('memory under attack (real kyso start process)', () => {
         })),
     };
     console.log(`FIGURES pending ${JSON.stringify(figures)}`);
-    // Each is cut (1009) at its header, or refused at the upgrade while 16 others are pending.
-    expect(figures.cut1009 + figures.refused503 + figures.refused429).toBe(24);
+    // Each is cut (1009) at its header, refused at the upgrade while 16 others are pending, or
+    // refused as an origin that dismissed its dialogs.
+    expect(figures.cut1009 + figures.refused503 + figures.refused429 + figures.refused4003).toBe(
+      24,
+    );
     expect(figures.cut1009).toBeGreaterThanOrEqual(16);
     // Before: +275-289 MiB per frame. Now only the dropped read chunks (garbage) remain.
     expect(peak.hwm - idle.hwm).toBeLessThan(64 * MiB);
