@@ -51,7 +51,7 @@ beforeAll(async () => {
   agent = await startTestAgent();
   dir = mkdtempSync(join(tmpdir(), 'kyso-vgca-'));
   docs = await startDocServer({
-    script: await buildVgcaScript(),
+    script: await buildVgcaScript({ minify: true }), // as the agent serves it (dist/vgca.js)
     kysoOptions: {
       agentUrl: agent.url,
       signatureImage: '/images/signature.png',
