@@ -417,7 +417,9 @@ export class VgcaCompat {
           }
         }
         // A file over the agent's limit fails alone; the SDK would refuse the whole batch.
-        const max = (await this.kyso().connect()).limits?.maxDocumentBytes;
+        const max = entries.some((e) => e.file)
+          ? (await this.kyso().connect()).limits?.maxDocumentBytes
+          : undefined;
         for (const entry of entries) {
           if (entry.file && max !== undefined && entry.file.bytes.length > max) {
             Object.assign(
