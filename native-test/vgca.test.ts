@@ -16,6 +16,7 @@ import { buildVgcaScript } from '../agent/vgca/build.ts';
 import { demoSealPng, demoSignaturePng } from '../agent/pdf/appearance/demo-images.ts';
 import { decisionPage, makeTestPdf } from '../agent/pdf/appearance/test-pdf.ts';
 import { JWT, SESSION_COOKIE, startDocServer, type DocServer } from './fixtures/vgca/server.ts';
+import { makeBigPdf } from './big-pdf.ts';
 import { pdfsig } from './pdf-judges.ts';
 import { defaultScript, startTestAgent, type TestAgent } from './server-harness.ts';
 import { verifies } from './server-verify.ts';
@@ -50,7 +51,7 @@ beforeAll(async () => {
   agent = await startTestAgent();
   dir = mkdtempSync(join(tmpdir(), 'kyso-vgca-'));
   docs = await startDocServer({
-    script: await buildVgcaScript(),
+    script: await buildVgcaScript({ minify: true }), // as the agent serves it (dist/vgca.js)
     kysoOptions: {
       agentUrl: agent.url,
       signatureImage: '/images/signature.png',
@@ -322,6 +323,156 @@ describe('batch, hash, authentication, certificate, verification, version', () =
     const r = await call('version', `exc_get_version('version')`);
     expect(r.msg).toMatchObject({ Status: 0, Agent: 'Kyso Agent', ProtocolVersion: '1.0' });
     expect(String(r.msg.Version)).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+const MiB = 1024 * 1024;
+
+/** A scan-like PDF of about `bytes`, served at /files/<name>; returns its bytes. */
+function serveBigPdf(name: string, bytes: number, seed: number): Buffer {
+  const path = join(dir, name);
+  makeBigPdf(path, bytes, seed);
+  const pdf = readFileSync(path);
+  docs.files.set(name, pdf);
+  return pdf;
+}
+
+interface SocketSends {
+  textFrames: number;
+  largestText: number;
+  binaryFrames: number;
+  binaryBytes: number;
+}
+
+/** Counts what the page sends on its WebSockets from now on (existing sockets included). */
+async function recordSocketSends(): Promise<() => Promise<SocketSends>> {
+  await page.evaluate(`(() => {
+    const sends = { textFrames: 0, largestText: 0, binaryFrames: 0, binaryBytes: 0 };
+    window.socketSends = sends;
+    const original = window.originalSocketSend || WebSocket.prototype.send;
+    window.originalSocketSend = original;
+    WebSocket.prototype.send = function (data) {
+      if (typeof data === 'string') {
+        sends.textFrames++;
+        sends.largestText = Math.max(sends.largestText, data.length);
+      } else {
+        sends.binaryFrames++;
+        sends.binaryBytes += data.byteLength ?? data.size;
+      }
+      return original.call(this, data);
+    };
+  })()`);
+  return async () => (await page.evaluate(`window.socketSends`)) as SocketSends;
+}
+
+describe('large documents go to the agent as bytes', () => {
+  it('vgca_sign_approved of a 20 MB scan: binary frames, the upload holds the original and verifies', async () => {
+    const original = serveBigPdf('ho-so-quet-20mb.pdf', 20 * MiB, 7);
+    const sends = await recordSocketSends();
+    const r = await call(
+      'big-approved',
+      `exc_sign_approved('big-approved', '/files/ho-so-quet-20mb.pdf')`,
+      90_000,
+    );
+    expect(r.msg).toMatchObject({ Status: 0, FileName: 'ho-so-quet-20mb.pdf' });
+    const upload = uploadOf(r.msg.FileServer);
+    // An incremental update: every byte of the original, then the signature.
+    expect(upload.bytes.length).toBeGreaterThan(original.length);
+    expect(upload.bytes.subarray(0, original.length).equals(original)).toBe(true);
+    expect(await pdfsigOf(upload.bytes, 'big-approved.pdf')).toEqual([true]);
+    const verified = await call(
+      'big-verify',
+      `exc_verify_pdf('big-verify', results['big-approved'].msg.FileServer)`,
+      90_000,
+    );
+    expect(verified.msg).toMatchObject({ Status: 0, Valid: true });
+    const sent = await sends();
+    // Both documents went up as binary chunks; no JSON message carried a document.
+    expect(sent.binaryBytes).toBeGreaterThanOrEqual(original.length + upload.bytes.length);
+    expect(sent.largestText).toBeLessThan(64 * 1024);
+  });
+
+  it('vgca_sign_files with three 4 MB files: one consent, each upload verifies', async () => {
+    const names = ['tap-1.pdf', 'tap-2.pdf', 'tap-3.pdf'];
+    names.forEach((name, i) => serveBigPdf(name, 4 * MiB, 20 + i));
+    const before = agent.consent.log.filter((e) => e.kind === 'signing').length;
+    const r = await call(
+      'big-files',
+      `exc_sign_files('big-files', ${JSON.stringify(names.map((n) => `/files/${n}`))})`,
+      90_000,
+    );
+    expect(r.msg).toMatchObject({ Status: 0 });
+    expect(agent.consent.log.filter((e) => e.kind === 'signing').length).toBe(before + 1);
+    const files = r.msg.Files as Record<string, unknown>[];
+    expect(files.map((f) => f.Status)).toEqual([0, 0, 0]);
+    for (const f of files) {
+      const upload = uploadOf(f.FileServer);
+      expect(upload.bytes.length).toBeGreaterThan(4 * MiB - 1024);
+      expect(await pdfsigOf(upload.bytes, `big-${String(f.FileID)}.pdf`)).toEqual([true]);
+    }
+  });
+
+  it('no FileUploadHandler: a 4 MB signed file comes back whole in FileBase64', async () => {
+    const raw = (await page.evaluate(
+      `vgca_sign_pdf(JSON.stringify({ FileUploadHandler: '', FileName: '/files/tap-1.pdf' }))`,
+    )) as string;
+    const msg = JSON.parse(raw) as { Status: number; FileBase64: string };
+    expect(msg.Status).toBe(0);
+    const signed = Buffer.from(msg.FileBase64, 'base64');
+    expect(signed.subarray(0, 8).toString('latin1')).toBe('%PDF-1.7');
+    expect(await pdfsigOf(signed, 'big-base64.pdf')).toEqual([true]);
+  });
+
+  describe('an agent with limits.maxDocumentBytes = 2 MiB', () => {
+    let small: TestAgent;
+
+    beforeAll(async () => {
+      small = await startTestAgent({ config: { limits: { maxDocumentBytes: 2 * MiB } } });
+      small.server.allowOrigin(docs.origin);
+      serveBigPdf('qua-lon-3mb.pdf', 3 * MiB, 30);
+      await page.evaluate(`kysoVgca.configure({ agentUrl: ${JSON.stringify(small.url)} })`);
+    });
+
+    afterAll(async () => {
+      await page.evaluate(`kysoVgca.configure({ agentUrl: ${JSON.stringify(agent.url)} })`);
+      await small?.close();
+    });
+
+    it('a 3 MB file: Status 6, DOCUMENT_TOO_LARGE with both sizes, nothing asked or uploaded', async () => {
+      const uploads = docs.uploads.length;
+      const r = await call('too-large', `exc_sign_pdf('too-large', '/files/qua-lon-3mb.pdf')`);
+      expect(r.msg).toMatchObject({
+        Status: 6,
+        ErrorCode: 'DOCUMENT_TOO_LARGE',
+        Details: { maxDocumentBytes: 2 * MiB },
+      });
+      expect(r.msg.Message).toMatch(
+        /^Văn bản quá lớn để ký số: tệp 3 MB, Kyso Agent nhận tối đa 2 MB\. Giảm dung lượng tệp/,
+      );
+      expect(r.msg.MessageEn).toMatch(/too large to sign: the file is 3 MB.* at most 2 MB/);
+      expect(small.consent.log).toEqual([]);
+      expect(docs.uploads.length).toBe(uploads);
+      const verify = await call(
+        'too-large-verify',
+        `exc_verify_pdf('too-large-verify', '/files/qua-lon-3mb.pdf')`,
+      );
+      expect(verify.msg).toMatchObject({ Status: 6, ErrorCode: 'DOCUMENT_TOO_LARGE' });
+    });
+
+    it('in a batch the big file fails alone; the agent still serves the page', async () => {
+      const r = await call(
+        'too-large-files',
+        `exc_sign_files('too-large-files', ['/files/qua-lon-3mb.pdf', '/files/to-trinh.pdf'])`,
+      );
+      const files = r.msg.Files as Record<string, unknown>[];
+      expect(files[0]).toMatchObject({ Status: 6, ErrorCode: 'DOCUMENT_TOO_LARGE' });
+      expect(String(files[0]?.Message)).toMatch(/tệp 3 MB, Kyso Agent nhận tối đa 2 MB/);
+      expect(files[1]).toMatchObject({ Status: 0 });
+      expect(await pdfsigOf(uploadOf(files[1]?.FileServer).bytes, 'small-ok.pdf')).toEqual([true]);
+      expect(r.msg).toMatchObject({ ErrorCode: 'VGCA_PARTIAL' });
+      const version = await call('small-version', `exc_get_version('small-version')`);
+      expect(version.msg).toMatchObject({ Status: 0 });
+    });
   });
 });
 

@@ -21,12 +21,13 @@ import {
   rawParams,
   type DocumentRequest,
 } from './params.ts';
-import { failure, VGCA_STATUS, VgcaError } from './status.ts';
+import { failure, tooLargeFailure, VGCA_STATUS, VgcaError } from './status.ts';
 import {
   DEFAULT_UPLOAD_FIELD,
   download,
   fromBase64,
   handlerResult,
+  ownBytes,
   pickLocalPdf,
   toBase64,
   upload,
@@ -149,6 +150,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, deadline: Deadline): Pr
 
 /** Any error → the plugin's failure object. */
 export function failureOf(error: unknown): Record<string, unknown> {
+  if ((error instanceof VgcaError || error instanceof KysoClientError) && isTooLarge(error)) {
+    return tooLargeFailure(error.details);
+  }
   if (error instanceof VgcaError) {
     return failure(error.code, { detail: error.detail, details: error.details });
   }
@@ -158,6 +162,10 @@ export function failureOf(error: unknown): Record<string, unknown> {
   return failure('INTERNAL_ERROR', {
     detail: error instanceof Error ? error.message : String(error),
   });
+}
+
+function isTooLarge(error: { code: string }): boolean {
+  return error.code === 'DOCUMENT_TOO_LARGE';
 }
 
 /** Delivers exactly once, asynchronously, a string; a throwing callback does not break us. */
@@ -249,6 +257,20 @@ export class VgcaCompat {
     const first = preferred[0] ?? usable[0];
     if (!first) throw new VgcaError('VGCA_NO_CERTIFICATE');
     return first;
+  }
+
+  /**
+   * DOCUMENT_TOO_LARGE for a file over the agent's limits.maxDocumentBytes, checked before a
+   * certificate is chosen (chooseCertificate may ask the person) or anything is sent.
+   */
+  private async checkSize(bytes: Bytes): Promise<void> {
+    const max = (await this.kyso().connect()).limits?.maxDocumentBytes;
+    if (max !== undefined && bytes.length > max) {
+      throw new VgcaError('DOCUMENT_TOO_LARGE', undefined, {
+        size: bytes.length,
+        maxDocumentBytes: max,
+      });
+    }
   }
 
   private async image(kind: DocumentKind): Promise<string | undefined> {
@@ -348,20 +370,18 @@ export class VgcaCompat {
     return this.run(
       async (deadline) => {
         const file = await source;
+        await this.checkSize(file.bytes);
         const appearance = await this.appearance(kind, request);
         const cert = await this.certificate(kind);
         const name = displayName(file.name);
+        // As bytes: chunked binary upload, the signed copy back as bytes (any size the agent takes).
         const result = await this.kyso().signPdf({
           ...appearance,
           certificateId: cert.id,
-          pdf: toBase64(file.bytes),
+          pdf: file.bytes,
           documentName: name,
         });
-        const reply = await this.finish(
-          request,
-          { bytes: fromBase64(result.pdf ?? ''), name },
-          deadline,
-        );
+        const reply = await this.finish(request, { bytes: ownBytes(result.pdf), name }, deadline);
         if (kind === 'issued' && Number(reply.Status) === 0) {
           reply.DocumentNumber ??= request.DocNumber;
           reply.DocumentDate ??= appearance.issuedDate;
@@ -396,6 +416,19 @@ export class VgcaCompat {
             Object.assign(entry.row, failureOf(error));
           }
         }
+        // A file over the agent's limit fails alone; the SDK would refuse the whole batch.
+        const max = entries.some((e) => e.file)
+          ? (await this.kyso().connect()).limits?.maxDocumentBytes
+          : undefined;
+        for (const entry of entries) {
+          if (entry.file && max !== undefined && entry.file.bytes.length > max) {
+            Object.assign(
+              entry.row,
+              tooLargeFailure({ size: entry.file.bytes.length, maxDocumentBytes: max }),
+            );
+            delete entry.file;
+          }
+        }
         const ready = entries.flatMap((e) => (e.file ? [{ row: e.row, file: e.file }] : []));
         if (ready.length > 0) {
           const appearance = await this.appearance('files');
@@ -403,7 +436,7 @@ export class VgcaCompat {
           const result = await this.kyso().signPdfs({
             ...appearance,
             certificateId: cert.id,
-            items: ready.map(({ file }) => ({ name: file.name, pdf: toBase64(file.bytes) })),
+            items: ready.map(({ file }) => ({ name: file.name, pdf: file.bytes })),
           });
           for (const [k, { row, file }] of ready.entries()) {
             const item = result.items[k];
@@ -416,7 +449,7 @@ export class VgcaCompat {
               continue;
             }
             checkDeadline(deadline);
-            const doc = { bytes: fromBase64(item.pdf ?? ''), name: file.name };
+            const doc = { bytes: ownBytes(item.pdf), name: file.name };
             try {
               const reply = request.FileUploadHandler
                 ? handlerResult(
@@ -427,7 +460,7 @@ export class VgcaCompat {
                     }),
                     file.name,
                   )
-                : { Status: 0, Message: '', FileServer: '', FileBase64: item.pdf };
+                : { Status: 0, Message: '', FileServer: '', FileBase64: toBase64(doc.bytes) };
               Object.assign(row, {
                 ...reply,
                 FileID: row.FileID,
@@ -573,9 +606,10 @@ export class VgcaCompat {
     return this.run(
       async () => {
         const file = await source;
+        await this.checkSize(file.bytes);
         const anchors = this.options().trustAnchors;
         const report = await this.kyso().verifyPdf({
-          pdf: toBase64(file.bytes),
+          pdf: file.bytes,
           ...(anchors ? { trustAnchors: anchors.map(derBase64) } : {}),
         });
         return verifyResult(report, displayName(file.name), request);

@@ -89,6 +89,8 @@ const STATUS_OF_CODE: Record<string, VgcaStatus> = {
   INVALID_INPUT: VGCA_STATUS.BAD_PARAMS,
   HASH_LENGTH_MISMATCH: VGCA_STATUS.BAD_PARAMS,
   MESSAGE_TOO_LARGE: VGCA_STATUS.BAD_PARAMS,
+  // The file, not the page's parameters: the person can make it smaller and sign again.
+  DOCUMENT_TOO_LARGE: VGCA_STATUS.DOCUMENT,
   VGCA_DOWNLOAD_FAILED: VGCA_STATUS.DOWNLOAD_FAILED,
   VGCA_UPLOAD_FAILED: VGCA_STATUS.UPLOAD_FAILED,
   VGCA_NO_CERTIFICATE: VGCA_STATUS.TOKEN,
@@ -148,6 +150,32 @@ export function failure(
     MessageEn: en,
     ...(extra.details && Object.keys(extra.details).length > 0 ? { Details: extra.details } : {}),
   };
+}
+
+/** "25,3 MB" / "25.3 MB": 1024-based, as Windows' file manager shows sizes. */
+function size(bytes: number, decimalComma: boolean): string {
+  const [value, unit] = bytes >= 1024 * 1024 ? [bytes / (1024 * 1024), 'MB'] : [bytes / 1024, 'KB'];
+  const text = (Math.round(value * 10) / 10).toString();
+  return `${decimalComma ? text.replace('.', ',') : text} ${unit}`;
+}
+
+/**
+ * DOCUMENT_TOO_LARGE (Status 6) saying how big the file is and what the agent takes, so the
+ * person knows how much smaller it must be. Without both numbers: the catalog's text.
+ */
+export function tooLargeFailure(details: Record<string, unknown>): VgcaFailure {
+  const bytes = details.size;
+  const max = details.maxDocumentBytes;
+  if (typeof bytes !== 'number' || typeof max !== 'number') {
+    return failure('DOCUMENT_TOO_LARGE', { details });
+  }
+  return failure('DOCUMENT_TOO_LARGE', {
+    details,
+    messages: {
+      vi: `Văn bản quá lớn để ký số: tệp ${size(bytes, true)}, Kyso Agent nhận tối đa ${size(max, true)}. Giảm dung lượng tệp (ví dụ quét lại với độ phân giải thấp hơn, hoặc tách thành nhiều tệp) rồi ký lại; nếu cần ký tệp lớn hơn, nhờ bộ phận CNTT tăng giới hạn limits.maxDocumentBytes của Kyso Agent.`,
+      en: `The document is too large to sign: the file is ${size(bytes, false)}, Kyso Agent takes at most ${size(max, false)}. Make the file smaller (e.g. scan at a lower resolution, or split it) and sign again; to sign larger files, ask IT to raise Kyso Agent's limits.maxDocumentBytes.`,
+    },
+  });
 }
 
 /** An error thrown inside the script with a code from the catalog or VGCA_MESSAGES. */

@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { createVgcaGlobals, installVgcaGlobals } from './index.ts';
 import { batchRequest, displayName, documentRequest, issuedDate, nameFromUrl } from './params.ts';
-import { failure, statusOf, VGCA_STATUS, VgcaError } from './status.ts';
-import { dispositionName, handlerResult } from './transfer.ts';
+import { KysoClientError, catalog } from '../client/index.ts';
+import { failureOf } from './compat.ts';
+import { failure, statusOf, tooLargeFailure, VGCA_STATUS, VgcaError } from './status.ts';
+import { dispositionName, fromBase64, handlerResult, ownBytes, toBase64 } from './transfer.ts';
 
 describe('issuedDate (Vietnam time)', () => {
   it.each([
@@ -124,6 +126,60 @@ describe('Status', () => {
       Error: expect.stringMatching(/^Kyso Agent chưa chạy/),
     });
     expect(failure('VGCA_UPLOAD_FAILED', { detail: 'HTTP 500' }).Message).toMatch(/\(HTTP 500\)$/);
+  });
+});
+
+describe('documents over the agent limit', () => {
+  it('Status 6 (the document), DOCUMENT_TOO_LARGE, both sizes in each language', () => {
+    expect(statusOf('DOCUMENT_TOO_LARGE')).toBe(VGCA_STATUS.DOCUMENT);
+    const r = tooLargeFailure({ size: 26_529_997, maxDocumentBytes: 20 * 1024 * 1024 });
+    expect(r).toMatchObject({
+      Status: 6,
+      ErrorCode: 'DOCUMENT_TOO_LARGE',
+      Details: { size: 26_529_997, maxDocumentBytes: 20 * 1024 * 1024 },
+    });
+    expect(r.Message).toMatch(
+      /^Văn bản quá lớn để ký số: tệp 25,3 MB, Kyso Agent nhận tối đa 20 MB\./,
+    );
+    expect(r.Error).toBe(r.Message);
+    expect(r.MessageEn).toMatch(/the file is 25.3 MB, Kyso Agent takes at most 20 MB\./);
+    expect(tooLargeFailure({ size: 3000, maxDocumentBytes: 2048 }).Message).toMatch(
+      /tệp 2,9 KB, Kyso Agent nhận tối đa 2 KB/,
+    );
+  });
+
+  it("the SDK's and the agent's DOCUMENT_TOO_LARGE get the same reply; without sizes, the catalog's", () => {
+    const details = { size: 5 * 1024 * 1024, maxDocumentBytes: 4 * 1024 * 1024, index: 0 };
+    const sdk = new KysoClientError('DOCUMENT_TOO_LARGE', catalog.DOCUMENT_TOO_LARGE, { details });
+    expect(failureOf(sdk)).toEqual(tooLargeFailure(details));
+    expect(failureOf(new VgcaError('DOCUMENT_TOO_LARGE', undefined, details))).toEqual(
+      tooLargeFailure(details),
+    );
+    expect(tooLargeFailure({})).toMatchObject({
+      Status: 6,
+      Message: catalog.DOCUMENT_TOO_LARGE.vi,
+    });
+  });
+});
+
+describe('base64 (FileBase64)', () => {
+  it('the table fallback matches Node on sizes around the 3-byte groups and on 5 MiB', () => {
+    for (const n of [0, 1, 2, 3, 4, 5, 255, 5 * 1024 * 1024 + 1]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 2654435761) >>> 24);
+      const text = toBase64(bytes);
+      expect(text, String(n)).toBe(Buffer.from(bytes).toString('base64'));
+      // Buffer.equals: vitest's deep equality walks 5 MiB element by element.
+      expect(Buffer.from(fromBase64(text)).equals(bytes), String(n)).toBe(true);
+    }
+  });
+
+  it('ownBytes keeps a plain ArrayBuffer view and copies other views', () => {
+    const plain = new Uint8Array([1, 2, 3]);
+    expect(ownBytes(plain)).toBe(plain);
+    const shared = new Uint8Array(new SharedArrayBuffer(3)).fill(7);
+    const owned = ownBytes(shared);
+    expect(owned.buffer).toBeInstanceOf(ArrayBuffer);
+    expect([...owned]).toEqual([7, 7, 7]);
   });
 });
 
