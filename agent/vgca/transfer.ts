@@ -3,7 +3,6 @@
  * credentials, upload the signed PDF to FileUploadHandler, read the handler's reply. The agent
  * makes no outbound connection: everything here runs in the page, under its origin's rules.
  */
-import { tableBase64 } from '../client/documents.ts';
 import { nameFromUrl, type MetaDataEntry } from './params.ts';
 import { VgcaError } from './status.ts';
 
@@ -159,24 +158,12 @@ export function pickLocalPdf(): Promise<Downloaded> {
   return picked;
 }
 
-/** The engine's own base64 (Chromium 140+, Firefox 133+, Safari 18.2+), where it has it. */
-interface NativeBase64 {
-  toBase64?: () => string;
-}
 interface NativeBase64Ctor {
   fromBase64?: (text: string) => Uint8Array<ArrayBuffer>;
 }
 
-/**
- * Base64 of a whole document (FileBase64 when there is no FileUploadHandler). Never
- * String.fromCharCode(...chunk) + btoa: on 50 MiB in Chromium 156 that took 3.0 s against
- * 0.47 s by table and 0.04 s natively.
- */
-export function toBase64(bytes: Uint8Array): string {
-  const native = bytes as Uint8Array & NativeBase64;
-  if (typeof native.toBase64 === 'function') return native.toBase64();
-  return tableBase64(bytes);
-}
+/** Base64 of a whole document (FileBase64 when there is no FileUploadHandler). */
+export { toBase64 } from '../client/documents.ts';
 
 /** Bytes of base64 text (small inputs: a message's content). */
 export function fromBase64(base64: string): Bytes {
