@@ -18,7 +18,7 @@ import type { MethodContext, MethodTable } from './types.ts';
 /** The connection's document store. */
 export function documentStore(ctx: MethodContext): DocumentStore {
   const { maxDocumentBytes, maxStoredBytes } = ctx.config.limits;
-  return documentStoreFor(ctx.signal, { maxDocumentBytes, maxStoredBytes });
+  return documentStoreFor(ctx.connectionSignal, { maxDocumentBytes, maxStoredBytes });
 }
 
 export const documentId = string({
