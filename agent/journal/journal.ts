@@ -308,7 +308,7 @@ export class Journal {
         line = JSON.stringify(build(this.head ?? null));
         bytes = Buffer.from(line + '\n', 'utf8');
       }
-      this.writeLine(line);
+      this.writeLine(line, bytes);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -402,8 +402,8 @@ export class Journal {
     this.tail = keepTail(this.tail, bytes);
   }
 
-  private writeLine(line: string): void {
-    this.write(Buffer.from(line + '\n', 'utf8'));
+  private writeLine(line: string, bytes = Buffer.from(line + '\n', 'utf8')): void {
+    this.write(bytes);
     this.head = lineHash(line);
   }
 
@@ -415,22 +415,14 @@ export class Journal {
     const found = fstatSync(fd).size;
     if (found === this.size) return;
     const bytes = readFileSync(this.file);
-    const loss: TailLoss =
-      bytes.length < this.size
-        ? (compareTail(this.file, bytes, this.size, tailHash(this.tail)) ?? {
-            file: this.file,
-            problem: 'cut',
-            expectedBytes: this.size,
-            foundBytes: bytes.length,
-            ...lineAt(bytes, bytes.length),
-          })
-        : {
-            file: this.file,
-            problem: 'appended',
-            expectedBytes: this.size,
-            foundBytes: bytes.length,
-            ...lineAt(bytes, this.size),
-          };
+    // Shorter, or our last bytes changed: records lost; else someone else's bytes follow ours.
+    const loss: TailLoss = compareTail(this.file, bytes, this.size, tailHash(this.tail)) ?? {
+      file: this.file,
+      problem: 'appended',
+      expectedBytes: this.size,
+      foundBytes: bytes.length,
+      ...lineAt(bytes, this.size),
+    };
     this.size = bytes.length;
     this.tail = Buffer.from(bytes.subarray(-TAIL_BYTES));
     if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) this.write(Buffer.from('\n'));
@@ -450,6 +442,9 @@ export class Journal {
       prev: this.head ?? null,
     };
     this.writeLine(JSON.stringify(line));
+    // Synced (and the anchor rewritten) even if no record follows before a stop.
+    this.waiting.push({ resolve: () => undefined, reject: () => undefined });
+    this.syncing ??= this.syncLoop();
     this.onTailLoss(loss, noticed);
   }
 

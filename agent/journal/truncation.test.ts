@@ -213,6 +213,19 @@ describe('journal tail truncation', () => {
     expect(read.chain.breaks).toEqual([]);
   });
 
+  it('a loss found on start is reported once, even if the agent stops before a record', async () => {
+    const file = tempFile();
+    const starts = await written(file, 3);
+    truncateSync(file, starts[2]);
+    const told: string[] = [];
+    const first = new Journal(file, { ...options, onTailLoss: (l) => told.push(l.problem) });
+    first.open();
+    await first.close();
+    expect(told).toEqual(['cut']);
+    expect(await restart(file, 4)).toEqual([]);
+    expect(await ids(file)).toEqual(['c1:1', 'c1:2', 'c1:4']);
+  });
+
   it('a damaged or missing anchor checks less, and says so', async () => {
     const file = tempFile();
     await written(file, 2);
