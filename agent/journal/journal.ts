@@ -408,15 +408,19 @@ export class Journal {
   }
 
   /**
-   * The file is not the size the agent left it (cut, or bytes appended by someone else):
-   * report and journal it, start on a fresh line, and chain on from the last intact line.
+   * The file is not the size the agent left it. Whole journal lines added by another Kyso
+   * process (`kyso sign` while the agent runs) are taken in, the chain going on from them.
+   * Anything else (cut, changed, foreign bytes) is reported and journaled; appending starts on
+   * a fresh line, chained to the last intact line.
    */
   private checkUnderfoot(fd: number): void {
     const found = fstatSync(fd).size;
     if (found === this.size) return;
     const bytes = readFileSync(this.file);
+    const changed = compareTail(this.file, bytes, this.size, tailHash(this.tail));
+    if (changed === null && this.adoptLines(bytes)) return;
     // Shorter, or our last bytes changed: records lost; else someone else's bytes follow ours.
-    const loss: TailLoss = compareTail(this.file, bytes, this.size, tailHash(this.tail)) ?? {
+    const loss: TailLoss = changed ?? {
       file: this.file,
       problem: 'appended',
       expectedBytes: this.size,
@@ -430,6 +434,29 @@ export class Journal {
     // that readers skip (or flag), so the chain goes on from our own last line.
     if (loss.problem !== 'appended') this.head = lastLineHash(this.file);
     this.recordLoss(loss, 'running');
+  }
+
+  /** True (and caught up) when the bytes after ours are whole, valid journal lines. */
+  private adoptLines(bytes: Buffer): boolean {
+    if (bytes[bytes.length - 1] !== 0x0a) return false;
+    const lines = bytes
+      .subarray(this.size, bytes.length - 1)
+      .toString('utf8')
+      .split('\n');
+    let last: string | undefined;
+    for (const line of lines) {
+      try {
+        if (!isLine(JSON.parse(line))) return false;
+      } catch {
+        return false;
+      }
+      last = line;
+    }
+    if (last === undefined) return false;
+    this.size = bytes.length;
+    this.tail = Buffer.from(bytes.subarray(-TAIL_BYTES));
+    this.head = lineHash(last);
+    return true;
   }
 
   private recordLoss(loss: TailLoss, noticed: 'start' | 'running'): void {

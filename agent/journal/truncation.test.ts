@@ -195,6 +195,25 @@ describe('journal tail truncation', () => {
     expect(await nonLoss(file)).toEqual([]);
   });
 
+  it('lines of another Kyso process (kyso sign while the agent runs) are taken in, chained', async () => {
+    const file = tempFile();
+    const told: string[] = [];
+    const agentJournal = new Journal(file, { ...options, onTailLoss: (l) => told.push(l.problem) });
+    const cli = new Journal(file, { ...options, onTailLoss: (l) => told.push(l.problem) });
+    await agentJournal.append(record(1));
+    await cli.append(record(2));
+    await agentJournal.append(record(3));
+    await cli.append(record(4));
+    await cli.close();
+    await agentJournal.append(record(5));
+    await agentJournal.close();
+    expect(told).toEqual([]);
+    const read = await readJournal(file);
+    expect(read.records.map((r) => r.requestId)).toEqual(['c1:1', 'c1:2', 'c1:3', 'c1:4', 'c1:5']);
+    expect(read.chain.breaks).toEqual([]);
+    expect(read.chain.checked).toBe(4);
+  });
+
   it('no false alarm when the agent stopped between a rotation and the next anchor', async () => {
     const file = tempFile();
     const journal = new Journal(file, { maxBytes: 1500, keepFiles: 1 });
