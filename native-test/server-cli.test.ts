@@ -1,11 +1,12 @@
 /** `kyso start`, `kyso journal` and `kyso origins` as real processes. */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OriginStore } from '../agent/config/index.ts';
+import { Journal } from '../agent/journal/index.ts';
 import { loadTestPki } from './pki.ts';
 import { TEST_ORIGIN, TestClient } from './server-harness.ts';
 
@@ -162,6 +163,54 @@ describe('kyso start', () => {
     const bad = kyso(['journal', '--config', config, '--since', 'yesterday-ish']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/INVALID_INPUT/);
+  }, 60_000);
+
+  it('reports on start the records cut off the journal, and journals the finding', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kyso-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ port: 0 }));
+    const file = join(dir, 'journal', 'signing.jsonl');
+    const journal = new Journal(file, { maxBytes: 1 << 20, keepFiles: 2 });
+    for (let i = 0; i < 3; i++) {
+      await journal.append({
+        requestId: `1:${i}`,
+        origin: TEST_ORIGIN,
+        method: 'sign.hash',
+        certificateId: null,
+        certificateSubject: null,
+        tokenLabel: null,
+        documents: [],
+        result: 'refused',
+        errorCode: 'USER_CANCELLED',
+      });
+    }
+    await journal.close();
+    const third = readFileSync(file, 'utf8').split('\n').slice(0, 2).join('\n').length + 1;
+    truncateSync(file, third + 10);
+    const child = spawn(
+      process.execPath,
+      ['bin/kyso.js', 'start', '--json', '--config', config, '--module', pki.modulePath],
+      { env },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          if (d.toString().includes('\n')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      });
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(stderr).toContain(`signing journal damaged: ${file}`);
+    expect(stderr).toContain(`from line 3 (byte ${third})`);
+    expect(stderr).toContain('found when the agent started');
+    const verified = kyso(['journal', '--verify', '--config', config]);
+    expect(verified.status).toBe(1);
+    expect(verified.stderr).toContain('found when the agent started');
   }, 60_000);
 
   it('refuses a broken config file with CONFIG_INVALID naming the field', () => {

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJournal } from '../agent/journal/index.ts';
@@ -159,5 +159,33 @@ describe('rotation, archives and the chain across files', () => {
     expect(broken.status).toBe(1);
     expect(broken.stderr).toContain('journal file missing');
     expect(broken.stderr).toContain(middle.replace(/\.gz$/, ''));
+  });
+
+  it('names the file, line and byte from which records were cut off the current file', async () => {
+    const agent = await agentWith();
+    const client = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
+    const leader = agent.pki.token('leader').certificateId;
+    for (let i = 0; i < 4; i++) {
+      expect(
+        (await client.call('sign.hash', signParams(leader, `doc ${i}.pdf`))).error,
+      ).toBeUndefined();
+    }
+    client.close();
+    await closeAgent(agent);
+    const file = agent.journalFile;
+    const text = readFileSync(file);
+    const third = text.indexOf('\n', text.indexOf('\n') + 1) + 1;
+    truncateSync(file, third + 25); // records 3 and 4: one torn, one gone
+    const cut = kyso(agent.configDir);
+    expect(cut.status).toBe(1);
+    expect(cut.stderr).toContain(`signing journal damaged: ${file}`);
+    expect(cut.stderr).toContain(`from line 3 (byte ${third})`);
+    expect(cut.stderr).toContain(`${file}:3 (byte ${third})`); // the torn line, skipped
+    const listed = kyso(agent.configDir, '--json');
+    const json = JSON.parse(listed.stdout) as { records: unknown[]; chain: { breaks: unknown[] } };
+    expect(json.records).toHaveLength(2);
+    expect(json.chain.breaks).toEqual([
+      expect.objectContaining({ problem: 'records-missing', file, line: 3 }),
+    ]);
   });
 });

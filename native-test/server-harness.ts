@@ -10,7 +10,7 @@ import { configPaths, OriginStore, parseConfig, type AgentConfig } from '../agen
 import { ScriptedConsent, type ConsentScript } from '../agent/consent/index.ts';
 import { Journal } from '../agent/journal/index.ts';
 import { createAgentServer } from '../agent/app/index.ts';
-import type { AgentServer } from '../agent/server/index.ts';
+import type { AgentServer, MethodTable } from '../agent/server/index.ts';
 import type { TokenService } from '../agent/tokens/api.ts';
 import { startTokenService } from '../agent/tokens/index.ts';
 import type { TokenEvent } from '../agent/tokens/types.ts';
@@ -78,6 +78,8 @@ export async function startTestAgent(
     script?: (pki: TestPki) => ConsentScript;
     pki?: TestPki;
     tokens?: TokenService;
+    /** Extra methods (tests that look inside the agent, e.g. at a request's context). */
+    extraMethods?: MethodTable[];
   } = {},
 ): Promise<TestAgent> {
   const pki = options.pki ?? loadTestPki();
@@ -108,6 +110,7 @@ export async function startTestAgent(
     journal,
     originStore,
     hosts: ['127.0.0.1'],
+    ...(options.extraMethods ? { extraMethods: options.extraMethods } : {}),
   });
   const server: AgentServer = agent.server;
   let port: number;

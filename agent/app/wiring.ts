@@ -12,7 +12,7 @@ import {
 } from '../config/index.ts';
 import type { ConsentProvider } from '../consent/index.ts';
 import { startHotplug, type HotplugWatcher } from '../devices/index.ts';
-import { Journal } from '../journal/index.ts';
+import { Journal, tailLossText } from '../journal/index.ts';
 import { AgentServer, type AgentServerOptions } from '../server/index.ts';
 import { SigningPipeline, type LtvProgress } from '../signing/index.ts';
 import { startTokenService, type TokenService } from '../tokens/index.ts';
@@ -121,7 +121,16 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   // USB attach/detach triggers a rescan at once; slot polling is the fallback.
   const hotplug = startHotplug({ tokens });
   log(`hot-plug: ${hotplug.mode}${hotplug.reason ? ` (${hotplug.reason})` : ''}`);
-  const journal = new Journal(paths.journal, config.journal);
+  const journal = new Journal(paths.journal, {
+    ...config.journal,
+    onTailLoss: (loss, noticed) => log(tailLossText(loss, noticed)),
+  });
+  // Opened now, so records cut off its end (crash, another process) are reported at start.
+  try {
+    journal.open();
+  } catch (error) {
+    log(`signing journal ${paths.journal} cannot be opened: ${String(error)}`);
+  }
   const consent = typeof options.consent === 'function' ? options.consent(tokens) : options.consent;
   const agent = createAgentServer({
     config,

@@ -92,6 +92,8 @@ export interface ServerLimits {
   maxDocumentBytes: number;
   /** Bytes of uploaded and signed documents one connection may hold at once (temp files). */
   maxStoredBytes: number;
+  /** The same for all connections together, so many websites cannot fill the disk. */
+  maxTotalStoredBytes: number;
 }
 
 export interface JournalPolicy {
@@ -191,6 +193,7 @@ export const defaultConfig: AgentConfig = {
     messageTimeoutMs: 30_000,
     maxDocumentBytes: 100 * 1024 * 1024,
     maxStoredBytes: 2 * 1024 * 1024 * 1024,
+    maxTotalStoredBytes: 8 * 1024 * 1024 * 1024,
   },
   journal: {
     maxBytes: 10 * 1024 * 1024,
@@ -301,6 +304,7 @@ const configSchema = object(
           messageTimeoutMs: limit(100, 3600 * 1000, l.messageTimeoutMs),
           maxDocumentBytes: limit(1024, 2 ** 40, l.maxDocumentBytes),
           maxStoredBytes: limit(1024, 2 ** 44, l.maxStoredBytes),
+          maxTotalStoredBytes: limit(1024, 2 ** 46, l.maxTotalStoredBytes),
         }),
         (limits, report) =>
           limits.maxPayloadBytes * FRAME_MEMORY_FACTOR >

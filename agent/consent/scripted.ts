@@ -108,15 +108,16 @@ export function parseConsentScript(json: unknown): ConsentScript {
 function wait(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new KysoError('USER_CANCELLED', { reason: 'request went away' }));
-      },
-      { once: true },
-    );
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new KysoError('USER_CANCELLED', { reason: 'request went away' }));
+    };
+    // The listener leaves with the wait: the signal may outlive many of them.
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

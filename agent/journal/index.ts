@@ -12,8 +12,11 @@ export {
   type JournalRecord,
   type JournalResult,
   type JournalStatus,
+  type JournalTailLoss,
   type NewJournalRecord,
   type ReadResult,
 } from './journal.ts';
 export { boundRecord, boundRequestId, MAX_REQUEST_ID } from './bound.ts';
 export { listJournalFiles, rotatedPath } from './files.ts';
+export { anchorPath, type TailLoss } from './anchor.ts';
+export { tailLossText } from './report.ts';

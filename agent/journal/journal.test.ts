@@ -1,4 +1,11 @@
-import { appendFileSync, fdatasync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  fdatasync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +54,10 @@ describe('Journal', () => {
     appendFileSync(file, JSON.stringify(record(2)).slice(0, 40));
     let read = await readJournal(file);
     expect(read.records).toHaveLength(1);
-    expect(read.skipped).toEqual([{ file, line: 2 }]);
+    const torn = { file, line: 2, offset: statSync(file).size - 40 };
+    expect(read.skipped).toEqual([torn]);
+    // Bytes added after the agent's last line are not a loss: they are the skipped line.
+    expect(read.chain.breaks).toEqual([]);
     const second = new Journal(file, { maxBytes: 1 << 20, keepFiles: 1 });
     await second.append(record(3));
     await second.close();
@@ -121,6 +131,7 @@ describe('Journal', () => {
       files: [],
       skipped: [],
       chain: { checked: 0, breaks: [] },
+      tail: 'no-anchor',
     });
   });
 
@@ -156,10 +167,13 @@ describe('Journal', () => {
     const edited = [...lines];
     edited[1] = (edited[1] ?? '').replace('http://127.0.0.1:8080', 'https://other.example');
     writeFileSync(file, edited.join('\n'));
-    const edited3 = [{ file, line: 3, problem: 'edited' }];
-    expect((await readJournal(file)).chain.breaks).toEqual(edited3);
+    const edited3 = { file, line: 3, problem: 'edited' };
+    // Same length, end untouched: the chain alone finds it.
+    expect((await readJournal(file)).chain.breaks).toEqual([edited3]);
+    // Shorter: the tail anchor sees the file changed under the agent's last bytes too.
+    const changed = expect.objectContaining({ problem: 'records-missing', concerns: file });
     writeFileSync(file, lines.filter((_, i) => i !== 2).join('\n'));
-    expect((await readJournal(file)).chain.breaks).toEqual(edited3);
+    expect((await readJournal(file)).chain.breaks).toEqual([edited3, changed]);
   });
 });
 

@@ -15,7 +15,10 @@
  * and then as one aggregate record per minute, and rotation deletes nothing: rotated files
  * are numbered, beyond keepFiles (or older than retentionDays) gzip-archived. Every line's
  * `prev` is the hash of the line before it, across files: each rotated-into file starts with
- * a header naming the previous file, so a missing or truncated file shows in --verify.
+ * a header naming the previous file, so a missing or truncated file shows in --verify. The
+ * current file's end is checked against its tail anchor (anchor.ts) on open, and against the
+ * size the agent wrote before each append: records cut off are reported and journaled as a
+ * `tail-loss` line, the intact ones kept, and appending goes on after a fresh newline.
  */
 import {
   closeSync,
@@ -26,6 +29,7 @@ import {
   openSync,
   readSync,
   renameSync,
+  readFileSync,
   writeSync,
 } from 'node:fs';
 import { readFile, rename, unlink, writeFile, open as openFile } from 'node:fs/promises';
@@ -35,6 +39,18 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm } from '../protocol/index.ts';
+import {
+  AnchorWriter,
+  checkAnchor,
+  compareTail,
+  keepTail,
+  lineAt,
+  newestRotated,
+  readAnchor,
+  TAIL_BYTES,
+  tailHash,
+  type TailLoss,
+} from './anchor.ts';
 import { boundRecord } from './bound.ts';
 import {
   listJournalFiles,
@@ -128,6 +144,16 @@ export interface JournalAggregate {
   prev: string | null;
 }
 
+/** Where the agent found records missing from a file's end (see anchor.ts); never removed. */
+export interface JournalTailLoss extends TailLoss {
+  v: 1;
+  type: 'tail-loss';
+  time: string;
+  /** start: found on opening the journal; running: the file changed under the agent. */
+  noticed: 'start' | 'running';
+  prev: string | null;
+}
+
 export type NewJournalRecord = Omit<JournalRecord, 'v' | 'time' | 'prev'> & { time?: string };
 
 /** Hash of one journal line as written (UTF-8, without its newline). */
@@ -153,6 +179,8 @@ export interface JournalOptions {
    * one fail as a dying disk would: a real disk cannot be made to fail on cue.
    */
   sync?: (fd: number, done: (error: Error | null) => void) => void;
+  /** Told when records are found missing from a file's end (the agent logs it). */
+  onTailLoss?: (loss: TailLoss, noticed: 'start' | 'running') => void;
 }
 
 export interface AppendOptions {
@@ -188,7 +216,7 @@ interface FailureWindow {
 
 export class Journal {
   readonly file: string;
-  private readonly options: Required<Omit<JournalOptions, 'now' | 'sync'>>;
+  private readonly options: Required<Omit<JournalOptions, 'now' | 'sync' | 'onTailLoss'>>;
   private readonly now: () => number;
   private readonly sync: (fd: number, done: (error: Error | null) => void) => void;
   private fd: number | null = null;
@@ -204,6 +232,12 @@ export class Journal {
   private readonly windows = new Map<string, FailureWindow>();
   /** Archiving (gzip) runs off the write path, one file after the other. */
   private archiving: Promise<void> = Promise.resolve();
+  private readonly anchor: AnchorWriter;
+  /** The last TAIL_BYTES written to the current file (for the anchor and the check). */
+  private tail: Buffer = Buffer.alloc(0);
+  /** Newest rotated file number (the anchor says which file it describes). */
+  private rotated = 0;
+  private readonly onTailLoss: (loss: TailLoss, noticed: 'start' | 'running') => void;
 
   constructor(file: string, options: JournalOptions) {
     this.file = file;
@@ -216,6 +250,16 @@ export class Journal {
     };
     this.now = options.now ?? Date.now;
     this.sync = options.sync ?? fdatasync;
+    this.anchor = new AnchorWriter(file);
+    this.onTailLoss = options.onTailLoss ?? (() => undefined);
+  }
+
+  /**
+   * Opens the journal now (else on the first append) and checks its end against the tail
+   * anchor: the agent calls it on start so a cut file is reported at once.
+   */
+  open(): void {
+    this.ensureOpen();
   }
 
   /**
@@ -248,12 +292,13 @@ export class Journal {
     await this.archiving;
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+    this.anchor.close();
   }
 
   /** Writes one line built around the previous line's hash. */
   private appendLine(build: (prev: string | null) => object, durable: boolean): Promise<void> {
     try {
-      this.ensureOpen();
+      this.checkUnderfoot(this.ensureOpen());
       let line = JSON.stringify(build(this.head ?? null));
       let bytes = Buffer.from(line + '\n', 'utf8');
       if (this.size > 0 && this.size + bytes.length > this.options.maxBytes) {
@@ -263,8 +308,7 @@ export class Journal {
         line = JSON.stringify(build(this.head ?? null));
         bytes = Buffer.from(line + '\n', 'utf8');
       }
-      this.write(bytes);
-      this.head = lineHash(line);
+      this.writeLine(line, bytes);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -355,6 +399,80 @@ export class Journal {
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     this.size += bytes.length;
+    this.tail = keepTail(this.tail, bytes);
+  }
+
+  private writeLine(line: string, bytes = Buffer.from(line + '\n', 'utf8')): void {
+    this.write(bytes);
+    this.head = lineHash(line);
+  }
+
+  /**
+   * The file is not the size the agent left it. Whole journal lines added by another Kyso
+   * process (`kyso sign` while the agent runs) are taken in, the chain going on from them.
+   * Anything else (cut, changed, foreign bytes) is reported and journaled; appending starts on
+   * a fresh line, chained to the last intact line.
+   */
+  private checkUnderfoot(fd: number): void {
+    const found = fstatSync(fd).size;
+    if (found === this.size) return;
+    const bytes = readFileSync(this.file);
+    const changed = compareTail(this.file, bytes, this.size, tailHash(this.tail));
+    if (changed === null && this.adoptLines(bytes)) return;
+    // Shorter, or our last bytes changed: records lost; else someone else's bytes follow ours.
+    const loss: TailLoss = changed ?? {
+      file: this.file,
+      problem: 'appended',
+      expectedBytes: this.size,
+      foundBytes: bytes.length,
+      ...lineAt(bytes, this.size),
+    };
+    this.size = bytes.length;
+    this.tail = Buffer.from(bytes.subarray(-TAIL_BYTES));
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) this.write(Buffer.from('\n'));
+    // Cut: our last line is gone, link to what is left. Appended: bytes of someone else's
+    // that readers skip (or flag), so the chain goes on from our own last line.
+    if (loss.problem !== 'appended') this.head = lastLineHash(this.file);
+    this.recordLoss(loss, 'running');
+  }
+
+  /** True (and caught up) when the bytes after ours are whole, valid journal lines. */
+  private adoptLines(bytes: Buffer): boolean {
+    if (bytes[bytes.length - 1] !== 0x0a) return false;
+    const lines = bytes
+      .subarray(this.size, bytes.length - 1)
+      .toString('utf8')
+      .split('\n');
+    let last: string | undefined;
+    for (const line of lines) {
+      try {
+        if (!isLine(JSON.parse(line))) return false;
+      } catch {
+        return false;
+      }
+      last = line;
+    }
+    if (last === undefined) return false;
+    this.size = bytes.length;
+    this.tail = Buffer.from(bytes.subarray(-TAIL_BYTES));
+    this.head = lineHash(last);
+    return true;
+  }
+
+  private recordLoss(loss: TailLoss, noticed: 'start' | 'running'): void {
+    const line: JournalTailLoss = {
+      v: 1,
+      type: 'tail-loss',
+      time: new Date(this.now()).toISOString(),
+      ...loss,
+      noticed,
+      prev: this.head ?? null,
+    };
+    this.writeLine(JSON.stringify(line));
+    // Synced (and the anchor rewritten) even if no record follows before a stop.
+    this.waiting.push({ resolve: () => undefined, reject: () => undefined });
+    this.syncing ??= this.syncLoop();
+    this.onTailLoss(loss, noticed);
   }
 
   /**
@@ -368,11 +486,14 @@ export class Journal {
         const batch = this.waiting;
         this.waiting = [];
         const fd = this.fd;
+        // What this sync covers: the anchor may say so once it is on the disk.
+        const covered = { rotated: this.rotated, bytes: this.size, tail: this.tail };
         try {
           if (fd !== null) {
             await new Promise<void>((resolve, reject) =>
               this.sync(fd, (error) => (error ? reject(error) : resolve())),
             );
+            this.writeAnchor(covered);
           }
           for (const w of batch) w.resolve();
         } catch (error) {
@@ -393,12 +514,29 @@ export class Journal {
     }
   }
 
+  private writeAnchor(covered: { rotated: number; bytes: number; tail: Buffer }): void {
+    try {
+      this.anchor.write({
+        v: 1,
+        rotated: covered.rotated,
+        bytes: covered.bytes,
+        tail: tailHash(covered.tail),
+      });
+    } catch {
+      // The records are synced; a missing anchor only means the next check sees less.
+    }
+  }
+
   /**
-   * Opens the current file. A torn last line is ended; a new (empty) file that follows a
-   * rotated one starts with the header linking to it.
+   * Opens the current file. On the first open its end is checked against the tail anchor; a
+   * torn last line is ended; a new (empty) file that follows a rotated one starts with the
+   * header linking to it.
    */
   private ensureOpen(): number {
     if (this.fd !== null) return this.fd;
+    const starting = this.head === undefined;
+    const anchor = starting ? readAnchor(this.file) : null;
+    const loss = anchor !== null && anchor !== 'unreadable' ? checkAnchor(this.file, anchor) : null;
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const fd = openSync(this.file, 'a+', 0o600);
     const { size } = fstatSync(fd);
@@ -413,6 +551,8 @@ export class Journal {
       }
     }
     this.fd = fd;
+    this.tail = readTail(fd, this.size);
+    if (starting) this.rotated = newestRotated(this.file);
     if (this.head === undefined) this.head = lastLineHash(this.file);
     if (size === 0) {
       const previous = listRotated(this.file).at(-1);
@@ -424,14 +564,10 @@ export class Journal {
           previousFile: basename(previous.path),
           prev: this.head,
         };
-        const line = JSON.stringify(header);
-        const bytes = Buffer.from(line + '\n', 'utf8');
-        let offset = 0;
-        while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-        this.size += bytes.length;
-        this.head = lineHash(line);
+        this.writeLine(JSON.stringify(header));
       }
     }
+    if (loss) this.recordLoss(loss, 'start');
     return fd;
   }
 
@@ -447,7 +583,9 @@ export class Journal {
     const last = listRotated(this.file).at(-1);
     const seq = last && last.seq > 0 ? last.seq + 1 : 1;
     renameSync(this.file, rotatedPath(this.file, seq));
+    this.rotated = seq;
     this.size = 0;
+    this.tail = Buffer.alloc(0);
     this.archiving = this.archiving.then(() => this.archive()).catch(() => undefined);
   }
 
@@ -478,6 +616,14 @@ async function gzipFile(f: JournalFile): Promise<void> {
   }
   await rename(temp, target);
   await unlink(f.path);
+}
+
+/** The last TAIL_BYTES of an open file of `size` bytes. */
+function readTail(fd: number, size: number): Buffer {
+  const length = Math.min(size, TAIL_BYTES);
+  const tail = Buffer.alloc(length);
+  if (length > 0) readSync(fd, tail, 0, length, size - length);
+  return tail;
 }
 
 /** Hash of the last whole line of the journal (current file, else the newest rotated one). */
@@ -512,9 +658,14 @@ export interface ChainBreak {
    * header names as previous is not there (deleted); truncated: the previous file does not
    * end with the line this header links to (records cut off its end).
    */
-  problem: 'edited' | 'missing-file' | 'truncated';
-  /** For missing-file / truncated: the file concerned. */
+  problem: 'edited' | 'missing-file' | 'truncated' | 'records-missing';
+  /** For missing-file / truncated / records-missing: the file concerned. */
   concerns?: string;
+  /**
+   * records-missing: records are missing or broken in `file` from `line` (byte `offset`) on,
+   * found by the tail anchor (noticed 'now') or journaled by the agent ('start', 'running').
+   */
+  loss?: TailLoss & { noticed: 'start' | 'running' | 'now' };
 }
 
 export interface ReadResult {
@@ -523,13 +674,18 @@ export interface ReadResult {
   aggregates: JournalAggregate[];
   /** Files read, oldest first. */
   files: string[];
-  /** Lines that did not parse (torn writes), with file and line number. */
-  skipped: { file: string; line: number }[];
+  /** Lines that did not parse (torn writes), with file, line number and byte offset. */
+  skipped: { file: string; line: number; offset: number }[];
   /**
    * Hash chain check over every line read (whatever `since` says): `breaks` lists where the
    * chain does not hold (edited or removed line, missing or truncated file).
    */
   chain: { checked: number; breaks: ChainBreak[] };
+  /**
+   * Whether the current file's end was checked against the tail anchor: no-anchor for
+   * journals written before anchors (or none yet), anchor-unreadable when it is damaged.
+   */
+  tail: 'checked' | 'no-anchor' | 'anchor-unreadable';
 }
 
 function isRecord(value: unknown): value is JournalRecord {
@@ -561,8 +717,32 @@ function isAggregate(value: unknown): value is JournalAggregate {
   );
 }
 
+function isTailLoss(value: unknown): value is JournalTailLoss {
+  const t = value as Partial<JournalTailLoss> | null;
+  return (
+    typeof t === 'object' &&
+    t !== null &&
+    t.v === 1 &&
+    t.type === 'tail-loss' &&
+    typeof t.file === 'string' &&
+    Number.isSafeInteger(t.line) &&
+    Number.isSafeInteger(t.offset)
+  );
+}
+
 function isLine(value: unknown): boolean {
-  return isRecord(value) || isHeader(value) || isAggregate(value);
+  return isRecord(value) || isHeader(value) || isAggregate(value) || isTailLoss(value);
+}
+
+function lossBreak(loss: TailLoss, noticed: 'start' | 'running' | 'now'): ChainBreak {
+  const { file, problem, expectedBytes, foundBytes, line, offset } = loss;
+  return {
+    file,
+    line,
+    problem: 'records-missing',
+    concerns: file,
+    loss: { file, problem, expectedBytes, foundBytes, line, offset, noticed },
+  };
 }
 
 /**
@@ -582,23 +762,29 @@ export async function readJournal(
   let previous: string | undefined;
   let previousFile: JournalFile | undefined;
   const since = options.since?.getTime();
+  // Read before the files: they only grow after it, so it never claims more than they hold.
+  const anchor = readAnchor(file);
   for (const f of files) {
     const text = f.gzip ? readText(f) : await readFile(f.path, 'utf8');
     const lines = text.split('\n');
     let first = true;
+    let offset = 0;
     lines.forEach((line, index) => {
+      const start = offset;
+      offset += Buffer.byteLength(line, 'utf8') + 1;
       if (line.trim() === '') return;
       let parsed: unknown;
       try {
         parsed = JSON.parse(line);
       } catch {
-        skipped.push({ file: f.path, line: index + 1 });
+        skipped.push({ file: f.path, line: index + 1, offset: start });
         return;
       }
       if (!isLine(parsed)) {
-        skipped.push({ file: f.path, line: index + 1 });
+        skipped.push({ file: f.path, line: index + 1, offset: start });
         return;
       }
+      if (isTailLoss(parsed)) chain.breaks.push(lossBreak(parsed, parsed.noticed));
       const at = { file: f.path, line: index + 1 };
       const prev = (parsed as { prev?: string | null }).prev;
       if (first && isHeader(parsed)) {
@@ -636,5 +822,10 @@ export async function readJournal(
     });
     previousFile = f;
   }
-  return { records, aggregates, files: files.map((f) => f.path), skipped, chain };
+  // Cut since the agent last wrote (it journals a cut it finds on its next start).
+  const loss = anchor !== null && anchor !== 'unreadable' ? checkAnchor(file, anchor) : null;
+  if (loss) chain.breaks.push(lossBreak(loss, 'now'));
+  const tail =
+    anchor === null ? 'no-anchor' : anchor === 'unreadable' ? 'anchor-unreadable' : 'checked';
+  return { records, aggregates, files: files.map((f) => f.path), skipped, chain, tail };
 }

@@ -18,6 +18,7 @@ import {
 import type { MemoryBudget, Reservation } from './budget.ts';
 import { FrameMeter, type FrameRefusal } from './frames.ts';
 import { errorFrame, RpcError, type RpcId } from './jsonrpc.ts';
+import { RequestSignals } from './request-signals.ts';
 import { RateLimiter } from './security.ts';
 
 export {
@@ -32,6 +33,8 @@ export type ApprovalState = 'pending' | 'approved' | 'refused';
 
 export class Connection {
   readonly abort = new AbortController();
+  /** Each request's own signal, aborted with the connection's through one listener. */
+  readonly requests = new RequestSignals(this.abort.signal);
   /** Resolves false when the user refused the origin. */
   readonly approved: Promise<boolean>;
   /** 'pending' until the approval resolves; only agent.info may run meanwhile. */

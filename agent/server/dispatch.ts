@@ -31,7 +31,10 @@ export interface RequestOrigin {
   /** When the origin's remembered refusal ends, if it is refused (for retryAfterSeconds). */
   refusedUntil(): number | undefined;
   requestId: string;
+  /** This request's: aborted when its connection closes. */
   signal: AbortSignal;
+  /** The connection's: aborted when it closes (keys per-connection state). */
+  connectionSignal: AbortSignal;
   /** Sends a JSON-RPC notification on this request's connection (progress). */
   notify?: (method: string, params: object) => void;
   /** Sends document bytes of this request as a binary frame (document.download, binary). */
@@ -75,6 +78,7 @@ export class Dispatcher {
         origin: from.origin,
         requestId: from.requestId,
         signal: from.signal,
+        connectionSignal: from.connectionSignal,
         tokens: this.services.tokens,
         signing: this.services.signing,
         config: this.services.config,

@@ -323,6 +323,7 @@ export class AgentServer {
       return;
     }
     connection.inFlight++;
+    const requestSignal = connection.requests.begin();
     const done = this.dispatcher
       .handle(
         {
@@ -333,7 +334,8 @@ export class AgentServer {
           ),
           refusedUntil: () => this.policy.refusedUntil(connection.origin),
           requestId: `${connection.id}:${String(request.id)}`,
-          signal: connection.abort.signal,
+          signal: requestSignal.signal,
+          connectionSignal: connection.abort.signal,
           notify: (method, params) => connection.send(notificationFrame(method, params)),
           ...(typeof request.id === 'number' && Number.isInteger(request.id) && request.id >= 0
             ? { sendBytes: binarySender(connection, request.id) }
@@ -348,7 +350,10 @@ export class AgentServer {
         connection.touch();
         if (request.hasId) connection.send(frame);
       })
-      .finally(release);
+      .finally(() => {
+        requestSignal.done();
+        release();
+      });
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
   }

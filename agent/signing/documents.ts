@@ -3,7 +3,9 @@
  * (document.upload.*, sign.pdf {documentId}, document.download). Each document is a temp file
  * (mode 0600, in a 0700 folder of the agent's own), so agent memory does not grow with the
  * document: a chunk in, a chunk out, the PDF library reads the file through its block cache.
- * A connection's store has a byte budget and is emptied when the connection closes.
+ * A connection's store has a byte budget and is emptied when the connection closes; all the
+ * stores of the agent together have another (maxTotalStoredBytes), so many connections from
+ * approved websites cannot fill the disk between them.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +19,8 @@ export interface DocumentLimits {
   maxDocumentBytes: number;
   /** Bytes the store may hold at once (uploads and signed results). */
   maxStoredBytes: number;
+  /** Bytes every store of the agent may hold together; unlimited when absent. */
+  maxTotalStoredBytes?: number;
 }
 
 /** Largest chunk of one document.upload.chunk (decoded bytes). */
@@ -40,6 +44,13 @@ interface Entry {
 }
 
 let folder: string | undefined;
+/** Bytes held in the documents folder by every store of this agent (process) together. */
+let agentStoredBytes = 0;
+
+/** Bytes all document stores of the agent hold now. */
+export function totalStoredBytes(): number {
+  return agentStoredBytes;
+}
 
 /** The agent's own temp folder (0700), removed at exit. */
 function documentsFolder(): string {
@@ -67,18 +78,45 @@ export class DocumentStore {
     return this.used;
   }
 
-  /** Refuses a document larger than the limit, or one that would overflow the store. */
+  /**
+   * Refuses a document larger than the limit, or one that would overflow the store or all the
+   * agent's stores together.
+   */
   checkSize(size: number, extra = 0): void {
-    const { maxDocumentBytes, maxStoredBytes } = this.limits;
+    const { maxDocumentBytes, maxStoredBytes, maxTotalStoredBytes } = this.limits;
     if (size > maxDocumentBytes) throw tooLarge({ size, maxDocumentBytes });
     if (this.used + size + extra > maxStoredBytes) {
       throw tooLarge({
         reason: 'store-full',
+        limit: 'maxStoredBytes',
         size,
         storedBytes: this.used,
         maxStoredBytes,
+        problem:
+          'this connection holds too many documents: release some (document.release) or download them with release: true, then retry',
       });
     }
+    if (
+      maxTotalStoredBytes !== undefined &&
+      agentStoredBytes + size + extra > maxTotalStoredBytes
+    ) {
+      throw tooLarge({
+        reason: 'agent-store-full',
+        limit: 'maxTotalStoredBytes',
+        size,
+        storedBytes: this.used,
+        totalStoredBytes: agentStoredBytes,
+        maxTotalStoredBytes,
+        problem:
+          'the agent holds too many documents for all websites together: release documents, or retry when other uploads are done; IT can raise limits.maxTotalStoredBytes',
+      });
+    }
+  }
+
+  /** Counts bytes in (or, negative, out of) this store and the agent-wide total. */
+  private hold(bytes: number): void {
+    this.used += bytes;
+    agentStoredBytes += bytes;
   }
 
   /** Starts an upload of `size` bytes; `sha256` (hex) is checked when the last byte arrives. */
@@ -87,8 +125,15 @@ export class DocumentStore {
     this.checkSize(size);
     const id = randomBytes(16).toString('hex');
     const path = join(documentsFolder(), id);
-    const handle = await open(path, 'wx', 0o600);
-    this.used += size;
+    // Counted before the await, so uploads begun at once cannot overshoot the limits together.
+    this.hold(size);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'wx', 0o600);
+    } catch (error) {
+      this.hold(-size);
+      throw error;
+    }
     this.entries.set(id, {
       id,
       path,
@@ -152,7 +197,7 @@ export class DocumentStore {
     if (entry.expectedSha256 !== undefined && entry.expectedSha256 !== entry.sha256) {
       // Not release(): that waits for this very write.
       this.entries.delete(entry.id);
-      this.used -= entry.size;
+      this.hold(-entry.size);
       await unlink(entry.path).catch(() => undefined);
       throw new KysoError('DOCUMENT_INCOMPLETE', {
         reason: 'sha256 mismatch',
@@ -190,7 +235,7 @@ export class DocumentStore {
       await unlink(output.path).catch(() => undefined);
       throw new KysoError('DOCUMENT_NOT_FOUND', { reason: 'connection closed' });
     }
-    this.used += size;
+    this.hold(size);
     this.entries.set(output.id, {
       ...output,
       size,
@@ -233,7 +278,7 @@ export class DocumentStore {
     const entry = this.entries.get(id);
     if (!entry) return false;
     this.entries.delete(id);
-    this.used -= entry.size;
+    this.hold(-entry.size);
     await entry.writing;
     await entry.handle?.close().catch(() => undefined);
     await unlink(entry.path).catch(() => undefined);

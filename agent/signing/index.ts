@@ -31,6 +31,7 @@ export { CertificateStatusCheck, anchoredPath, type StatusCheckOutcome } from '.
 export {
   DocumentStore,
   documentStoreFor,
+  totalStoredBytes,
   DOWNLOAD_REPLY_BYTES,
   UPLOAD_CHUNK_BYTES,
   type DocumentLimits,

@@ -3,7 +3,7 @@ import { configPaths, defaultConfigDir, loadConfig } from '../../config/index.ts
 import { dirname } from 'node:path';
 import { KysoError } from '../../errors/index.ts';
 import { formatTime } from '../../protocol/index.ts';
-import { readJournal, type ChainBreak } from '../../journal/index.ts';
+import { readJournal, tailLossText, type ChainBreak } from '../../journal/index.ts';
 import type { Command } from '../command.ts';
 
 /** "2026-11-01", an ISO time, or a span back from now: "30m", "12h", "7d". */
@@ -23,7 +23,11 @@ export function parseSince(text: string, now = new Date()): Date {
   return new Date(time);
 }
 
+/** Torn lines listed one by one up to this many, then counted. */
+const SKIPPED_LISTED = 20;
+
 function breakText(b: ChainBreak): string {
+  if (b.loss) return tailLossText(b.loss, b.loss.noticed);
   const where = `${b.file}:${b.line}`;
   if (b.problem === 'missing-file') {
     return `Chuỗi băm bị đứt / hash chain broken: ${where} — thiếu tệp nhật ký / journal file missing: ${b.concerns ?? '?'}`;
@@ -42,10 +46,12 @@ export const journalCommand: Command = {
   help: `kyso journal [--since 2026-11-01|7d|12h|30m] [--verify] [--config FILE] [--json]
 
 Prints every signing request the agent handled: time, website, certificate, documents
-(names and hashes), result and error code. Torn lines from a crash are skipped and counted.
-Records are hash-chained, across rotated and archived (.gz) files: --verify checks the chain
-and exits with 1 when a record in the middle was edited or removed, or a rotated file is
-missing or truncated (the message names the file). Failures before any dialog beyond the
+(names and hashes), result and error code. Torn lines from a crash are skipped and listed
+(file, line, byte). Records are hash-chained, across rotated and archived (.gz) files:
+--verify checks the chain and exits with 1 when a record in the middle was edited or removed,
+a rotated file is missing or truncated, or records were cut off the current file's end
+(checked against its tail anchor, signing.jsonl.anchor; the message names the file and the
+line and byte from which records are missing). Failures before any dialog beyond the
 per-minute limit are shown as one aggregated line per website and minute.`,
   options: { values: ['since', 'config'], flags: ['verify'] },
   async run(args) {
@@ -55,7 +61,7 @@ per-minute limit are shown as one aggregated line per website and minute.`,
     const sinceText = args.get('since');
     const since = sinceText === undefined ? undefined : parseSince(sinceText);
     // Rotated and archived files are found by name beside the current one.
-    const { records, aggregates, files, skipped, chain } = await readJournal(
+    const { records, aggregates, files, skipped, chain, tail } = await readJournal(
       file,
       since ? { since } : {},
     );
@@ -63,7 +69,7 @@ per-minute limit are shown as one aggregated line per website and minute.`,
     if (args.flags.has('json')) {
       process.stdout.write(
         JSON.stringify(
-          { ok: !chainBroken, file, files, records, aggregates, skipped, chain },
+          { ok: !chainBroken, file, files, records, aggregates, skipped, chain, tail },
           null,
           2,
         ) + '\n',
@@ -100,10 +106,25 @@ per-minute limit are shown as one aggregated line per website and minute.`,
           `Chuỗi băm nguyên vẹn / hash chain intact (${chain.checked} liên kết / links checked)\n`,
         );
       }
+    } else {
+      // Lost records are worth saying without --verify too.
+      for (const b of chain.breaks) if (b.loss) process.stderr.write(breakText(b) + '\n');
     }
     if (skipped.length > 0) {
       process.stderr.write(
-        `Bỏ qua ${skipped.length} dòng hỏng (ghi dở khi mất điện?) / skipped ${skipped.length} torn line(s)\n`,
+        `Bỏ qua ${skipped.length} dòng hỏng (ghi dở khi mất điện?) / skipped ${skipped.length} torn line(s):\n`,
+      );
+      for (const s of skipped.slice(0, SKIPPED_LISTED)) {
+        process.stderr.write(`    ${s.file}:${s.line} (byte ${s.offset})\n`);
+      }
+      if (skipped.length > SKIPPED_LISTED) {
+        process.stderr.write(`    … +${skipped.length - SKIPPED_LISTED}\n`);
+      }
+    }
+    if (args.flags.has('verify') && tail === 'anchor-unreadable') {
+      process.stderr.write(
+        'Không kiểm tra được phần cuối nhật ký / the end of the journal could not be checked: ' +
+          'its tail anchor is damaged (the agent rewrites it on its next record)\n',
       );
     }
     return chainBroken ? 1 : 0;

@@ -1,6 +1,6 @@
 /** The document store and the base64 reader behind document.upload.* (no socket). */
 import { describe, expect, it } from 'vitest';
-import { DocumentStore, documentStoreFor } from '../../signing/index.ts';
+import { DocumentStore, documentStoreFor, totalStoredBytes } from '../../signing/index.ts';
 import { decodeBase64 } from '../params.ts';
 
 describe('decodeBase64', () => {
@@ -54,5 +54,32 @@ describe('DocumentStore', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(() => store.pathOf(id)).toThrow(expect.objectContaining({ code: 'DOCUMENT_NOT_FOUND' }));
     await expect(store.begin(1)).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
+  });
+
+  it('counts every store against the agent-wide cap, uploads begun at once included', async () => {
+    const shared = { ...limits, maxTotalStoredBytes: 2000 };
+    const stores = [
+      new DocumentStore(shared),
+      new DocumentStore(shared),
+      new DocumentStore(shared),
+    ];
+    const begun = await Promise.allSettled(stores.map((s) => s.begin(900)));
+    expect(begun.map((b) => b.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(begun[2]).toMatchObject({
+      reason: {
+        code: 'DOCUMENT_TOO_LARGE',
+        details: {
+          reason: 'agent-store-full',
+          limit: 'maxTotalStoredBytes',
+          totalStoredBytes: 1800,
+          maxTotalStoredBytes: 2000,
+        },
+      },
+    });
+    expect(totalStoredBytes()).toBe(1800);
+    await stores[0]?.close();
+    await expect(stores[2]?.begin(900)).resolves.toMatch(/^[0-9a-f]{32}$/);
+    await Promise.all(stores.map((s) => s.close()));
+    expect(totalStoredBytes()).toBe(0);
   });
 });

@@ -17,8 +17,12 @@ import type { MethodContext, MethodTable } from './types.ts';
 
 /** The connection's document store. */
 export function documentStore(ctx: MethodContext): DocumentStore {
-  const { maxDocumentBytes, maxStoredBytes } = ctx.config.limits;
-  return documentStoreFor(ctx.signal, { maxDocumentBytes, maxStoredBytes });
+  const { maxDocumentBytes, maxStoredBytes, maxTotalStoredBytes } = ctx.config.limits;
+  return documentStoreFor(ctx.connectionSignal, {
+    maxDocumentBytes,
+    maxStoredBytes,
+    maxTotalStoredBytes,
+  });
 }
 
 export const documentId = string({

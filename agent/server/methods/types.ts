@@ -8,8 +8,13 @@ export interface MethodContext {
   origin: string;
   /** Unique per agent run: "<connection>:<JSON-RPC id>", used in the journal. */
   requestId: string;
-  /** Aborted when the connection closes: stop prompting, stop waiting. */
+  /**
+   * This request's, aborted when the connection closes: stop prompting, stop waiting.
+   * Listeners on it go away with the request.
+   */
   signal: AbortSignal;
+  /** The connection's, aborted when it closes: keys state that outlives one request. */
+  connectionSignal: AbortSignal;
   tokens: TokenService;
   /** The use cases: handlers turn params into a pipeline call and its result into a reply. */
   signing: SigningPipeline;
