@@ -4,7 +4,7 @@
  * a placeholder sized to the CMS, hash the signed ranges in one streaming pass) and finish
  * (embed the CMS, write the output atomically).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import {
   HASH_NODE,
@@ -15,13 +15,18 @@ import {
 import { KysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
 import { signWarning, type SignWarning } from '../protocol/index.ts';
-import type { CertificateInfo } from '../tokens/index.ts';
+import type { CertificateInfo, HashAlgorithm } from '../tokens/index.ts';
 import type { AppearanceContext, PlacedAppearance } from './appearance/index.ts';
 import { readForm } from './fields.ts';
 import { IncrementBuilder } from './increment.ts';
 import { assertOutputFree, TempOutput } from './output.ts';
 import { PdfReader } from './reader.ts';
-import type { PreparedPdfSignature, SignPdfOptions, SignPdfResult } from './sign-options.ts';
+import type {
+  InputDigest,
+  PreparedPdfSignature,
+  SignPdfOptions,
+  SignPdfResult,
+} from './sign-options.ts';
 import {
   CONTENTS_SLACK,
   signatureDictionary,
@@ -56,11 +61,13 @@ export async function prepareSignPdf(
     const ranges = writeByteRange(increment, plan.sigId, plan.placeholderBytes, base);
 
     // One streaming pass hashes the input. A file-to-file signature copies the input at the
-    // same time; a buffer input is written from the bytes that were hashed.
-    const digest = createHash(HASH_NODE[hash]);
-    let copying: Promise<void> = Promise.resolve();
+    // same time; a buffer input is written from the bytes that were hashed. An input hashed
+    // already (an upload) is not read at all, unless its bytes are returned.
     const kept: Buffer[] | undefined =
       typeof input === 'string' && options.output === undefined ? [] : undefined;
+    const carried = carriedDigest(options.inputDigest, hash, source.size, kept === undefined);
+    const digest = carried ?? createHash(HASH_NODE[hash]);
+    let copying: Promise<void> = Promise.resolve();
     if (options.output !== undefined) {
       if (typeof input === 'string') {
         const copy = TempOutput.copyOf(input, options.output);
@@ -75,11 +82,13 @@ export async function prepareSignPdf(
     // allSettled: never leave a copy running behind an error (it would outlive the cleanup).
     const settled = await Promise.allSettled([
       copying,
-      source.forEachChunk(0, source.size, (chunk) => {
-        digest.update(chunk);
-        // A path in, bytes out: keep exactly the bytes that were hashed.
-        if (kept) kept.push(Buffer.from(chunk));
-      }),
+      carried
+        ? Promise.resolve()
+        : source.forEachChunk(0, source.size, (chunk) => {
+            digest.update(chunk);
+            // A path in, bytes out: keep exactly the bytes that were hashed.
+            if (kept) kept.push(Buffer.from(chunk));
+          }),
     ]);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
     if (temp && (await temp.size()) !== source.size) {
@@ -131,6 +140,17 @@ export async function prepareSignPdf(
     else if (copyPath !== undefined) await unlink(copyPath).catch(() => undefined);
     throw error;
   }
+}
+
+/** The caller's running hash of the input, when it is of this signature's algorithm and size. */
+function carriedDigest(
+  carried: InputDigest | undefined,
+  hash: HashAlgorithm,
+  size: number,
+  usable: boolean,
+): Hash | undefined {
+  if (!usable || !carried || carried.algorithm !== hash || carried.size !== size) return undefined;
+  return carried.state;
 }
 
 interface IncrementPlan {

@@ -35,6 +35,8 @@ interface Entry {
   expectedSha256: string | undefined;
   /** Hex SHA-256 of the content, once complete. */
   sha256: string | undefined;
+  /** The SHA-256 state after the last byte, not digested: signing continues it (no re-hash). */
+  contentHash?: Hash;
   /** Chunks of one document are written one after the other. */
   writing: Promise<unknown>;
 }
@@ -147,7 +149,8 @@ export class DocumentStore {
     }
     await entry.handle.close();
     entry.handle = null;
-    entry.sha256 = entry.hash.digest('hex');
+    entry.contentHash = entry.hash;
+    entry.sha256 = entry.hash.copy().digest('hex');
     entry.hash = null;
     if (entry.expectedSha256 !== undefined && entry.expectedSha256 !== entry.sha256) {
       // Not release(): that waits for this very write.
@@ -174,6 +177,11 @@ export class DocumentStore {
       });
     }
     return { path: entry.path, size: entry.size };
+  }
+
+  /** A running SHA-256 of exactly the complete upload's bytes (a copy to continue), if kept. */
+  contentHashOf(id: string): Hash | undefined {
+    return this.entry(id).contentHash?.copy();
   }
 
   /** A fresh path for a result (the PDF library writes it atomically, then `adopt`). */
@@ -204,11 +212,16 @@ export class DocumentStore {
     return { size };
   }
 
-  /** Up to `length` bytes from `offset` (fewer at the end). */
-  async read(id: string, offset: number, length: number): Promise<Buffer> {
+  /** Up to `length` bytes from `offset` (fewer at the end), read into `allocate(n)`. */
+  async read(
+    id: string,
+    offset: number,
+    length: number,
+    allocate: (n: number) => Buffer = Buffer.allocUnsafe,
+  ): Promise<Buffer> {
     const { path, size } = this.pathOf(id);
     const n = Math.max(0, Math.min(length, size - offset));
-    const buffer = Buffer.allocUnsafe(n);
+    const buffer = allocate(n);
     if (n === 0) return buffer;
     const handle = await open(path, 'r');
     try {
@@ -218,7 +231,7 @@ export class DocumentStore {
         if (bytesRead === 0) break;
         done += bytesRead;
       }
-      return buffer.subarray(0, done);
+      return done === n ? buffer : buffer.subarray(0, done);
     } finally {
       await handle.close();
     }

@@ -12,6 +12,7 @@ import {
   prepareSignPdf,
   verifyPdf,
   type AppearanceOptions,
+  type InputDigest,
   type PadesLevel,
   type PreparedPdfSignature,
   type SignaturePreset,
@@ -58,6 +59,8 @@ export interface PdfSignItem {
   output?: string;
   /** False: the output is a temp file (the socket's document store), not fsync'd. */
   durable?: boolean;
+  /** The input's bytes hashed already (an upload): not read again to hash them. */
+  inputDigest?: InputDigest;
 }
 
 export interface PdfSignRequest {
@@ -250,6 +253,7 @@ export class PdfSigning {
         ...(options.certify !== undefined ? { certify: options.certify } : {}),
         ...(item.output !== undefined && !ltv.writesOutput(item) ? { output: item.output } : {}),
         ...(item.durable === false ? { durable: false } : {}),
+        ...(item.inputDigest ? { inputDigest: item.inputDigest } : {}),
         ...(await ltv.prepareOptions(item)), // issue 14: B-T reserve and timestamp
       });
       return { prepared };

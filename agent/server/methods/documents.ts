@@ -12,6 +12,7 @@ import {
   type DocumentStore,
 } from '../../signing/index.ts';
 import { array, boolean, int, object, optional, string } from '../../validation/index.ts';
+import { downloadBuffer } from '../binary.ts';
 import { base64, bytesOrBase64, readParams } from '../params.ts';
 import type { MethodContext, MethodTable } from './types.ts';
 
@@ -114,7 +115,11 @@ export const documentMethods: MethodTable = {
       const size = store.size(item.documentId);
       const offset = Math.min(item.offset ?? 0, size);
       const want = Math.min(item.length ?? DOWNLOAD_REPLY_BYTES, budget, size - offset);
-      const data = want > 0 ? await store.read(item.documentId, offset, want) : Buffer.alloc(0);
+      // Binary: read behind the frame header's room (the frame is sent without a copy).
+      const data =
+        want > 0
+          ? await store.read(item.documentId, offset, want, sendBytes ? downloadBuffer : undefined)
+          : Buffer.alloc(0);
       budget -= data.length;
       const done = offset + data.length >= size;
       if (done && p.release === true) await store.release(item.documentId);
