@@ -38,6 +38,11 @@ export interface SignPdfOptions {
   /** False: skip the fsync of `output` (a temp file that dies with its connection). */
   durable?: boolean;
   /**
+   * True: `output` is a fresh name of the caller's own (a socket store's result): no FILE_EXISTS
+   * check first and no temp file beside it; the input is copied there (never over a file).
+   */
+  ownOutput?: boolean;
+  /**
    * A running hash of exactly the input's bytes, not yet digested (an upload hashed as it was
    * received): the signed ranges start with the whole input, so the input is not hashed again.
    * Used only when `algorithm` is the signature's hash and `size` the input's.

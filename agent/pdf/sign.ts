@@ -5,7 +5,6 @@
  * (embed the CMS, write the output atomically).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
 import {
   HASH_NODE,
   estimateSignedDataSize,
@@ -48,10 +47,11 @@ export async function prepareSignPdf(
   input: string | Buffer,
   options: SignPdfOptions,
 ): Promise<PreparedPdfSignature> {
-  if (options.output !== undefined) await assertOutputFree(input, options.output);
+  if (options.output !== undefined && options.ownOutput !== true) {
+    await assertOutputFree(input, options.output);
+  }
   const source = await openSource(input);
   let temp: TempOutput | undefined;
-  let copyPath: string | undefined;
   try {
     const hash = options.hash ?? 'SHA-256';
     const reader = await PdfReader.open(source);
@@ -70,9 +70,7 @@ export async function prepareSignPdf(
     let copying: Promise<void> = Promise.resolve();
     if (options.output !== undefined) {
       if (typeof input === 'string') {
-        const copy = TempOutput.copyOf(input, options.output);
-        copyPath = copy.path;
-        copying = copy.ready.then((t) => {
+        copying = TempOutput.copyOf(input, options.output, options.ownOutput === true).then((t) => {
           temp = t;
         });
       } else {
@@ -91,7 +89,7 @@ export async function prepareSignPdf(
           }),
     ]);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
-    if (temp && (await temp.size()) !== source.size) {
+    if (temp && temp.initialSize !== source.size) {
       throw new KysoError('PDF_MALFORMED', { reason: 'the input changed while it was signed' });
     }
     digest.update(increment.subarray(0, ranges.hexStart));
@@ -136,8 +134,7 @@ export async function prepareSignPdf(
     };
   } catch (error) {
     await source.close().catch(() => undefined);
-    if (temp) await temp.discard();
-    else if (copyPath !== undefined) await unlink(copyPath).catch(() => undefined);
+    await temp?.discard();
     throw error;
   }
 }

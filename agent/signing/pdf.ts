@@ -57,7 +57,10 @@ export interface PdfSignItem {
   options: PdfDocumentOptions;
   /** Output file; without it the signed bytes come back in the result. */
   output?: string;
-  /** False: the output is a temp file (the socket's document store), not fsync'd. */
+  /**
+   * False: the output is a temp file of the socket's document store (a fresh name of the
+   * agent's own): not fsync'd, written in place without a FILE_EXISTS check first.
+   */
   durable?: boolean;
   /** The input's bytes hashed already (an upload): not read again to hash them. */
   inputDigest?: InputDigest;
@@ -83,6 +86,22 @@ export interface PdfSignOutcome {
   /** CA certificates embedded in the CMS (empty: verifiers may not build the chain). */
   chain: Buffer[];
   items: PdfItemOutcome[];
+}
+
+/**
+ * FILE_NOT_FOUND for an input path that cannot be read (whatever else failed), else null.
+ * Asked only once preparing failed: a batch's readable files cost no extra file-system call.
+ */
+async function unreadableInput(input: Buffer | string): Promise<KysoError | null> {
+  if (typeof input !== 'string') return null;
+  return access(input, constants.R_OK).then(
+    () => null,
+    (error: NodeJS.ErrnoException) =>
+      new KysoError('FILE_NOT_FOUND', {
+        path: input,
+        reason: error.code === 'ENOENT' ? 'no such file' : 'not readable',
+      }),
+  );
 }
 
 export class PdfSigning {
@@ -232,15 +251,6 @@ export class PdfSigning {
     ltv: LtvSession,
   ): Promise<{ prepared: PreparedPdfSignature } | { error: KysoError }> {
     try {
-      if (typeof item.input === 'string') {
-        const path = item.input;
-        await access(path, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
-          throw new KysoError('FILE_NOT_FOUND', {
-            path,
-            reason: error.code === 'ENOENT' ? 'no such file' : 'not readable',
-          });
-        });
-      }
       const { options } = item;
       const prepared = await this.prepare(item.input, {
         signer,
@@ -252,13 +262,13 @@ export class PdfSigning {
         ...(options.fieldName !== undefined ? { fieldName: options.fieldName } : {}),
         ...(options.certify !== undefined ? { certify: options.certify } : {}),
         ...(item.output !== undefined && !ltv.writesOutput(item) ? { output: item.output } : {}),
-        ...(item.durable === false ? { durable: false } : {}),
+        ...(item.durable === false ? { durable: false, ownOutput: true } : {}),
         ...(item.inputDigest ? { inputDigest: item.inputDigest } : {}),
         ...(await ltv.prepareOptions(item)), // issue 14: B-T reserve and timestamp
       });
       return { prepared };
     } catch (error) {
-      return { error: toKysoError(error) };
+      return { error: (await unreadableInput(item.input)) ?? toKysoError(error) };
     }
   }
 
