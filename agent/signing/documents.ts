@@ -191,9 +191,12 @@ export class DocumentStore {
     return { id, path: join(documentsFolder(), id) };
   }
 
-  /** Registers a finished result file written at `outputPath().path`. */
-  async adopt(output: { id: string; path: string }, sha256?: string): Promise<{ size: number }> {
-    const { size } = await stat(output.path);
+  /** Registers a finished result file written at `outputPath().path` (of `size` bytes, if known). */
+  async adopt(
+    output: { id: string; path: string },
+    known?: { size: number; sha256?: string },
+  ): Promise<{ size: number }> {
+    const { size } = known ?? (await stat(output.path));
     if (this.closed) {
       await unlink(output.path).catch(() => undefined);
       throw new KysoError('DOCUMENT_NOT_FOUND', { reason: 'connection closed' });
@@ -206,7 +209,7 @@ export class DocumentStore {
       handle: null,
       hash: null,
       expectedSha256: undefined,
-      sha256: sha256 ?? '',
+      sha256: known?.sha256 ?? '',
       writing: Promise.resolve(),
     });
     return { size };

@@ -38,6 +38,8 @@ export type PreparePdf = (
 
 /** Documents of a batch prepared at once (parsed, copied, hashed). */
 const PREPARE_CONCURRENCY = 4;
+/** Documents of a batch finished at once (signature embedded, output written). */
+const FINISH_CONCURRENCY = 4;
 
 export interface PdfDocumentOptions {
   preset: SignaturePreset;
@@ -197,29 +199,44 @@ export class PdfSigning {
       results,
     );
     let k = 0;
-    const items: PdfItemOutcome[] = [];
-    const total = request.items.length;
-    const push = (outcome: PdfItemOutcome): void => {
-      items.push(outcome);
-      request.onItem?.(outcome, items.length, total);
-    };
-    for (const [i, item] of request.items.entries()) {
+    const finishing = request.items.map((item, i): (() => Promise<PdfItemOutcome>) => {
       const o = outcomes[i];
       if (!o || 'error' in o) {
-        push({ name: item.name, ok: false, error: o?.error ?? toKysoError(null) });
-        continue;
+        const error = o?.error ?? toKysoError(null);
+        return () => Promise.resolve({ name: item.name, ok: false, error });
       }
       const signed = results[k++];
-      try {
-        if (!signed) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
-        push({
-          name: item.name,
-          ok: true,
-          result: await ltv.complete(item, await o.prepared.finish(signed.signature), certificate),
-        });
-      } catch (error) {
-        push({ name: item.name, ok: false, error: toKysoError(error) });
+      return async () => {
+        try {
+          if (!signed) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
+          const result = await o.prepared.finish(signed.signature);
+          return {
+            name: item.name,
+            ok: true,
+            result: await ltv.complete(item, result, certificate),
+          };
+        } catch (error) {
+          return { name: item.name, ok: false, error: toKysoError(error) };
+        }
+      };
+    });
+    const items: PdfItemOutcome[] = [];
+    const total = request.items.length;
+    // A few documents written to files are finished at once (one's writes overlap another's
+    // embedding); one signed in memory (bytes out, B-LT) waits its turn, so at most one such
+    // copy is held. Each outcome is reported in order, once it and those before it are done.
+    const started: (Promise<PdfItemOutcome> | undefined)[] = [];
+    const start = (j: number): Promise<PdfItemOutcome> =>
+      (started[j] ??= (finishing[j] as () => Promise<PdfItemOutcome>)());
+    const toFile = (item: PdfSignItem): boolean =>
+      item.output !== undefined && !ltv.writesOutput(item);
+    for (let i = 0; i < total; i++) {
+      for (let j = i + 1; j < Math.min(total, i + FINISH_CONCURRENCY); j++) {
+        if (toFile(request.items[j] as PdfSignItem)) void start(j);
       }
+      const outcome = await start(i);
+      items.push(outcome);
+      request.onItem?.(outcome, items.length, total);
     }
     return { certificate, chain, items };
   }

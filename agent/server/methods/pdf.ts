@@ -220,7 +220,8 @@ async function resultOf(
   result: SignPdfResult,
 ): Promise<{ pdf: string } | { documentId: string; size: number }> {
   if (!io.output) return { pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64') };
-  const { size } = await store.adopt(io.output);
+  // The signed file's size is known: no stat per document of a batch.
+  const { size } = await store.adopt(io.output, { size: result.size });
   return { documentId: io.output.id, size };
 }
 
