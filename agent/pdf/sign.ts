@@ -10,6 +10,7 @@ import {
   estimateSignedDataSize,
   prepareSignedData,
   type PreparedSignedData,
+  type Signer,
 } from '../cms/index.ts';
 import { KysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
@@ -238,7 +239,7 @@ async function planIncrement(
 
   // Contents placeholder sized to this signer's CMS.
   const placeholderBytes =
-    estimateSignedDataSize(options.signer, options.hash ?? 'SHA-256') +
+    signedDataSize(options.signer, options.hash ?? 'SHA-256') +
     CONTENTS_SLACK +
     (options.contentsReserve ?? 0); // issue 14: room for the B-T signature timestamp
   builder.add(sigId, signatureDictionary(options, preset, signingTime, placeholderBytes));
@@ -258,6 +259,19 @@ async function planIncrement(
   });
   const warnings = [...valuesNotShown(options), ...(placed?.warnings ?? [])];
   return { builder, sigId, fieldName, placeholderBytes, warnings };
+}
+
+/** CMS sizes by signer (a batch's documents share one): sized once, not built per document. */
+const cmsSizes = new WeakMap<Signer, { key: readonly unknown[]; size: number }[]>();
+
+function signedDataSize(signer: Signer, hash: HashAlgorithm): number {
+  const key = [signer.certificate, signer.chain, signer.scheme, hash] as const;
+  const known = cmsSizes.get(signer) ?? [];
+  const hit = known.find((k) => k.key.every((part, i) => part === key[i]));
+  if (hit) return hit.size;
+  const size = estimateSignedDataSize(signer, hash);
+  cmsSizes.set(signer, [...known, { key, size }]);
+  return size;
 }
 
 /** Which presets show the number and the date; other presets leave them out (VALUE_NOT_SHOWN). */
