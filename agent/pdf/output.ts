@@ -17,6 +17,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KysoError } from '../errors/index.ts';
+import { BlockCache, FileSource, type ByteSource } from './source.ts';
 
 async function realOrSelf(path: string): Promise<string> {
   return realpath(path).catch(() => path);
@@ -79,6 +80,11 @@ export class TempOutput {
         throw error;
       }
     })();
+  }
+
+  /** The copy's bytes as made (before the increment), read through a block cache. */
+  source(): ByteSource {
+    return new BlockCache(FileSource.borrow(this.handle, this.initialSize));
   }
 
   /**

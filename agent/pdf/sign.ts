@@ -51,10 +51,15 @@ export async function prepareSignPdf(
   if (options.output !== undefined && options.ownOutput !== true) {
     await assertOutputFree(input, options.output);
   }
-  const source = await openSource(input);
+  const hash = options.hash ?? 'SHA-256';
   let temp: TempOutput | undefined;
+  // An input hashed already (an upload) and signed to a file is copied first and read from
+  // its copy: no second file opened, and what is parsed is what the output holds.
+  if (typeof input === 'string' && options.output !== undefined && options.inputDigest) {
+    temp = await TempOutput.copyOf(input, options.output, options.ownOutput === true);
+  }
+  const source = temp ? temp.source() : await openSource(input);
   try {
-    const hash = options.hash ?? 'SHA-256';
     const reader = await PdfReader.open(source);
     const plan = await planIncrement(reader, options, input);
     const increment = await plan.builder.build();
@@ -69,7 +74,7 @@ export async function prepareSignPdf(
     const carried = carriedDigest(options.inputDigest, hash, source.size, kept === undefined);
     const digest = carried ?? createHash(HASH_NODE[hash]);
     let copying: Promise<void> = Promise.resolve();
-    if (options.output !== undefined) {
+    if (options.output !== undefined && !temp) {
       if (typeof input === 'string') {
         copying = TempOutput.copyOf(input, options.output, options.ownOutput === true).then((t) => {
           temp = t;
