@@ -68,7 +68,7 @@ export async function prepareSignPdf(
 
     // One streaming pass hashes the input. A file-to-file signature copies the input at the
     // same time; a buffer input is written from the bytes that were hashed. An input hashed
-    // already (an upload) is not read at all, unless its bytes are returned.
+    // already (an upload) is not hashed again: its running hash goes on with the increment.
     const kept: Buffer[] | undefined =
       typeof input === 'string' && options.output === undefined ? [] : undefined;
     const carried = carriedDigest(options.inputDigest, hash, source.size, kept === undefined);
