@@ -80,15 +80,14 @@ function memory(): string {
 
 class AgentChild {
   private readonly lines: string[] = [];
-  private waiting: ((line: string) => void) | null = null;
+  /** Callers waiting for a line, first come first served (several may ask at once). */
+  private readonly waiting: ((line: string) => void)[] = [];
   private constructor(private readonly child: ReturnType<typeof spawn>) {
     const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     rl.on('line', (line) => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = null;
-        w(line);
-      } else this.lines.push(line);
+      const w = this.waiting.shift();
+      if (w) w(line);
+      else this.lines.push(line);
     });
   }
   static async start(): Promise<{ agent: AgentChild; port: number }> {
@@ -105,7 +104,7 @@ class AgentChild {
   private next(): Promise<string> {
     const line = this.lines.shift();
     if (line !== undefined) return Promise.resolve(line);
-    return new Promise((resolve) => (this.waiting = resolve));
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
   /** [rss, peak] in MB, and CPU time used so far (ms). */
   async rss(): Promise<[number, number, number]> {
@@ -176,10 +175,19 @@ function sdk(port: number): KysoClient {
   });
 }
 
+/**
+ * The agent's CPU time (ms) in each phase of a batch, by the SDK's progress: upload; prepare
+ * (from the last upload byte to the first signed document: consent, PIN, parse, hash, the
+ * token's signatures); finish (embedding and writing the signatures); download.
+ */
+const PHASES = ['upload', 'prepare', 'finish', 'download'] as const;
+type PhaseCpu = Record<(typeof PHASES)[number], number>;
+
 async function overSocket(
   port: number,
   files: string[],
-): Promise<{ ms: number; signed: number; bytesOut: number; progress: number }> {
+  agent: AgentChild,
+): Promise<{ ms: number; signed: number; bytesOut: number; progress: number; cpu: PhaseCpu }> {
   const pki = loadTestPki();
   const client = sdk(port);
   await client.connect();
@@ -194,14 +202,21 @@ async function overSocket(
     let progress = 0;
     const phases: string[] = [];
     let phase = '';
+    // Agent CPU as each phase begins (asked at once, answered in order).
+    const cpuAt: Promise<number>[] = [];
+    const mark = (): void => void cpuAt.push(agent.rss().then(([, , cpu]) => cpu));
+    mark();
     const result = await client.signPdfs(
       { certificateId: pki.token('leader').certificateId, items },
       {
         onProgress: (p) => {
           if (p.phase === 'sign') progress++;
-          if (p.phase === 'upload' && p.done === p.total)
+          if (p.phase === 'upload' && p.done === p.total) {
+            mark();
             phases.push(`upload done ${(performance.now() - t0).toFixed(0)} ms`);
+          }
           if (p.phase !== phase) {
+            if (phase !== '') mark();
             phase = p.phase ?? phase;
             phases.push(`${phase} from ${(performance.now() - t0).toFixed(0)} ms`);
           }
@@ -210,9 +225,14 @@ async function overSocket(
     );
     if (process.env.KYSO_BENCH_PHASES) process.stderr.write(`phases: ${phases.join(', ')}\n`);
     const elapsed = performance.now() - t0;
+    mark();
+    const at = await Promise.all(cpuAt);
+    const cpu = Object.fromEntries(
+      PHASES.map((name, i) => [name, (at[i + 1] ?? 0) - (at[i] ?? 0)]),
+    ) as PhaseCpu;
     const ok = result.items.filter((i) => i.ok);
     const bytesOut = ok.reduce((sum, i) => sum + (i.ok ? i.pdf.length : 0), 0);
-    return { ms: elapsed, signed: ok.length, bytesOut, progress };
+    return { ms: elapsed, signed: ok.length, bytesOut, progress, cpu };
   } finally {
     client.close();
   }
@@ -268,14 +288,14 @@ async function main(): Promise<void> {
     let cpuBefore = bigCpu;
     for (let run = 1; run <= runs; run++) {
       const [f, fCpu] = await floor(files);
-      const s = await overSocket(port, files);
+      const s = await overSocket(port, files, agent);
       const [rss, peak, cpu] = await agent.rss();
       if (s.signed !== items) throw new Error(`only ${s.signed} of ${items} signed`);
       rows.push([
         `${run}`,
         `${items} × 1 MB`,
         `${ms(f)} (${fCpu.toFixed(0)})`,
-        `${ms(s.ms)} (${cpu - cpuBefore})`,
+        `${ms(s.ms)} (${cpu - cpuBefore}: ${PHASES.map((name) => s.cpu[name]).join(' / ')})`,
         ratio(s.ms / f),
         `${rss} / ${peak} (+${peak - warmPeak})`,
         `${(s.bytesOut / 1e6).toFixed(0)} MB`,
@@ -288,7 +308,7 @@ async function main(): Promise<void> {
         'run',
         'batch',
         'floor ms (CPU ms)',
-        'socket ms (agent CPU ms)',
+        `socket ms (agent CPU ms: ${PHASES.join(' / ')})`,
         'socket vs floor',
         'agent RSS / peak MB (+ over warm peak)',
         'signed out',

@@ -105,6 +105,47 @@ describe('binary document frames', () => {
     }
   });
 
+  it('downloads several documents in one reply; an unknown one among them sends and releases nothing', async () => {
+    const page = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
+    try {
+      const docs = [300_000, 1, 700_000].map((size, i) => Buffer.alloc(size, 0x61 + i));
+      const ids: string[] = [];
+      for (const [i, data] of docs.entries()) {
+        const id = await begin(page, data.length);
+        await page.sendRaw(chunkFrame(910 + i, id, 0, data), 910 + i);
+        ids.push(id);
+      }
+      const refused = await page.call('document.download', {
+        items: [...ids, 'cd'.repeat(16)].map((documentId) => ({ documentId })),
+        binary: true,
+        release: true,
+      });
+      expect(refused.error?.data.reason).toBe('DOCUMENT_NOT_FOUND');
+      expect(page.binary).toHaveLength(0);
+      expect(ids.every(stored)).toBe(true);
+
+      const reply = await page.call('document.download', {
+        items: ids.map((documentId) => ({ documentId })),
+        binary: true,
+        release: true,
+      });
+      const items = (reply.result as { items: { documentId: string; done: boolean }[] }).items;
+      expect(items.map((i) => [i.documentId, i.done])).toEqual(ids.map((id) => [id, true]));
+      const frames = page.binary.splice(0);
+      expect(
+        frames.map((f) =>
+          f.subarray(BINARY_FRAME.documentIdAt, BINARY_FRAME.offsetAt).toString('hex'),
+        ),
+      ).toEqual(ids);
+      frames.forEach((f, i) =>
+        expect(f.subarray(BINARY_FRAME.headerBytes).equals(docs[i] as Buffer)).toBe(true),
+      );
+      expect(ids.some(stored)).toBe(false);
+    } finally {
+      page.close();
+    }
+  });
+
   it("refuses a wrong offset, an unknown or other connection's document, and foreign frames", async () => {
     const page = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });
     const other = await TestClient.connect(agent.url, { origin: TEST_ORIGIN });

@@ -6,6 +6,7 @@ export { signPdf, prepareSignPdf } from './sign.ts';
 export { assertOutputFree } from './output.ts';
 export type {
   AppearanceOptions,
+  InputDigest,
   PreparedPdfSignature,
   SignPdfOptions,
   SignPdfResult,

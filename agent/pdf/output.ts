@@ -17,6 +17,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KysoError } from '../errors/index.ts';
+import { BlockCache, FileSource, type ByteSource } from './source.ts';
 
 async function realOrSelf(path: string): Promise<string> {
   return realpath(path).catch(() => path);
@@ -41,12 +42,14 @@ export class TempOutput {
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
+    /** Bytes in the file when it was made (the copy's size, checked against the input). */
+    readonly initialSize: number,
   ) {}
 
   /** Writes the bytes to a new temp file beside `output`. */
   static async fromBytes(bytes: Buffer, output: string): Promise<TempOutput> {
     const path = tempPathFor(output);
-    const temp = new TempOutput(path, await open(path, 'wx'));
+    const temp = new TempOutput(path, await open(path, 'wx'), bytes.length);
     try {
       await temp.handle.write(bytes, 0, bytes.length, 0);
     } catch (error) {
@@ -58,31 +61,44 @@ export class TempOutput {
 
   /**
    * Copies the input file with copyFile (in-kernel copy_file_range, or a reflink), so the caller
-   * can hash the input at the same time. `path` is known at once, to remove a failed copy.
+   * can hash the input at the same time.
+   * `inPlace`: the copy is made at `output` itself (a fresh name of the caller's own, where a
+   * half-written file harms no one), which saves the link and unlink of `commit`.
    */
-  static copyOf(input: string, output: string): { path: string; ready: Promise<TempOutput> } {
-    const path = tempPathFor(output);
-    const ready = (async () => {
+  static copyOf(input: string, output: string, inPlace = false): Promise<TempOutput> {
+    const path = inPlace ? output : tempPathFor(output);
+    return (async () => {
+      // EXCL: a file already there is not ours, and stays (a failed copy removes its own file).
       await copyFile(input, path, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
-      // copyFile keeps the input's mode: a read-only input must still give a writable output.
-      await chmod(path, ((await stat(path)).mode | 0o600) & 0o777);
-      return new TempOutput(path, await open(path, 'r+'));
+      try {
+        const { mode, size } = await stat(path);
+        // copyFile keeps the input's mode: a read-only input must still give a writable output.
+        if ((mode & 0o600) !== 0o600) await chmod(path, (mode | 0o600) & 0o777);
+        return new TempOutput(path, await open(path, 'r+'), size);
+      } catch (error) {
+        await unlink(path).catch(() => undefined);
+        throw error;
+      }
     })();
-    return { path, ready };
   }
 
-  async size(): Promise<number> {
-    return (await this.handle.stat()).size;
+  /** The copy's bytes as made (before the increment), read through a block cache. */
+  source(): ByteSource {
+    return new BlockCache(FileSource.borrow(this.handle, this.initialSize));
   }
 
   /**
    * Appends the increment at `offset`, fsyncs (unless `durable` is false: a temp result that
-   * dies with its connection), and links the file to `output`.
+   * dies with its connection), and links the file to `output` (unless it is there already).
    */
   async commit(increment: Buffer, offset: number, output: string, durable = true): Promise<void> {
     await this.handle.write(increment, 0, increment.length, offset);
     if (durable) await this.handle.sync();
     await this.handle.close();
+    if (this.path === output) {
+      this.done = true;
+      return;
+    }
     // link() never replaces an existing file: a race with another writer is FILE_EXISTS.
     try {
       await link(this.path, output);

@@ -1,4 +1,5 @@
 /** What a caller asks of a PDF signature and what it gets back (shared by sign and batch). */
+import type { Hash } from 'node:crypto';
 import type { Signer } from '../cms/index.ts';
 import type { SignWarning } from '../protocol/index.ts';
 import type { HashAlgorithm } from '../tokens/index.ts';
@@ -36,6 +37,24 @@ export interface SignPdfOptions {
   finishCms?: (der: Buffer) => Promise<Buffer>;
   /** False: skip the fsync of `output` (a temp file that dies with its connection). */
   durable?: boolean;
+  /**
+   * True: `output` is a fresh name of the caller's own (a socket store's result): no FILE_EXISTS
+   * check first and no temp file beside it; the input is copied there (never over a file).
+   */
+  ownOutput?: boolean;
+  /**
+   * A running hash of exactly the input's bytes, not yet digested (an upload hashed as it was
+   * received): the signed ranges start with the whole input, so the input is not hashed again.
+   * Used only when `algorithm` is the signature's hash and `size` the input's.
+   */
+  inputDigest?: InputDigest;
+}
+
+export interface InputDigest {
+  algorithm: HashAlgorithm;
+  size: number;
+  /** Continued by the signature (updated and digested): a copy only this signature uses. */
+  state: Hash;
 }
 
 /** PAdES baseline levels (ETSI EN 319 142-1): issue 14. */

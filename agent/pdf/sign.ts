@@ -4,24 +4,29 @@
  * a placeholder sized to the CMS, hash the signed ranges in one streaming pass) and finish
  * (embed the CMS, write the output atomically).
  */
-import { createHash } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
 import {
   HASH_NODE,
   estimateSignedDataSize,
   prepareSignedData,
   type PreparedSignedData,
+  type Signer,
 } from '../cms/index.ts';
 import { KysoError } from '../errors/index.ts';
 import { parseCertificate } from '../pki/index.ts';
 import { signWarning, type SignWarning } from '../protocol/index.ts';
-import type { CertificateInfo } from '../tokens/index.ts';
+import type { CertificateInfo, HashAlgorithm } from '../tokens/index.ts';
 import type { AppearanceContext, PlacedAppearance } from './appearance/index.ts';
 import { readForm } from './fields.ts';
 import { IncrementBuilder } from './increment.ts';
 import { assertOutputFree, TempOutput } from './output.ts';
 import { PdfReader } from './reader.ts';
-import type { PreparedPdfSignature, SignPdfOptions, SignPdfResult } from './sign-options.ts';
+import type {
+  InputDigest,
+  PreparedPdfSignature,
+  SignPdfOptions,
+  SignPdfResult,
+} from './sign-options.ts';
 import {
   CONTENTS_SLACK,
   signatureDictionary,
@@ -43,12 +48,18 @@ export async function prepareSignPdf(
   input: string | Buffer,
   options: SignPdfOptions,
 ): Promise<PreparedPdfSignature> {
-  if (options.output !== undefined) await assertOutputFree(input, options.output);
-  const source = await openSource(input);
+  if (options.output !== undefined && options.ownOutput !== true) {
+    await assertOutputFree(input, options.output);
+  }
+  const hash = options.hash ?? 'SHA-256';
   let temp: TempOutput | undefined;
-  let copyPath: string | undefined;
+  // An input hashed already (an upload) and signed to a file is copied first and read from
+  // its copy: no second file opened, and what is parsed is what the output holds.
+  if (typeof input === 'string' && options.output !== undefined && options.inputDigest) {
+    temp = await TempOutput.copyOf(input, options.output, options.ownOutput === true);
+  }
+  const source = temp ? temp.source() : await openSource(input);
   try {
-    const hash = options.hash ?? 'SHA-256';
     const reader = await PdfReader.open(source);
     const plan = await planIncrement(reader, options, input);
     const increment = await plan.builder.build();
@@ -56,16 +67,16 @@ export async function prepareSignPdf(
     const ranges = writeByteRange(increment, plan.sigId, plan.placeholderBytes, base);
 
     // One streaming pass hashes the input. A file-to-file signature copies the input at the
-    // same time; a buffer input is written from the bytes that were hashed.
-    const digest = createHash(HASH_NODE[hash]);
-    let copying: Promise<void> = Promise.resolve();
+    // same time; a buffer input is written from the bytes that were hashed. An input hashed
+    // already (an upload) is not hashed again: its running hash goes on with the increment.
     const kept: Buffer[] | undefined =
       typeof input === 'string' && options.output === undefined ? [] : undefined;
-    if (options.output !== undefined) {
+    const carried = carriedDigest(options.inputDigest, hash, source.size, kept === undefined);
+    const digest = carried ?? createHash(HASH_NODE[hash]);
+    let copying: Promise<void> = Promise.resolve();
+    if (options.output !== undefined && !temp) {
       if (typeof input === 'string') {
-        const copy = TempOutput.copyOf(input, options.output);
-        copyPath = copy.path;
-        copying = copy.ready.then((t) => {
+        copying = TempOutput.copyOf(input, options.output, options.ownOutput === true).then((t) => {
           temp = t;
         });
       } else {
@@ -75,14 +86,16 @@ export async function prepareSignPdf(
     // allSettled: never leave a copy running behind an error (it would outlive the cleanup).
     const settled = await Promise.allSettled([
       copying,
-      source.forEachChunk(0, source.size, (chunk) => {
-        digest.update(chunk);
-        // A path in, bytes out: keep exactly the bytes that were hashed.
-        if (kept) kept.push(Buffer.from(chunk));
-      }),
+      carried
+        ? Promise.resolve()
+        : source.forEachChunk(0, source.size, (chunk) => {
+            digest.update(chunk);
+            // A path in, bytes out: keep exactly the bytes that were hashed.
+            if (kept) kept.push(Buffer.from(chunk));
+          }),
     ]);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
-    if (temp && (await temp.size()) !== source.size) {
+    if (temp && temp.initialSize !== source.size) {
       throw new KysoError('PDF_MALFORMED', { reason: 'the input changed while it was signed' });
     }
     digest.update(increment.subarray(0, ranges.hexStart));
@@ -127,10 +140,20 @@ export async function prepareSignPdf(
     };
   } catch (error) {
     await source.close().catch(() => undefined);
-    if (temp) await temp.discard();
-    else if (copyPath !== undefined) await unlink(copyPath).catch(() => undefined);
+    await temp?.discard();
     throw error;
   }
+}
+
+/** The caller's running hash of the input, when it is of this signature's algorithm and size. */
+function carriedDigest(
+  carried: InputDigest | undefined,
+  hash: HashAlgorithm,
+  size: number,
+  usable: boolean,
+): Hash | undefined {
+  if (!usable || !carried || carried.algorithm !== hash || carried.size !== size) return undefined;
+  return carried.state;
 }
 
 interface IncrementPlan {
@@ -221,7 +244,7 @@ async function planIncrement(
 
   // Contents placeholder sized to this signer's CMS.
   const placeholderBytes =
-    estimateSignedDataSize(options.signer, options.hash ?? 'SHA-256') +
+    signedDataSize(options.signer, options.hash ?? 'SHA-256') +
     CONTENTS_SLACK +
     (options.contentsReserve ?? 0); // issue 14: room for the B-T signature timestamp
   builder.add(sigId, signatureDictionary(options, preset, signingTime, placeholderBytes));
@@ -241,6 +264,19 @@ async function planIncrement(
   });
   const warnings = [...valuesNotShown(options), ...(placed?.warnings ?? [])];
   return { builder, sigId, fieldName, placeholderBytes, warnings };
+}
+
+/** CMS sizes by signer (a batch's documents share one): sized once, not built per document. */
+const cmsSizes = new WeakMap<Signer, { key: readonly unknown[]; size: number }[]>();
+
+function signedDataSize(signer: Signer, hash: HashAlgorithm): number {
+  const key = [signer.certificate, signer.chain, signer.scheme, hash] as const;
+  const known = cmsSizes.get(signer) ?? [];
+  const hit = known.find((k) => k.key.every((part, i) => part === key[i]));
+  if (hit) return hit.size;
+  const size = estimateSignedDataSize(signer, hash);
+  cmsSizes.set(signer, [...known, { key, size }]);
+  return size;
 }
 
 /** Which presets show the number and the date; other presets leave them out (VALUE_NOT_SHOWN). */

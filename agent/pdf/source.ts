@@ -46,7 +46,14 @@ export class FileSource implements ByteSource {
   private constructor(
     private readonly handle: FileHandle,
     readonly size: number,
+    /** False: the handle is someone else's to close. */
+    private readonly owned = true,
   ) {}
+
+  /** The first `size` bytes of a file whose handle its owner keeps (and closes). */
+  static borrow(handle: FileHandle, size: number): FileSource {
+    return new FileSource(handle, size, false);
+  }
 
   static async open(path: string): Promise<FileSource> {
     const handle = await open(path, 'r');
@@ -89,7 +96,7 @@ export class FileSource implements ByteSource {
   }
 
   close(): Promise<void> {
-    return this.handle.close();
+    return this.owned ? this.handle.close() : Promise.resolve();
   }
 }
 

@@ -38,19 +38,41 @@ export function readBinaryFrame(frame: Buffer): BinaryChunk | null {
   };
 }
 
-/** A download data frame: the header, then `data`. */
+/** Buffers of `downloadBuffer`: a header's room precedes their first byte. */
+const withHeaderRoom = new WeakSet<Buffer>();
+
+/**
+ * A buffer for `length` download bytes with room for the frame header before it, so the frame
+ * is sent without copying the bytes behind a header (a megabyte per frame).
+ */
+export function downloadBuffer(length: number): Buffer {
+  const data = Buffer.allocUnsafe(BINARY_HEADER_BYTES + length).subarray(BINARY_HEADER_BYTES);
+  withHeaderRoom.add(data);
+  return data;
+}
+
+/** A download data frame: the header, then `data` (in place when it is a `downloadBuffer`). */
 export function downloadFrame(
   id: number,
   documentId: string,
   offset: number,
   data: Buffer,
 ): Buffer {
-  const header = Buffer.alloc(BINARY_HEADER_BYTES);
-  header[0] = BINARY_FRAME.downloadData;
-  header.writeUInt32BE(id >>> 0, BINARY_FRAME.idAt);
-  header.write(documentId, BINARY_FRAME.documentIdAt, 16, 'hex');
-  header.writeBigUInt64BE(BigInt(offset), BINARY_FRAME.offsetAt);
-  return Buffer.concat([header, data]);
+  const inPlace = withHeaderRoom.has(data);
+  const frame = inPlace
+    ? Buffer.from(
+        data.buffer,
+        data.byteOffset - BINARY_HEADER_BYTES,
+        BINARY_HEADER_BYTES + data.length,
+      )
+    : Buffer.allocUnsafe(BINARY_HEADER_BYTES + data.length);
+  frame.fill(0, 0, BINARY_HEADER_BYTES);
+  frame[0] = BINARY_FRAME.downloadData;
+  frame.writeUInt32BE(id >>> 0, BINARY_FRAME.idAt);
+  frame.write(documentId, BINARY_FRAME.documentIdAt, 16, 'hex');
+  frame.writeBigUInt64BE(BigInt(offset), BINARY_FRAME.offsetAt);
+  if (!inPlace) data.copy(frame, BINARY_HEADER_BYTES);
+  return frame;
 }
 
 /** A binary frame as the request it stands for (document.upload.chunk with raw bytes). */

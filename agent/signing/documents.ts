@@ -39,6 +39,8 @@ interface Entry {
   expectedSha256: string | undefined;
   /** Hex SHA-256 of the content, once complete. */
   sha256: string | undefined;
+  /** The SHA-256 state after the last byte, not digested: signing continues it (no re-hash). */
+  contentHash?: Hash;
   /** Chunks of one document are written one after the other. */
   writing: Promise<unknown>;
 }
@@ -192,7 +194,8 @@ export class DocumentStore {
     }
     await entry.handle.close();
     entry.handle = null;
-    entry.sha256 = entry.hash.digest('hex');
+    entry.contentHash = entry.hash;
+    entry.sha256 = entry.hash.copy().digest('hex');
     entry.hash = null;
     if (entry.expectedSha256 !== undefined && entry.expectedSha256 !== entry.sha256) {
       // Not release(): that waits for this very write.
@@ -221,6 +224,11 @@ export class DocumentStore {
     return { path: entry.path, size: entry.size };
   }
 
+  /** A running SHA-256 of exactly the complete upload's bytes (a copy to continue), if kept. */
+  contentHashOf(id: string): Hash | undefined {
+    return this.entry(id).contentHash?.copy();
+  }
+
   /** A fresh path for a result (the PDF library writes it atomically, then `adopt`). */
   outputPath(): { id: string; path: string } {
     this.assertOpen();
@@ -228,9 +236,12 @@ export class DocumentStore {
     return { id, path: join(documentsFolder(), id) };
   }
 
-  /** Registers a finished result file written at `outputPath().path`. */
-  async adopt(output: { id: string; path: string }, sha256?: string): Promise<{ size: number }> {
-    const { size } = await stat(output.path);
+  /** Registers a finished result file written at `outputPath().path` (of `size` bytes, if known). */
+  async adopt(
+    output: { id: string; path: string },
+    known?: { size: number; sha256?: string },
+  ): Promise<{ size: number }> {
+    const { size } = known ?? (await stat(output.path));
     if (this.closed) {
       await unlink(output.path).catch(() => undefined);
       throw new KysoError('DOCUMENT_NOT_FOUND', { reason: 'connection closed' });
@@ -243,17 +254,22 @@ export class DocumentStore {
       handle: null,
       hash: null,
       expectedSha256: undefined,
-      sha256: sha256 ?? '',
+      sha256: known?.sha256 ?? '',
       writing: Promise.resolve(),
     });
     return { size };
   }
 
-  /** Up to `length` bytes from `offset` (fewer at the end). */
-  async read(id: string, offset: number, length: number): Promise<Buffer> {
+  /** Up to `length` bytes from `offset` (fewer at the end), read into `allocate(n)`. */
+  async read(
+    id: string,
+    offset: number,
+    length: number,
+    allocate: (n: number) => Buffer = Buffer.allocUnsafe,
+  ): Promise<Buffer> {
     const { path, size } = this.pathOf(id);
     const n = Math.max(0, Math.min(length, size - offset));
-    const buffer = Buffer.allocUnsafe(n);
+    const buffer = allocate(n);
     if (n === 0) return buffer;
     const handle = await open(path, 'r');
     try {
@@ -263,7 +279,7 @@ export class DocumentStore {
         if (bytesRead === 0) break;
         done += bytesRead;
       }
-      return buffer.subarray(0, done);
+      return done === n ? buffer : buffer.subarray(0, done);
     } finally {
       await handle.close();
     }

@@ -12,6 +12,7 @@ import {
   prepareSignPdf,
   verifyPdf,
   type AppearanceOptions,
+  type InputDigest,
   type PadesLevel,
   type PreparedPdfSignature,
   type SignaturePreset,
@@ -37,6 +38,8 @@ export type PreparePdf = (
 
 /** Documents of a batch prepared at once (parsed, copied, hashed). */
 const PREPARE_CONCURRENCY = 4;
+/** Documents of a batch finished at once (signature embedded, output written). */
+const FINISH_CONCURRENCY = 4;
 
 export interface PdfDocumentOptions {
   preset: SignaturePreset;
@@ -56,8 +59,13 @@ export interface PdfSignItem {
   options: PdfDocumentOptions;
   /** Output file; without it the signed bytes come back in the result. */
   output?: string;
-  /** False: the output is a temp file (the socket's document store), not fsync'd. */
+  /**
+   * False: the output is a temp file of the socket's document store (a fresh name of the
+   * agent's own): not fsync'd, written in place without a FILE_EXISTS check first.
+   */
   durable?: boolean;
+  /** The input's bytes hashed already (an upload): not read again to hash them. */
+  inputDigest?: InputDigest;
 }
 
 export interface PdfSignRequest {
@@ -80,6 +88,22 @@ export interface PdfSignOutcome {
   /** CA certificates embedded in the CMS (empty: verifiers may not build the chain). */
   chain: Buffer[];
   items: PdfItemOutcome[];
+}
+
+/**
+ * FILE_NOT_FOUND for an input path that cannot be read (whatever else failed), else null.
+ * Asked only once preparing failed: a batch's readable files cost no extra file-system call.
+ */
+async function unreadableInput(input: Buffer | string): Promise<KysoError | null> {
+  if (typeof input !== 'string') return null;
+  return access(input, constants.R_OK).then(
+    () => null,
+    (error: NodeJS.ErrnoException) =>
+      new KysoError('FILE_NOT_FOUND', {
+        path: input,
+        reason: error.code === 'ENOENT' ? 'no such file' : 'not readable',
+      }),
+  );
 }
 
 export class PdfSigning {
@@ -175,29 +199,44 @@ export class PdfSigning {
       results,
     );
     let k = 0;
-    const items: PdfItemOutcome[] = [];
-    const total = request.items.length;
-    const push = (outcome: PdfItemOutcome): void => {
-      items.push(outcome);
-      request.onItem?.(outcome, items.length, total);
-    };
-    for (const [i, item] of request.items.entries()) {
+    const finishing = request.items.map((item, i): (() => Promise<PdfItemOutcome>) => {
       const o = outcomes[i];
       if (!o || 'error' in o) {
-        push({ name: item.name, ok: false, error: o?.error ?? toKysoError(null) });
-        continue;
+        const error = o?.error ?? toKysoError(null);
+        return () => Promise.resolve({ name: item.name, ok: false, error });
       }
       const signed = results[k++];
-      try {
-        if (!signed) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
-        push({
-          name: item.name,
-          ok: true,
-          result: await ltv.complete(item, await o.prepared.finish(signed.signature), certificate),
-        });
-      } catch (error) {
-        push({ name: item.name, ok: false, error: toKysoError(error) });
+      return async () => {
+        try {
+          if (!signed) throw new KysoError('SIGNING_FAILED', { reason: 'no signature returned' });
+          const result = await o.prepared.finish(signed.signature);
+          return {
+            name: item.name,
+            ok: true,
+            result: await ltv.complete(item, result, certificate),
+          };
+        } catch (error) {
+          return { name: item.name, ok: false, error: toKysoError(error) };
+        }
+      };
+    });
+    const items: PdfItemOutcome[] = [];
+    const total = request.items.length;
+    // A few documents written to files are finished at once (one's writes overlap another's
+    // embedding); one signed in memory (bytes out, B-LT) waits its turn, so at most one such
+    // copy is held. Each outcome is reported in order, once it and those before it are done.
+    const started: (Promise<PdfItemOutcome> | undefined)[] = [];
+    const start = (j: number): Promise<PdfItemOutcome> =>
+      (started[j] ??= (finishing[j] as () => Promise<PdfItemOutcome>)());
+    const toFile = (item: PdfSignItem): boolean =>
+      item.output !== undefined && !ltv.writesOutput(item);
+    for (let i = 0; i < total; i++) {
+      for (let j = i + 1; j < Math.min(total, i + FINISH_CONCURRENCY); j++) {
+        if (toFile(request.items[j] as PdfSignItem)) void start(j);
       }
+      const outcome = await start(i);
+      items.push(outcome);
+      request.onItem?.(outcome, items.length, total);
     }
     return { certificate, chain, items };
   }
@@ -229,15 +268,6 @@ export class PdfSigning {
     ltv: LtvSession,
   ): Promise<{ prepared: PreparedPdfSignature } | { error: KysoError }> {
     try {
-      if (typeof item.input === 'string') {
-        const path = item.input;
-        await access(path, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
-          throw new KysoError('FILE_NOT_FOUND', {
-            path,
-            reason: error.code === 'ENOENT' ? 'no such file' : 'not readable',
-          });
-        });
-      }
       const { options } = item;
       const prepared = await this.prepare(item.input, {
         signer,
@@ -249,12 +279,13 @@ export class PdfSigning {
         ...(options.fieldName !== undefined ? { fieldName: options.fieldName } : {}),
         ...(options.certify !== undefined ? { certify: options.certify } : {}),
         ...(item.output !== undefined && !ltv.writesOutput(item) ? { output: item.output } : {}),
-        ...(item.durable === false ? { durable: false } : {}),
+        ...(item.durable === false ? { durable: false, ownOutput: true } : {}),
+        ...(item.inputDigest ? { inputDigest: item.inputDigest } : {}),
         ...(await ltv.prepareOptions(item)), // issue 14: B-T reserve and timestamp
       });
       return { prepared };
     } catch (error) {
-      return { error: toKysoError(error) };
+      return { error: (await unreadableInput(item.input)) ?? toKysoError(error) };
     }
   }
 

@@ -8,6 +8,7 @@ import { loadCertificates } from '../../cms/index.ts';
 import {
   PADES_LEVELS,
   type AppearanceOptions,
+  type InputDigest,
   type SignaturePreset,
   type SignPdfResult,
 } from '../../pdf/index.ts';
@@ -178,6 +179,8 @@ interface Io {
   /** A stored document: the result is stored too, under a new id. */
   output?: { id: string; path: string };
   size: number;
+  /** A stored document's SHA-256 from its upload: signing does not hash it again. */
+  inputDigest?: InputDigest;
 }
 
 /** Input and output of one document: inline bytes, or a stored document to a stored result. */
@@ -193,8 +196,15 @@ function ioOf(
     }
     return { input: item.pdf, size: item.pdf.length };
   }
-  const { path, size } = store.pathOf(item.documentId ?? '');
-  return { input: path, output: store.outputPath(), size };
+  const id = item.documentId ?? '';
+  const { path, size } = store.pathOf(id);
+  const state = store.contentHashOf(id);
+  return {
+    input: path,
+    output: store.outputPath(),
+    size,
+    ...(state ? { inputDigest: { algorithm: 'SHA-256', size, state } } : {}),
+  };
 }
 
 /** Room for the signed copies of stored documents (their size plus the signature each). */
@@ -210,7 +220,8 @@ async function resultOf(
   result: SignPdfResult,
 ): Promise<{ pdf: string } | { documentId: string; size: number }> {
   if (!io.output) return { pdf: (result.bytes ?? Buffer.alloc(0)).toString('base64') };
-  const { size } = await store.adopt(io.output);
+  // The signed file's size is known: no stat per document of a batch.
+  const { size } = await store.adopt(io.output, { size: result.size });
   return { documentId: io.output.id, size };
 }
 
@@ -275,6 +286,7 @@ export const pdfMethods: MethodTable = {
         name,
         input: io.input,
         ...(io.output ? { output: io.output.path, durable: false } : {}),
+        ...(io.inputDigest ? { inputDigest: io.inputDigest } : {}),
         options: {
           ...options,
           ...(fieldName !== undefined ? { fieldName } : {}),
@@ -305,6 +317,7 @@ export const pdfMethods: MethodTable = {
         name: item.name,
         input: io.input,
         ...(io.output ? { output: io.output.path, durable: false } : {}),
+        ...(io.inputDigest ? { inputDigest: io.inputDigest } : {}),
         options: documentOptions(item, `items[${i}].placement`, defaults),
       };
     });
