@@ -72,6 +72,11 @@ export class TokenHost {
   private readonly laneProgress = new Map<string, number>();
   /** The host was killed by the hang watchdog: its exit is a MODULE_TIMEOUT, not a crash. */
   private timedOut = false;
+  /**
+   * Set from the watchdog's kill of a hung host until its exit is handled: calls made in
+   * between wait for it and go to the restarted host, not to the dying one.
+   */
+  private exiting: Promise<void> | undefined;
   private nextId = 1;
   private closed = false;
   private restarts = 0;
@@ -268,7 +273,15 @@ export class TokenHost {
           return;
         }
         this.failAll(new KysoError('MODULE_TIMEOUT', { modulePath: this.options.modulePath }));
-        if (child === this.child) this.timedOut = true;
+        if (child === this.child) {
+          this.timedOut = true;
+          // After onExit (registered at spawn, so it runs first) has reset the host.
+          const exiting = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          this.exiting = exiting;
+          void exiting.then(() => {
+            if (this.exiting === exiting) this.exiting = undefined;
+          });
+        }
         child.kill('SIGKILL');
       },
       Math.max(0, deadline - Date.now()),
@@ -285,6 +298,8 @@ export class TokenHost {
     params: HostCalls[M]['params'],
     allowance: CallAllowance = {},
   ): Promise<HostCalls[M]['result']> {
+    if (this.closed) throw new KysoError('MODULE_CRASHED', { reason: 'token service closed' });
+    await this.exiting;
     if (this.closed) throw new KysoError('MODULE_CRASHED', { reason: 'token service closed' });
     await this.start();
     const child = this.child;
