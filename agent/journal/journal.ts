@@ -53,7 +53,12 @@ export interface JournalDocument {
   digestHex: string;
 }
 
-export type JournalResult = 'signed' | 'refused' | 'failed';
+/**
+ * 'signing': approved, the token was asked to sign (written and synced while it signs). Its
+ * outcome follows in a later record naming it (`attempt`); readJournal drops attempts that
+ * have one, so a 'signing' record read back means the agent stopped before recording it.
+ */
+export type JournalResult = 'signed' | 'refused' | 'failed' | 'signing';
 
 /**
  * The certificate status check made before signing (issue 14, agent/signing/status-check.ts):
@@ -93,6 +98,8 @@ export interface JournalRecord {
   status?: JournalStatus;
   /** Why, when it says more than the code ("dismissed: the page went away"). */
   detail?: string;
+  /** Hash of the 'signing' line (see JournalResult) whose outcome this record is. */
+  attempt?: string;
   /**
    * SHA-256 (hex) of the previous line (record, header or aggregate), null for the very first
    * line: a hash chain, so an edited or deleted line in the middle shows up on --verify.
@@ -153,6 +160,13 @@ export interface JournalOptions {
    * one fail as a dying disk would: a real disk cannot be made to fail on cue.
    */
   sync?: (fd: number, done: (error: Error | null) => void) => void;
+}
+
+/** A 'signing' record written: its id (the line's hash) and when it is on the disk. */
+export interface JournalAttempt {
+  id: string;
+  /** Resolves as append() would (after fdatasync when durable). */
+  written: Promise<void>;
 }
 
 export interface AppendOptions {
@@ -229,6 +243,31 @@ export class Journal {
     if (options.unprompted === true && record.result !== 'signed' && !this.admit(record)) {
       return Promise.resolve();
     }
+    return this.appendRecord(record, options.durable ?? true).written;
+  }
+
+  /**
+   * Records that the token is being asked to sign ('signing'), before it answers: with
+   * durable, the caller replies with the signature only after `written`, so the disk shows
+   * every signature a page holds even though the outcome record (append with `attempt`: id)
+   * is not synced before the reply.
+   */
+  begin(
+    record: Omit<NewJournalRecord, 'result' | 'errorCode'>,
+    options: { durable?: boolean } = {},
+  ): JournalAttempt {
+    if (this.closed) {
+      const written = Promise.reject(new Error('journal closed'));
+      written.catch(() => undefined);
+      return { id: '', written };
+    }
+    return this.appendRecord(
+      { ...record, result: 'signing', errorCode: null },
+      options.durable ?? true,
+    );
+  }
+
+  private appendRecord(record: NewJournalRecord, durable: boolean): JournalAttempt {
     const bounded = boundRecord(record, this.options.maxRecordBytes);
     return this.appendLine(
       (prev) => ({
@@ -237,7 +276,7 @@ export class Journal {
         time: record.time ?? new Date(this.now()).toISOString(),
         prev,
       }),
-      options.durable ?? true,
+      durable,
     );
   }
 
@@ -250,8 +289,8 @@ export class Journal {
     this.fd = null;
   }
 
-  /** Writes one line built around the previous line's hash. */
-  private appendLine(build: (prev: string | null) => object, durable: boolean): Promise<void> {
+  /** Writes one line built around the previous line's hash; `id` is the line's hash. */
+  private appendLine(build: (prev: string | null) => object, durable: boolean): JournalAttempt {
     try {
       this.ensureOpen();
       let line = JSON.stringify(build(this.head ?? null));
@@ -266,15 +305,16 @@ export class Journal {
       this.write(bytes);
       this.head = lineHash(line);
     } catch (error) {
-      return Promise.reject(error);
+      return { id: '', written: Promise.reject(error) };
     }
+    const id = this.head;
     const synced = new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.syncing ??= this.syncLoop();
     });
-    if (durable) return synced;
+    if (durable) return { id, written: synced };
     synced.catch(() => undefined); // reported by later durable appends / close
-    return Promise.resolve();
+    return { id, written: Promise.resolve() };
   }
 
   // ---- failures before any dialog: first few per origin and minute, then an aggregate ----
@@ -345,7 +385,7 @@ export class Journal {
       methods: w.methods,
       prev,
     });
-    this.appendLine(aggregate, false).catch(() => undefined);
+    this.appendLine(aggregate, false).written.catch(() => undefined);
   }
 
   // ---- files -------------------------------------------------------------------------------
@@ -582,6 +622,9 @@ export async function readJournal(
   let previous: string | undefined;
   let previousFile: JournalFile | undefined;
   const since = options.since?.getTime();
+  /** 'signing' records read, by line hash, and the hashes outcome records name. */
+  const attempts = new Map<JournalRecord, string>();
+  const completed = new Set<string>();
   for (const f of files) {
     const text = f.gzip ? readText(f) : await readFile(f.path, 'utf8');
     const lines = text.split('\n');
@@ -629,12 +672,23 @@ export async function readJournal(
       }
       first = false;
       previous = lineHash(line);
+      if (isRecord(parsed) && typeof parsed.attempt === 'string') completed.add(parsed.attempt);
       const time = (parsed as { time: string }).time;
       if (since !== undefined && Date.parse(time) < since) return;
-      if (isRecord(parsed)) records.push(parsed);
-      else if (isAggregate(parsed)) aggregates.push(parsed);
+      if (isRecord(parsed)) {
+        records.push(parsed);
+        if (parsed.result === 'signing') attempts.set(parsed, previous);
+      } else if (isAggregate(parsed)) aggregates.push(parsed);
     });
     previousFile = f;
   }
-  return { records, aggregates, files: files.map((f) => f.path), skipped, chain };
+  // An attempt with its outcome recorded is that outcome; one without stays ('signing').
+  const shown =
+    attempts.size === 0
+      ? records
+      : records.filter((r) => {
+          const id = attempts.get(r);
+          return id === undefined || !completed.has(id);
+        });
+  return { records: shown, aggregates, files: files.map((f) => f.path), skipped, chain };
 }

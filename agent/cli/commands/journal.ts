@@ -34,7 +34,13 @@ function breakText(b: ChainBreak): string {
   return `Chuỗi băm bị đứt / hash chain broken: ${where} — bản ghi trước đó đã bị sửa hoặc xóa / the record before it was edited or removed`;
 }
 
-const RESULT = { signed: 'ĐÃ KÝ/signed', refused: 'TỪ CHỐI/refused', failed: 'LỖI/failed' };
+const RESULT = {
+  signed: 'ĐÃ KÝ/signed',
+  refused: 'TỪ CHỐI/refused',
+  failed: 'LỖI/failed',
+  // Approved and sent to the token; the agent stopped before it recorded how that ended.
+  signing: 'KHÔNG RÕ KẾT QUẢ/outcome not recorded (agent stopped)',
+};
 
 export const journalCommand: Command = {
   name: 'journal',
@@ -42,7 +48,8 @@ export const journalCommand: Command = {
   help: `kyso journal [--since 2026-11-01|7d|12h|30m] [--verify] [--config FILE] [--json]
 
 Prints every signing request the agent handled: time, website, certificate, documents
-(names and hashes), result and error code. Torn lines from a crash are skipped and counted.
+(names and hashes), result and error code. Torn lines from a crash are skipped and counted;
+a signature the agent stopped during shows as "outcome not recorded (agent stopped)".
 Records are hash-chained, across rotated and archived (.gz) files: --verify checks the chain
 and exits with 1 when a record in the middle was edited or removed, or a rotated file is
 missing or truncated (the message names the file). Failures before any dialog beyond the
