@@ -68,6 +68,8 @@ export class TokenHost {
   private readonly pending = new Map<number, Pending>();
   private outbox: HostRequest[] = [];
   private watchdog: NodeJS.Timeout | undefined;
+  /** When the watchdog timer fires (it re-checks then, so firing early is harmless). */
+  private watchdogAt = Infinity;
   /** When each lane last finished a request: progress there resets its hang allowance. */
   private readonly laneProgress = new Map<string, number>();
   /** The host was killed by the hang watchdog: its exit is a MODULE_TIMEOUT, not a crash. */
@@ -260,13 +262,20 @@ export class TokenHost {
     return earliest;
   }
 
+  /**
+   * Sets the hang timer for the earliest deadline. A timer already due no later is kept (one
+   * timer per host, not one per call): when it fires it re-checks and re-arms.
+   */
   private armWatchdog(child: ChildProcess): void {
-    this.disarmWatchdog();
     const deadline = this.nextDeadline();
-    if (deadline === Infinity) return;
+    if (deadline === Infinity) return this.disarmWatchdog();
+    if (this.watchdog && this.watchdogAt <= deadline) return;
+    this.disarmWatchdog();
+    this.watchdogAt = deadline;
     this.watchdog = setTimeout(
       () => {
         this.watchdog = undefined;
+        this.watchdogAt = Infinity;
         // Progress may have moved the deadline since the timer was set.
         if (this.nextDeadline() > Date.now()) {
           this.armWatchdog(child);
@@ -291,6 +300,7 @@ export class TokenHost {
   private disarmWatchdog(): void {
     if (this.watchdog) clearTimeout(this.watchdog);
     this.watchdog = undefined;
+    this.watchdogAt = Infinity;
   }
 
   async call<M extends HostMethod>(
