@@ -108,6 +108,32 @@ describe('Journal attempts', () => {
     expect(since.records.map((r) => [r.requestId, r.result])).toEqual([['c1:11', 'signed']]);
   });
 
+  it("an outcome's line is synced with the next attempt (one sync each), or a few ms later", async () => {
+    const file = tempFile();
+    let syncs = 0;
+    const journal = new Journal(file, {
+      maxBytes: 1 << 20,
+      keepFiles: 1,
+      sync: (fd, done) => {
+        syncs++;
+        fdatasync(fd, done);
+      },
+    });
+    for (let n = 0; n < 10; n++) {
+      const attempt = journal.begin(fields(n));
+      await attempt.written;
+      await journal.append(
+        { ...fields(n), result: 'signed', errorCode: null, attempt: attempt.id },
+        { durable: false },
+      );
+    }
+    expect(syncs).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(syncs).toBe(11);
+    await journal.close();
+    expect((await readJournal(file)).records).toHaveLength(10);
+  });
+
   it('killed with SIGKILL at any moment: every signature a page got is on the disk', async () => {
     const file = tempFile();
     const tsx = createRequire(import.meta.url).resolve('tsx');

@@ -185,6 +185,12 @@ interface Waiting {
 }
 
 const WINDOW_MS = 60_000;
+/**
+ * Longest a line appended without `durable` waits for its fdatasync; a durable append starts
+ * one sooner and covers it. So one signature costs one sync (its 'signing' record, beside the
+ * token) and not a second one for its outcome, which would delay the next request's.
+ */
+const LAZY_SYNC_MS = 10;
 /** Origins with an open failure window at most; beyond, every window is flushed. */
 const MAX_WINDOWS = 1024;
 
@@ -210,6 +216,8 @@ export class Journal {
   /** Appends written but not yet covered by a finished fdatasync. */
   private waiting: Waiting[] = [];
   private syncing: Promise<void> | null = null;
+  /** Pending start of a sync for lines appended without `durable` (LAZY_SYNC_MS). */
+  private lazySync: NodeJS.Timeout | null = null;
   /** A rotated-out descriptor whose close waits for the sync running on it. */
   private retired: number[] = [];
   private closed = false;
@@ -236,7 +244,7 @@ export class Journal {
    * Appends one record. The line is written at once (synchronously: a small append to the page
    * cache takes microseconds), so it survives an agent crash as soon as this returns. By
    * default the promise resolves after fdatasync (power cut safe); with `durable: false` it
-   * resolves right away and the group sync follows within milliseconds.
+   * resolves right away and the line is synced within LAZY_SYNC_MS (sooner with a durable one).
    */
   append(record: NewJournalRecord, options: AppendOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal closed'));
@@ -283,6 +291,9 @@ export class Journal {
   async close(): Promise<void> {
     for (const w of [...this.windows.values()]) this.flushWindow(w);
     this.closed = true;
+    if (this.lazySync) clearTimeout(this.lazySync);
+    this.lazySync = null;
+    if (this.waiting.length > 0) this.startSync();
     await this.syncing;
     await this.archiving;
     if (this.fd !== null) closeSync(this.fd);
@@ -310,7 +321,8 @@ export class Journal {
     const id = this.head;
     const synced = new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      this.syncing ??= this.syncLoop();
+      if (durable || this.closed) this.startSync();
+      else if (!this.syncing) this.lazySync ??= this.scheduleSync();
     });
     if (durable) return { id, written: synced };
     synced.catch(() => undefined); // reported by later durable appends / close
@@ -395,6 +407,20 @@ export class Journal {
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     this.size += bytes.length;
+  }
+
+  private startSync(): void {
+    this.syncing ??= this.syncLoop();
+  }
+
+  /** One timer at a time, not cleared by durable syncs meanwhile: cheaper than one per line. */
+  private scheduleSync(): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.lazySync = null;
+      if (this.waiting.length > 0) this.startSync();
+    }, LAZY_SYNC_MS);
+    timer.unref();
+    return timer;
   }
 
   /**
