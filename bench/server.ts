@@ -13,7 +13,17 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { OriginStore, parseConfig } from '../agent/config/index.ts';
@@ -76,6 +86,53 @@ function wsUnmasking(): string {
   } catch {
     return 'JavaScript (bufferutil not found)';
   }
+}
+
+/**
+ * CPU time per signature, which on a shared machine says more than wall-clock figures: this
+ * process (agent and its WebSocket clients) and the token host, from /proc (Linux only).
+ */
+interface CpuFigures {
+  agentUs: number;
+  hostUs: number | undefined;
+}
+
+/** The token host's pid: our child running the host entry (none off Linux). */
+function tokenHostPid(): number | undefined {
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      const children = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim();
+      for (const pid of children.split(' ').filter(Boolean)) {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (/host.main\.ts|token-host\.js/.test(cmdline)) return Number(pid);
+      }
+    }
+  } catch {
+    // not Linux: no host column
+  }
+  return undefined;
+}
+
+/** utime + stime of a process in microseconds (clock ticks of 10 ms). */
+function processCpuUs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+async function withCpu(
+  count: number,
+  run: () => Promise<RunFigures>,
+): Promise<RunFigures & CpuFigures> {
+  const host = tokenHostPid();
+  const agent0 = process.cpuUsage();
+  const host0 = host === undefined ? 0 : processCpuUs(host);
+  const figures = await run();
+  const agent = process.cpuUsage(agent0);
+  return {
+    ...figures,
+    agentUs: (agent.user + agent.system) / count,
+    hostUs: host === undefined ? undefined : (processCpuUs(host) - host0) / count,
+  };
 }
 
 /** Bare pkcs11js in a separate Node process: figures per in-flight count. */
@@ -145,7 +202,7 @@ async function overSocket(
   pinCache: boolean,
   syncBeforeReply: boolean,
   dir: string,
-): Promise<RunFigures> {
+): Promise<RunFigures & CpuFigures> {
   const config = parseConfig({
     port: 0,
     allowedOrigins: [ORIGIN],
@@ -183,13 +240,15 @@ async function overSocket(
       hashAlgorithm: 'SHA-256',
       hash: (digests[0] as Buffer).toString('base64'),
     });
-    return await measure(TOTAL, clients, (i, worker) =>
-      (sockets[worker] as RpcClient).call('sign.hash', {
-        certificateId: token.certificateId,
-        hashAlgorithm: 'SHA-256',
-        hash: (digests[i % 64] as Buffer).toString('base64'),
-        documentName: `bench ${i}.pdf`,
-      }),
+    return await withCpu(TOTAL, () =>
+      measure(TOTAL, clients, (i, worker) =>
+        (sockets[worker] as RpcClient).call('sign.hash', {
+          certificateId: token.certificateId,
+          hashAlgorithm: 'SHA-256',
+          hash: (digests[i % 64] as Buffer).toString('base64'),
+          documentName: `bench ${i}.pdf`,
+        }),
+      ),
     );
   } finally {
     for (const s of sockets) s.socket.close();
@@ -209,7 +268,13 @@ async function main(): Promise<void> {
     pollIntervalMs: 0,
   });
   const rows: string[][] = [];
-  const row = (label: string, clients: number, path: string, f: RunFigures, compare = true) => {
+  const row = (
+    label: string,
+    clients: number,
+    path: string,
+    f: RunFigures & Partial<CpuFigures>,
+    compare = true,
+  ) => {
     const base = compare ? bare[String(clients)] : undefined;
     rows.push([
       label,
@@ -220,6 +285,8 @@ async function main(): Promise<void> {
       f.perSecond.toFixed(0),
       base ? ratio(f.p50 / base.p50) : '',
       base ? ratio(f.perSecond / base.perSecond) : '',
+      f.agentUs === undefined ? '' : f.agentUs.toFixed(0),
+      f.hostUs === undefined ? '' : f.hostUs.toFixed(0),
     ]);
   };
   try {
@@ -241,7 +308,12 @@ async function main(): Promise<void> {
       const directLabel = `${pinCache ? 'PIN cache on' : 'PIN each time'}`;
       if (lastDirect !== `${directLabel}/${clients}`) {
         await direct(service, clients, pinCache); // warm-up
-        row(directLabel, clients, 'TokenService', await direct(service, clients, pinCache));
+        row(
+          directLabel,
+          clients,
+          'TokenService',
+          await withCpu(TOTAL, () => direct(service, clients, pinCache)),
+        );
         lastDirect = `${directLabel}/${clients}`;
       }
       const s = await overSocket(service, clients, pinCache, sync, dir);
@@ -261,7 +333,11 @@ async function main(): Promise<void> {
     `sign.hash RSA-2048 on SoftHSM2, ${TOTAL} requests per run; ratios against bare pkcs11js ` +
       `(separate process, one login) at the same in-flight count. Target (issue 10): socket, ` +
       `PIN cache on, fsync before reply: 16 in flight sig/s >= 0.80x, 1 in flight p50 <= 1.30x. ` +
-      `WebSocket unmasking: ${wsUnmasking()}`,
+      `WebSocket unmasking: ${wsUnmasking()}. CPU per signature: this process (agent + its ` +
+      `WebSocket clients) and the token host. Load average at the end: ` +
+      `${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on ${availableParallelism()} CPUs`,
     [
       'mode',
       'in flight',
@@ -271,6 +347,8 @@ async function main(): Promise<void> {
       'sig/s',
       'p50 vs pkcs11js',
       'sig/s vs pkcs11js',
+      'agent CPU us/sig',
+      'host CPU us/sig',
     ],
     rows,
   );

@@ -153,7 +153,8 @@ describe('kyso start', () => {
     expect((JSON.parse(future.stdout) as { records: unknown[] }).records).toEqual([]);
     const verified = kyso(['journal', '--verify', '--config', config]);
     expect(verified.status).toBe(0);
-    expect(verified.stdout).toMatch(/hash chain intact \(1 /);
+    // Two signatures, two lines each ('signing', then the outcome): three links.
+    expect(verified.stdout).toMatch(/hash chain intact \(3 /);
     const journalFile = join(dir, 'journal', 'signing.jsonl');
     const [firstLine, ...rest] = readFileSync(journalFile, 'utf8').split('\n');
     writeFileSync(journalFile, [firstLine?.replace('qua ws', 'qua WS'), ...rest].join('\n'));

@@ -174,18 +174,20 @@ describe('rotation, archives and the chain across files', () => {
     await closeAgent(agent);
     const file = agent.journalFile;
     const text = readFileSync(file);
-    const third = text.indexOf('\n', text.indexOf('\n') + 1) + 1;
-    truncateSync(file, third + 25); // records 3 and 4: one torn, one gone
+    // Two lines per signature (its 'signing' record, then the outcome): keep signatures 1 and 2.
+    let fifth = 0;
+    for (let line = 1; line < 5; line++) fifth = text.indexOf('\n', fifth) + 1;
+    truncateSync(file, fifth + 25); // signatures 3 and 4: one line torn, the rest gone
     const cut = kyso(agent.configDir);
     expect(cut.status).toBe(1);
     expect(cut.stderr).toContain(`signing journal damaged: ${file}`);
-    expect(cut.stderr).toContain(`from line 3 (byte ${third})`);
-    expect(cut.stderr).toContain(`${file}:3 (byte ${third})`); // the torn line, skipped
+    expect(cut.stderr).toContain(`from line 5 (byte ${fifth})`);
+    expect(cut.stderr).toContain(`${file}:5 (byte ${fifth})`); // the torn line, skipped
     const listed = kyso(agent.configDir, '--json');
     const json = JSON.parse(listed.stdout) as { records: unknown[]; chain: { breaks: unknown[] } };
     expect(json.records).toHaveLength(2);
     expect(json.chain.breaks).toEqual([
-      expect.objectContaining({ problem: 'records-missing', file, line: 3 }),
+      expect.objectContaining({ problem: 'records-missing', file, line: 5 }),
     ]);
   });
 });

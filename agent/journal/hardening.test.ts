@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, statSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { jsonSizeBound } from './bound.ts';
 import { boundRequestId, Journal, readJournal, type NewJournalRecord } from './index.ts';
 
 function record(n: number, extra: Partial<NewJournalRecord> = {}): NewJournalRecord {
@@ -161,5 +162,28 @@ describe('journal rotation, retention and the chain across files', () => {
     const names = readdirSync(dirname(file));
     expect(names.some((n) => n.endsWith('.gz'))).toBe(true);
     expect((await readJournal(file)).records).toHaveLength(20);
+  });
+});
+
+describe('jsonSizeBound', () => {
+  it('is never below the UTF-8 size of the JSON, whatever the text holds', () => {
+    const texts = [
+      '',
+      'abc',
+      'Nguyễn Văn A',
+      '\u0000\u001f"\\',
+      '😀'.repeat(50),
+      '\u2028\ud800',
+      'x'.repeat(5000),
+    ];
+    for (const text of texts) {
+      const value = {
+        text,
+        list: [text, null, 1.5e300, true, { [text]: text }],
+        skipped: undefined,
+      };
+      const actual = Buffer.byteLength(JSON.stringify(value), 'utf8');
+      expect(jsonSizeBound(value)).toBeGreaterThanOrEqual(actual);
+    }
   });
 });

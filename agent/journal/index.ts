@@ -6,6 +6,7 @@ export {
   type AppendOptions,
   type ChainBreak,
   type JournalAggregate,
+  type JournalAttempt,
   type JournalDocument,
   type JournalFileHeader,
   type JournalOptions,

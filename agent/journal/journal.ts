@@ -69,7 +69,12 @@ export interface JournalDocument {
   digestHex: string;
 }
 
-export type JournalResult = 'signed' | 'refused' | 'failed';
+/**
+ * 'signing': approved, the token was asked to sign (written and synced while it signs). Its
+ * outcome follows in a later record naming it (`attempt`); readJournal drops attempts that
+ * have one, so a 'signing' record read back means the agent stopped before recording it.
+ */
+export type JournalResult = 'signed' | 'refused' | 'failed' | 'signing';
 
 /**
  * The certificate status check made before signing (issue 14, agent/signing/status-check.ts):
@@ -109,6 +114,8 @@ export interface JournalRecord {
   status?: JournalStatus;
   /** Why, when it says more than the code ("dismissed: the page went away"). */
   detail?: string;
+  /** Hash of the 'signing' line (see JournalResult) whose outcome this record is. */
+  attempt?: string;
   /**
    * SHA-256 (hex) of the previous line (record, header or aggregate), null for the very first
    * line: a hash chain, so an edited or deleted line in the middle shows up on --verify.
@@ -183,6 +190,13 @@ export interface JournalOptions {
   onTailLoss?: (loss: TailLoss, noticed: 'start' | 'running') => void;
 }
 
+/** A 'signing' record written: its id (the line's hash) and when it is on the disk. */
+export interface JournalAttempt {
+  id: string;
+  /** Resolves as append() would (after fdatasync when durable). */
+  written: Promise<void>;
+}
+
 export interface AppendOptions {
   /** Resolve after fdatasync (default true). */
   durable?: boolean;
@@ -199,6 +213,12 @@ interface Waiting {
 }
 
 const WINDOW_MS = 60_000;
+/**
+ * Longest a line appended without `durable` waits for its fdatasync; a durable append starts
+ * one sooner and covers it. So one signature costs one sync (its 'signing' record, beside the
+ * token) and not a second one for its outcome, which would delay the next request's.
+ */
+const LAZY_SYNC_MS = 10;
 /** Origins with an open failure window at most; beyond, every window is flushed. */
 const MAX_WINDOWS = 1024;
 
@@ -224,6 +244,8 @@ export class Journal {
   /** Appends written but not yet covered by a finished fdatasync. */
   private waiting: Waiting[] = [];
   private syncing: Promise<void> | null = null;
+  /** Pending start of a sync for lines appended without `durable` (LAZY_SYNC_MS). */
+  private lazySync: NodeJS.Timeout | null = null;
   /** A rotated-out descriptor whose close waits for the sync running on it. */
   private retired: number[] = [];
   private closed = false;
@@ -266,13 +288,38 @@ export class Journal {
    * Appends one record. The line is written at once (synchronously: a small append to the page
    * cache takes microseconds), so it survives an agent crash as soon as this returns. By
    * default the promise resolves after fdatasync (power cut safe); with `durable: false` it
-   * resolves right away and the group sync follows within milliseconds.
+   * resolves right away and the line is synced within LAZY_SYNC_MS (sooner with a durable one).
    */
   append(record: NewJournalRecord, options: AppendOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal closed'));
     if (options.unprompted === true && record.result !== 'signed' && !this.admit(record)) {
       return Promise.resolve();
     }
+    return this.appendRecord(record, options.durable ?? true).written;
+  }
+
+  /**
+   * Records that the token is being asked to sign ('signing'), before it answers: with
+   * durable, the caller replies with the signature only after `written`, so the disk shows
+   * every signature a page holds even though the outcome record (append with `attempt`: id)
+   * is not synced before the reply.
+   */
+  begin(
+    record: Omit<NewJournalRecord, 'result' | 'errorCode'>,
+    options: { durable?: boolean } = {},
+  ): JournalAttempt {
+    if (this.closed) {
+      const written = Promise.reject(new Error('journal closed'));
+      written.catch(() => undefined);
+      return { id: '', written };
+    }
+    return this.appendRecord(
+      { ...record, result: 'signing', errorCode: null },
+      options.durable ?? true,
+    );
+  }
+
+  private appendRecord(record: NewJournalRecord, durable: boolean): JournalAttempt {
     const bounded = boundRecord(record, this.options.maxRecordBytes);
     return this.appendLine(
       (prev) => ({
@@ -281,13 +328,16 @@ export class Journal {
         time: record.time ?? new Date(this.now()).toISOString(),
         prev,
       }),
-      options.durable ?? true,
+      durable,
     );
   }
 
   async close(): Promise<void> {
     for (const w of [...this.windows.values()]) this.flushWindow(w);
     this.closed = true;
+    if (this.lazySync) clearTimeout(this.lazySync);
+    this.lazySync = null;
+    if (this.waiting.length > 0) this.startSync();
     await this.syncing;
     await this.archiving;
     if (this.fd !== null) closeSync(this.fd);
@@ -295,8 +345,8 @@ export class Journal {
     this.anchor.close();
   }
 
-  /** Writes one line built around the previous line's hash. */
-  private appendLine(build: (prev: string | null) => object, durable: boolean): Promise<void> {
+  /** Writes one line built around the previous line's hash; `id` is the line's hash. */
+  private appendLine(build: (prev: string | null) => object, durable: boolean): JournalAttempt {
     try {
       this.checkUnderfoot(this.ensureOpen());
       let line = JSON.stringify(build(this.head ?? null));
@@ -310,15 +360,17 @@ export class Journal {
       }
       this.writeLine(line, bytes);
     } catch (error) {
-      return Promise.reject(error);
+      return { id: '', written: Promise.reject(error) };
     }
+    const id = this.head ?? ''; // writeLine set it
     const synced = new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      this.syncing ??= this.syncLoop();
+      if (durable || this.closed) this.startSync();
+      else if (!this.syncing) this.lazySync ??= this.scheduleSync();
     });
-    if (durable) return synced;
+    if (durable) return { id, written: synced };
     synced.catch(() => undefined); // reported by later durable appends / close
-    return Promise.resolve();
+    return { id, written: Promise.resolve() };
   }
 
   // ---- failures before any dialog: first few per origin and minute, then an aggregate ----
@@ -389,7 +441,7 @@ export class Journal {
       methods: w.methods,
       prev,
     });
-    this.appendLine(aggregate, false).catch(() => undefined);
+    this.appendLine(aggregate, false).written.catch(() => undefined);
   }
 
   // ---- files -------------------------------------------------------------------------------
@@ -473,6 +525,20 @@ export class Journal {
     this.waiting.push({ resolve: () => undefined, reject: () => undefined });
     this.syncing ??= this.syncLoop();
     this.onTailLoss(loss, noticed);
+  }
+
+  private startSync(): void {
+    this.syncing ??= this.syncLoop();
+  }
+
+  /** One timer at a time, not cleared by durable syncs meanwhile: cheaper than one per line. */
+  private scheduleSync(): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.lazySync = null;
+      if (this.waiting.length > 0) this.startSync();
+    }, LAZY_SYNC_MS);
+    timer.unref();
+    return timer;
   }
 
   /**
@@ -764,6 +830,9 @@ export async function readJournal(
   const since = options.since?.getTime();
   // Read before the files: they only grow after it, so it never claims more than they hold.
   const anchor = readAnchor(file);
+  /** 'signing' records read, by line hash, and the hashes outcome records name. */
+  const attempts = new Map<JournalRecord, string>();
+  const completed = new Set<string>();
   for (const f of files) {
     const text = f.gzip ? readText(f) : await readFile(f.path, 'utf8');
     const lines = text.split('\n');
@@ -815,10 +884,13 @@ export async function readJournal(
       }
       first = false;
       previous = lineHash(line);
+      if (isRecord(parsed) && typeof parsed.attempt === 'string') completed.add(parsed.attempt);
       const time = (parsed as { time: string }).time;
       if (since !== undefined && Date.parse(time) < since) return;
-      if (isRecord(parsed)) records.push(parsed);
-      else if (isAggregate(parsed)) aggregates.push(parsed);
+      if (isRecord(parsed)) {
+        records.push(parsed);
+        if (parsed.result === 'signing') attempts.set(parsed, previous);
+      } else if (isAggregate(parsed)) aggregates.push(parsed);
     });
     previousFile = f;
   }
@@ -827,5 +899,13 @@ export async function readJournal(
   if (loss) chain.breaks.push(lossBreak(loss, 'now'));
   const tail =
     anchor === null ? 'no-anchor' : anchor === 'unreadable' ? 'anchor-unreadable' : 'checked';
-  return { records, aggregates, files: files.map((f) => f.path), skipped, chain, tail };
+  // An attempt with its outcome recorded is that outcome; one without stays ('signing').
+  const shown =
+    attempts.size === 0
+      ? records
+      : records.filter((r) => {
+          const id = attempts.get(r);
+          return id === undefined || !completed.has(id);
+        });
+  return { records: shown, aggregates, files: files.map((f) => f.path), skipped, chain, tail };
 }

@@ -39,10 +39,14 @@ export class Connection {
   readonly approved: Promise<boolean>;
   /** 'pending' until the approval resolves; only agent.info may run meanwhile. */
   state: ApprovalState = 'pending';
+  /** The approval promise has resolved (state is final until the connection ends). */
+  approvalSettled = false;
   inFlight = 0;
   readonly meter: FrameMeter;
   private readonly limiter: RateLimiter;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Last activity (ms): touch() only notes it; the idle timer re-checks when it fires. */
+  private lastActive = 0;
   private slowTimer: NodeJS.Timeout | null = null;
   private readonly feed = (chunk: Buffer): void => {
     this.meter.feed(chunk);
@@ -74,6 +78,7 @@ export class Connection {
     if (allowedNow) this.state = 'approved';
     this.approved = approve(this.abort.signal).then((ok) => {
       this.state = ok ? 'approved' : 'refused';
+      this.approvalSettled = true;
       return ok;
     });
     this.limiter = new RateLimiter(limits.ratePerSecond, limits.rateBurst);
@@ -90,14 +95,26 @@ export class Connection {
     this.touch();
   }
 
-  /** (Re)arms the idle timer. */
+  /** Notes activity: the connection is idle idleTimeoutMs after the last one. */
   touch(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    this.lastActive = Date.now();
+    this.idleTimer ??= this.armIdle(this.limits.idleTimeoutMs);
+  }
+
+  /** One timer per connection, not one per request: early wake-ups wait for the rest. */
+  private armIdle(delay: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.idleTimer = null;
+      const quiet = Date.now() - this.lastActive;
       if (this.inFlight > 0) return this.touch();
+      if (quiet < this.limits.idleTimeoutMs) {
+        this.idleTimer = this.armIdle(this.limits.idleTimeoutMs - quiet);
+        return;
+      }
       this.socket.close(CLOSE_IDLE, 'idle timeout');
-    }, this.limits.idleTimeoutMs);
-    this.idleTimer.unref();
+    }, delay);
+    timer.unref();
+    return timer;
   }
 
   send(frame: string | Buffer): void {
@@ -138,6 +155,7 @@ export class Connection {
     this.abort.abort();
     this.meter.dispose();
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     if (this.slowTimer) clearTimeout(this.slowTimer);
   }
 

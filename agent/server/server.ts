@@ -41,6 +41,7 @@ export {
   CLOSE_TRY_AGAIN_LATER,
 } from './connection.ts';
 
+const APPROVED = Promise.resolve(true);
 /** The one method a connection may call before its origin is approved (it waits for it). */
 const BEFORE_APPROVAL = new Set(['agent.info']);
 /** Methods that take no rate token once the origin is approved (bounded by bytes instead). */
@@ -328,10 +329,7 @@ export class AgentServer {
       .handle(
         {
           origin: connection.origin,
-          // Not approved: ORIGIN_NOT_ALLOWED, with retryAfter while the refusal memory holds it.
-          approved: connection.approved.then(
-            (ok) => ok || Promise.reject(this.policy.notAllowed(connection.origin)),
-          ),
+          approved: this.approvalOf(connection),
           refusedUntil: () => this.policy.refusedUntil(connection.origin),
           requestId: `${connection.id}:${String(request.id)}`,
           signal: requestSignal.signal,
@@ -356,6 +354,17 @@ export class AgentServer {
       });
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
+  }
+
+  /**
+   * The connection's approval for a request: true, or ORIGIN_NOT_ALLOWED with retryAfter while
+   * the refusal memory holds it. Once approved, one settled promise serves every request.
+   */
+  private approvalOf(connection: Connection): Promise<boolean> {
+    if (connection.approvalSettled && connection.state === 'approved') return APPROVED;
+    return connection.approved.then(
+      (ok) => ok || Promise.reject(this.policy.notAllowed(connection.origin)),
+    );
   }
 
   /** Until the origin is approved only agent.info runs (and waits); others are told to wait. */

@@ -14,7 +14,13 @@ import {
 } from '../consent/index.ts';
 import { KysoError, isKysoError, toKysoError } from '../errors/index.ts';
 import { assertUsableForSigning } from '../pki/index.ts';
-import type { Journal, JournalDocument, JournalStatus } from '../journal/index.ts';
+import type {
+  Journal,
+  JournalAttempt,
+  JournalDocument,
+  JournalStatus,
+  NewJournalRecord,
+} from '../journal/index.ts';
 import type {
   CertificateInfo,
   Credentials,
@@ -67,6 +73,8 @@ export interface SignJob {
 /** A job whose documents are known: what the token signs. */
 interface ReadyJob extends Omit<SignJob, 'documents'> {
   documents: DocumentDigest[];
+  /** Journals the approved signature as 'signing' (once per request), as the token starts. */
+  beginRecord(): JournalAttempt;
 }
 
 function journalDocuments(documents: DocumentDigest[]): JournalDocument[] {
@@ -161,6 +169,8 @@ export class SigningService {
       : journalDocuments(job.documents as DocumentDigest[]);
     assertSafeNames(documents);
     let status: JournalStatus | undefined; // issue 14: journaled status check
+    /** The 'signing' record, once the token was asked: the outcome record names it. */
+    let attempt: JournalAttempt | undefined;
     try {
       certificate = await this.tokens.getCertificate(job.certificateId);
       assertUsableForSigning(certificate, new Date());
@@ -176,10 +186,17 @@ export class SigningService {
       const prepared = deferred
         ? await deferred.prepare(certificate)
         : { documents: job.documents as DocumentDigest[] };
+      const cert = certificate;
+      const tok = token;
       const ready: ReadyJob = {
         ...job,
         documents: prepared.documents,
         scheme: prepared.scheme ?? job.scheme,
+        beginRecord: () =>
+          (attempt ??= this.journal.begin(
+            this.recordFields(caller, job, documents, cert, tok, undefined, status),
+            { durable: this.syncJournal },
+          )),
       };
       if (deferred) {
         documents = journalDocuments(ready.documents);
@@ -187,8 +204,6 @@ export class SigningService {
         // Nothing left to sign (every document failed to prepare): nothing to ask or journal.
         if (ready.documents.length === 0) return { certificate, results: [] };
       }
-      const cert = certificate;
-      const tok = token;
       const shown = consentDocuments(ready.documents);
       // The dialogs (approval, PIN tries) run one request at a time, websites taking turns;
       // signing without a prompt (cached login, PIN pad) happens after the lock so other
@@ -229,6 +244,7 @@ export class SigningService {
         true,
         undefined,
         status,
+        attempt,
       );
       return { certificate, results };
     } catch (error) {
@@ -248,6 +264,7 @@ export class SigningService {
         prompted,
         detail,
         status,
+        attempt,
       );
       throw kyso;
     }
@@ -264,28 +281,60 @@ export class SigningService {
     prompted: boolean,
     detail?: string,
     status?: JournalStatus,
+    attempt?: JournalAttempt,
   ): Promise<void> {
+    const fields = this.recordFields(caller, job, documents, certificate, token, detail, status);
     await this.journal.append(
       {
-        ...(detail === undefined ? {} : { detail }),
-        requestId: caller.requestId,
-        origin: caller.origin,
-        method: job.method,
-        certificateId: certificate?.id ?? job.certificateId,
-        certificateSubject: certificate?.subject.text ?? null,
-        tokenLabel: token?.label ?? null,
-        documents,
+        ...fields,
         result,
         errorCode,
-        ...(status ? { status } : {}),
+        ...(attempt && attempt.id !== '' ? { attempt: attempt.id } : {}),
       },
-      // Failures before any dialog cost the page nothing: the journal rate-limits them per
-      // origin (first few recorded, the rest aggregated) so they cannot flood it.
-      { durable: this.syncJournal, unprompted: !prompted },
+      {
+        // A signature's 'signing' record was synced before the reply (callToken): its outcome
+        // need not be. Failures before any dialog cost the page nothing: the journal
+        // rate-limits them per origin (first few recorded, the rest aggregated).
+        durable: this.syncJournal && !(result === 'signed' && attempt !== undefined),
+        unprompted: !prompted,
+      },
     );
   }
 
-  private callToken(job: ReadyJob, credentials: Credentials): Promise<SignResult[]> {
+  /** What every record of a request says, whatever its result. */
+  private recordFields(
+    caller: SigningCaller,
+    job: SignJob,
+    documents: JournalDocument[],
+    certificate: CertificateInfo | undefined,
+    token: TokenInfo | undefined,
+    detail: string | undefined,
+    status: JournalStatus | undefined,
+  ): Omit<NewJournalRecord, 'result' | 'errorCode'> {
+    return {
+      ...(detail === undefined ? {} : { detail }),
+      requestId: caller.requestId,
+      origin: caller.origin,
+      method: job.method,
+      certificateId: certificate?.id ?? job.certificateId,
+      certificateSubject: certificate?.subject.text ?? null,
+      tokenLabel: token?.label ?? null,
+      documents,
+      ...(status ? { status } : {}),
+    };
+  }
+
+  /**
+   * Signs, with the 'signing' record written before and synced while the token works: the
+   * signatures come back only once that record is on the disk.
+   */
+  private async callToken(job: ReadyJob, credentials: Credentials): Promise<SignResult[]> {
+    const { written } = job.beginRecord();
+    const [results] = await Promise.all([this.signOnToken(job, credentials), written]);
+    return results;
+  }
+
+  private signOnToken(job: ReadyJob, credentials: Credentials): Promise<SignResult[]> {
     const [first] = job.documents;
     if (job.documents.length === 1 && first) {
       return this.tokens

@@ -68,10 +68,17 @@ export class TokenHost {
   private readonly pending = new Map<number, Pending>();
   private outbox: HostRequest[] = [];
   private watchdog: NodeJS.Timeout | undefined;
+  /** When the watchdog timer fires (it re-checks then, so firing early is harmless). */
+  private watchdogAt = Infinity;
   /** When each lane last finished a request: progress there resets its hang allowance. */
   private readonly laneProgress = new Map<string, number>();
   /** The host was killed by the hang watchdog: its exit is a MODULE_TIMEOUT, not a crash. */
   private timedOut = false;
+  /**
+   * Set from the watchdog's kill of a hung host until its exit is handled: calls made in
+   * between wait for it and go to the restarted host, not to the dying one.
+   */
+  private exiting: Promise<void> | undefined;
   private nextId = 1;
   private closed = false;
   private restarts = 0;
@@ -255,20 +262,35 @@ export class TokenHost {
     return earliest;
   }
 
+  /**
+   * Sets the hang timer for the earliest deadline. A timer already due no later is kept (one
+   * timer per host, not one per call): when it fires it re-checks and re-arms.
+   */
   private armWatchdog(child: ChildProcess): void {
-    this.disarmWatchdog();
     const deadline = this.nextDeadline();
-    if (deadline === Infinity) return;
+    if (deadline === Infinity) return this.disarmWatchdog();
+    if (this.watchdog && this.watchdogAt <= deadline) return;
+    this.disarmWatchdog();
+    this.watchdogAt = deadline;
     this.watchdog = setTimeout(
       () => {
         this.watchdog = undefined;
+        this.watchdogAt = Infinity;
         // Progress may have moved the deadline since the timer was set.
         if (this.nextDeadline() > Date.now()) {
           this.armWatchdog(child);
           return;
         }
         this.failAll(new KysoError('MODULE_TIMEOUT', { modulePath: this.options.modulePath }));
-        if (child === this.child) this.timedOut = true;
+        if (child === this.child) {
+          this.timedOut = true;
+          // After onExit (registered at spawn, so it runs first) has reset the host.
+          const exiting = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          this.exiting = exiting;
+          void exiting.then(() => {
+            if (this.exiting === exiting) this.exiting = undefined;
+          });
+        }
         child.kill('SIGKILL');
       },
       Math.max(0, deadline - Date.now()),
@@ -278,6 +300,7 @@ export class TokenHost {
   private disarmWatchdog(): void {
     if (this.watchdog) clearTimeout(this.watchdog);
     this.watchdog = undefined;
+    this.watchdogAt = Infinity;
   }
 
   async call<M extends HostMethod>(
@@ -285,6 +308,8 @@ export class TokenHost {
     params: HostCalls[M]['params'],
     allowance: CallAllowance = {},
   ): Promise<HostCalls[M]['result']> {
+    if (this.closed) throw new KysoError('MODULE_CRASHED', { reason: 'token service closed' });
+    await this.exiting;
     if (this.closed) throw new KysoError('MODULE_CRASHED', { reason: 'token service closed' });
     await this.start();
     const child = this.child;

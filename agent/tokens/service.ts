@@ -33,6 +33,18 @@ interface TokenEntry {
   host: TokenHost;
 }
 
+/** Each certificate's DER, decoded once: every signature sends it to the host. */
+const certificateDer = new WeakMap<CertificateInfo, Buffer>();
+
+function derOf(certificate: CertificateInfo): Buffer {
+  let der = certificateDer.get(certificate);
+  if (!der) {
+    der = Buffer.from(certificate.certificate, 'base64');
+    certificateDer.set(certificate, der);
+  }
+  return der;
+}
+
 function moduleName(path: string): string {
   return basename(path).replace(/\.(so|dll|dylib)(\.\d+)*$/i, '');
 }
@@ -317,7 +329,7 @@ class Pkcs11TokenService implements TokenService {
           serialNumber: entry.info.serialNumber,
           label: entry.info.label,
           keyId: certificate.keyId,
-          certificate: Buffer.from(certificate.certificate, 'base64'),
+          certificate: derOf(certificate),
           certificateLabel: certificate.label,
           scheme,
           hashAlgorithm: first.hashAlgorithm,

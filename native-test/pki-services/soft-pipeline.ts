@@ -122,6 +122,8 @@ export function harness(
       records.push(record);
       return Promise.resolve();
     },
+    // The 'signing' record before the token signs; `records` keeps the outcomes.
+    begin: () => ({ id: 'attempt', written: Promise.resolve() }),
   } as unknown as Journal;
   const pipeline = new SigningPipeline({
     tokens: softTokens(pki),

@@ -38,7 +38,13 @@ function breakText(b: ChainBreak): string {
   return `Chuỗi băm bị đứt / hash chain broken: ${where} — bản ghi trước đó đã bị sửa hoặc xóa / the record before it was edited or removed`;
 }
 
-const RESULT = { signed: 'ĐÃ KÝ/signed', refused: 'TỪ CHỐI/refused', failed: 'LỖI/failed' };
+const RESULT = {
+  signed: 'ĐÃ KÝ/signed',
+  refused: 'TỪ CHỐI/refused',
+  failed: 'LỖI/failed',
+  // Approved and sent to the token; the agent stopped before it recorded how that ended.
+  signing: 'KHÔNG RÕ KẾT QUẢ/outcome not recorded (agent stopped)',
+};
 
 export const journalCommand: Command = {
   name: 'journal',
@@ -47,11 +53,12 @@ export const journalCommand: Command = {
 
 Prints every signing request the agent handled: time, website, certificate, documents
 (names and hashes), result and error code. Torn lines from a crash are skipped and listed
-(file, line, byte). Records are hash-chained, across rotated and archived (.gz) files:
---verify checks the chain and exits with 1 when a record in the middle was edited or removed,
-a rotated file is missing or truncated, or records were cut off the current file's end
-(checked against its tail anchor, signing.jsonl.anchor; the message names the file and the
-line and byte from which records are missing). Failures before any dialog beyond the
+(file, line, byte); a signature the agent stopped during shows as "outcome not recorded (agent
+stopped)". Records are hash-chained, across rotated and archived (.gz) files: --verify checks
+the chain and exits with 1 when a record in the middle was edited or removed, a rotated file
+is missing or truncated, or records were cut off the current file's end (checked against its
+tail anchor, signing.jsonl.anchor; the message names the file and the line and byte from
+which records are missing). Failures before any dialog beyond the
 per-minute limit are shown as one aggregated line per website and minute.`,
   options: { values: ['since', 'config'], flags: ['verify'] },
   async run(args) {

@@ -23,9 +23,19 @@ const hashMechanisms: Record<HashAlgorithm, { hash: number; mgf: number; node: s
   'SHA-512': { hash: pkcs11js.CKM_SHA512, mgf: pkcs11js.CKG_MGF1_SHA512, node: 'sha512' },
 };
 
-/** Key cache entry of a certificate: its CKA_ID alone may be shared or wrong. */
+const keyCacheKeys = new WeakMap<HostSignParams, string>();
+
+/**
+ * Key cache entry of a certificate: its CKA_ID alone may be shared or wrong. Asked a few times
+ * per request, hashed once.
+ */
 function keyCacheKey(params: HostSignParams): string {
-  return `${params.keyId}:${createHash('sha256').update(params.certificate).digest('hex')}`;
+  let key = keyCacheKeys.get(params);
+  if (key === undefined) {
+    key = `${params.keyId}:${createHash('sha256').update(params.certificate).digest('hex')}`;
+    keyCacheKeys.set(params, key);
+  }
+  return key;
 }
 
 /** What the signer needs of its module. */
