@@ -93,11 +93,12 @@ interface DocumentFacts {
 
 const documents = new WeakMap<ByteSource, Promise<DocumentFacts>>();
 
-function documentFacts(source: ByteSource): Promise<DocumentFacts> {
+/** `opened`: the reader verification already holds, so the document is not parsed twice. */
+function documentFacts(source: ByteSource, opened?: PdfReader): Promise<DocumentFacts> {
   let p = documents.get(source);
   if (!p) {
     p = (async () => {
-      const reader = await PdfReader.open(source);
+      const reader = opened ?? (await PdfReader.open(source));
       const catalog = await reader.catalog();
       const form = await readForm(reader, catalog.dict);
       const ends: number[] = [];
@@ -116,9 +117,22 @@ function documentFacts(source: ByteSource): Promise<DocumentFacts> {
   return p;
 }
 
+/** Parsed certificates by content: 20 signatures by one signer carry the same few. */
+const parsedCertificates = new Map<string, X509Certificate>();
+function x509Of(der: Buffer): X509Certificate {
+  const key = der.toString('base64');
+  let x = parsedCertificates.get(key);
+  if (!x) {
+    x = new X509Certificate(der);
+    if (parsedCertificates.size > 256) parsedCertificates.clear();
+    parsedCertificates.set(key, x);
+  }
+  return x;
+}
+
 const subjectOf = (der: Buffer): string => {
   try {
-    return new X509Certificate(der).subject.replace(/\n/g, ', ');
+    return x509Of(der).subject.replace(/\n/g, ', ');
   } catch {
     return '?';
   }
@@ -178,10 +192,13 @@ function statusFromDss(
   dss: DssContent,
   at: Date,
 ): RevocationFacts {
-  const x = new X509Certificate(certificate);
+  // Nothing to look the certificate up in: no need to find (and verify) its issuer.
+  if (dss.ocsps.length === 0 && dss.crls.length === 0)
+    return { status: 'not-checked', source: 'none' };
+  const x = x509Of(certificate);
   const issuer = pool.find((c) => {
     try {
-      return issuedBy(x, new X509Certificate(c));
+      return issuedBy(x, x509Of(c));
     } catch {
       return false;
     }
@@ -243,8 +260,9 @@ export async function withLtv<T extends ReportBase>(
   c: Candidate,
   chains: ChainCache,
   base: T,
+  reader?: PdfReader,
 ): Promise<T & { ltv: LtvReport }> {
-  const doc = await documentFacts(source);
+  const doc = await documentFacts(source, reader);
   const parsed = c.parsed;
   const isDocTimestamp = isName(c.field.value?.get('Type'), 'DocTimeStamp');
   const claimed = base.signingTime ? new Date(base.signingTime) : undefined;

@@ -54,7 +54,8 @@ async function verifySource(source: ByteSource, options: VerifyOptions): Promise
   const classifier = new ChangeClassifier(reader, source.size);
   const certificates = new CertificateCache(anchors, intermediates);
   const reports: SignatureReport[] = [];
-  for (const c of candidates) reports.push(await report(source, c, certificates, classifier));
+  for (const c of candidates)
+    reports.push(await report(source, c, certificates, classifier, reader));
   reports.sort((a, b) => (a.byteRange[1] ?? 0) - (b.byteRange[1] ?? 0));
   const last = reports.at(-1);
   const totalDocumentSigned = last?.coversWholeFile ?? false;
