@@ -46,6 +46,8 @@ const NEUTRAL: ReadonlySet<IncrementKind> = new Set(['signature', 'metadata']);
  */
 export class ChangeClassifier {
   private readonly cache = new Map<number, Promise<Set<IncrementKind>>>();
+  /** Revision readers by section index: increment i's "before" is increment i+1's "after". */
+  private readonly revisions = new Map<number, PdfReader>();
   constructor(
     private readonly reader: PdfReader,
     private readonly size: number,
@@ -72,13 +74,22 @@ export class ChangeClassifier {
     return { changes: other ? 'other' : 'signatures-only', kinds };
   }
 
+  private revision(index: number): PdfReader {
+    let r = this.revisions.get(index);
+    if (!r) {
+      r = this.reader.revision(index);
+      this.revisions.set(index, r);
+    }
+    return r;
+  }
+
   /** The increment that sections[index] added on top of sections[index + 1]. */
   private async classify(index: number): Promise<Set<IncrementKind>> {
     const kinds = new Set<IncrementKind>();
     const section = this.reader.sections[index];
     if (!section || index + 1 >= this.reader.sections.length) return new Set(['other']);
-    const now = this.reader.revision(index);
-    const old = this.reader.revision(index + 1);
+    const now = this.revision(index);
+    const old = this.revision(index + 1);
     const refNum = (r: PdfReader, key: string): number | undefined => {
       const v = r.trailer.get(key);
       return v instanceof PdfRef ? v.num : undefined;
