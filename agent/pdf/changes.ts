@@ -83,6 +83,23 @@ export class ChangeClassifier {
     return r;
   }
 
+  /**
+   * Object `num` as revision `r` has it: from the document's own reader when both point at the
+   * same offset, so what it parsed already (every signature dictionary, by readForm) is not
+   * parsed again. Only for objects stored at an offset: one in an object stream is read
+   * through that revision's own copy of the stream.
+   */
+  private object(r: PdfReader, num: number): Promise<PdfValue> {
+    const theirs = r.xref.get(num);
+    const latest = this.reader.xref.get(num);
+    const same =
+      theirs?.type === 1 &&
+      latest?.type === 1 &&
+      theirs.offset === latest.offset &&
+      theirs.gen === latest.gen;
+    return same ? this.reader.getObject(num) : r.getObject(num);
+  }
+
   /** The increment that sections[index] added on top of sections[index + 1]. */
   private async classify(index: number): Promise<Set<IncrementKind>> {
     const kinds = new Set<IncrementKind>();
@@ -100,7 +117,7 @@ export class ChangeClassifier {
     if (refNum(now, 'Root') !== refNum(old, 'Root')) kinds.add('other');
     const catalog = refNum(now, 'Root');
     for (const num of new Set(section.objects)) {
-      const value = await now.getObject(num);
+      const value = await this.object(now, num);
       if (value instanceof PdfStream) {
         const t = value.dict.get('Type');
         if (isName(t, 'XRef') || isName(t, 'ObjStm')) continue;
@@ -109,7 +126,7 @@ export class ChangeClassifier {
         kinds.add(newObjectKind(value, info.has(num)));
         continue;
       }
-      const before = await old.getObject(num);
+      const before = await this.object(old, num);
       if (same(before, value)) continue;
       if (info.has(num)) kinds.add('metadata');
       else
