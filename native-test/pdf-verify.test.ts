@@ -270,8 +270,10 @@ describe('signers', () => {
     expect(report.valid).toBe(false);
   });
 
-  it('an unknown root is untrusted; no anchors is untrusted', async () => {
+  it('an unknown root is untrusted; no anchors is untrusted, also right after a trusted verification (the process-wide path cache is keyed by the anchors)', async () => {
     const bytes = (await signPdf(libreoffice, { signer: leader })).bytes as Buffer;
+    const trusted = await verifyPdf(bytes, { trustAnchors: anchors });
+    expect(trusted.signatures[0]?.chain?.trusted).toBe(true);
     const other = await run('openssl', [
       'req',
       '-x509',
@@ -292,6 +294,9 @@ describe('signers', () => {
     });
     const none = await verifyPdf(bytes);
     expect(none.signatures[0]?.chain).toMatchObject({ trusted: false, reason: 'no-trust-anchors' });
+    const again = await verifyPdf(bytes, { trustAnchors: anchors });
+    expect(again.signatures[0]?.chain?.trusted).toBe(true);
+    expect(again.valid).toBe(true);
   });
 });
 

@@ -2,13 +2,13 @@
  * One signature's report: byte range, digest and signature value, signing certificate, chain,
  * key usage and the changes after it, combined into one verdict.
  */
-import { createHash } from 'node:crypto';
 import {
   verifyDigestSignature,
   verifySignatureValue,
   signingCertificateMatches,
 } from '../cms/index.ts';
-import { buildChain, parseCertificate, type ChainResult } from '../pki/index.ts';
+import type { ChainResult } from '../pki/index.ts';
+import type { CertificateCache } from './certificate-cache.ts';
 import type { HashAlgorithm } from '../tokens/index.ts';
 import type { ChangeClassifier, ChangeKind, ChangesAfterSigning } from './changes.ts';
 import { trimDer, type Candidate } from './digest-pass.ts';
@@ -158,60 +158,6 @@ function hexBody(gap: Buffer): Buffer | undefined {
     }
   }
   return out.subarray(0, n);
-}
-
-/** Most entries the process-wide certificate caches hold before starting over. */
-const CACHE_LIMIT = 256;
-
-function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = make();
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, value);
-  }
-  return value;
-}
-
-/** SHA-256 over the certificates in order: a short key for a certificate set. */
-function setKey(certificates: readonly Buffer[]): string {
-  const h = createHash('sha256');
-  for (const c of certificates) h.update(c).update('|');
-  return h.digest('base64');
-}
-
-/**
- * Parsed certificates and built paths by content, shared by every document this process
- * verifies: a running agent sees the same signers and roots again and again, and parsing a
- * certificate (X509Certificate) costs ~0.2 ms. A path's verdict does not depend on the time;
- * validAtTime is worked out per call.
- */
-const parsedCertificates = new Map<string, ReturnType<typeof parseCertificate>>();
-const builtChains = new Map<string, ChainResult>();
-
-/** Certificate parsing and path building, once per distinct certificate set. */
-export class CertificateCache {
-  private readonly trustKey: string;
-  constructor(
-    private readonly anchors: Buffer[],
-    private readonly intermediates: Buffer[] = [],
-  ) {
-    this.trustKey = setKey(anchors);
-  }
-
-  parse(der: Buffer): ReturnType<typeof parseCertificate> {
-    return remember(parsedCertificates, setKey([der]), () => parseCertificate(der));
-  }
-
-  chain(signer: Buffer, all: Buffer[], at: Date): ChainResult {
-    const others = [...all, ...this.intermediates].filter((x) => !x.equals(signer));
-    const key = `${this.trustKey} ${setKey([signer, ...others])}`;
-    const chain = remember(builtChains, key, () => buildChain(signer, others, this.anchors, at));
-    return {
-      ...chain,
-      validAtTime: at >= new Date(chain.validFrom) && at <= new Date(chain.validTo),
-    };
-  }
 }
 
 export async function report(

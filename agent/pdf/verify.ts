@@ -7,7 +7,8 @@ import { ChangeClassifier } from './changes.ts';
 import { hashAllInOnePass, signedFields } from './digest-pass.ts';
 import { readForm } from './fields.ts';
 import { PdfReader } from './reader.ts';
-import { CertificateCache, report, type SignatureReport, type SignatureStatus } from './report.ts';
+import { CertificateCache } from './certificate-cache.ts';
+import { report, type SignatureReport, type SignatureStatus } from './report.ts';
 import { openSource, type ByteSource } from './source.ts';
 
 export interface VerifyOptions {
