@@ -19,13 +19,35 @@ function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
   return value;
 }
 
-/** SHA-256 over the certificates in order, each length-prefixed: a short, unambiguous key. */
-function setKey(certificates: readonly Buffer[]): string {
+/**
+ * SHA-256 of one certificate, once per Buffer: a signature's chain is looked up 3 times. Only
+ * for the document's own certificates (slices of its CMS and DSS, never changed); the
+ * caller's trust material is hashed afresh each time (see trustKeyOf).
+ */
+const fingerprints = new WeakMap<Buffer, string>();
+function fingerprint(der: Buffer): string {
+  let f = fingerprints.get(der);
+  if (f === undefined) {
+    f = createHash('sha256').update(der).digest('base64');
+    fingerprints.set(der, f);
+  }
+  return f;
+}
+
+/** A certificate set's key: the fingerprints in order (fixed length, so unambiguous). */
+const setKey = (certificates: readonly Buffer[]): string => certificates.map(fingerprint).join('');
+
+/** Anchors and intermediates as given, each length-prefixed, in one SHA-256. */
+function trustKeyOf(anchors: readonly Buffer[], intermediates: readonly Buffer[]): string {
   const h = createHash('sha256');
   const length = Buffer.alloc(4);
-  for (const c of certificates) {
-    length.writeUInt32BE(c.length);
-    h.update(length).update(c);
+  for (const list of [anchors, intermediates]) {
+    length.writeUInt32BE(list.length);
+    h.update(length);
+    for (const c of list) {
+      length.writeUInt32BE(c.length);
+      h.update(length).update(c);
+    }
   }
   return h.digest('base64');
 }
@@ -41,16 +63,17 @@ export class CertificateCache {
     private readonly anchors: Buffer[],
     private readonly intermediates: Buffer[] = [],
   ) {
-    this.trustKey = setKey(anchors);
+    this.trustKey = trustKeyOf(anchors, intermediates);
   }
 
   parse(der: Buffer): ReturnType<typeof parseCertificate> {
-    return remember(parsedCertificates, setKey([der]), () => parseCertificate(der));
+    return remember(parsedCertificates, fingerprint(der), () => parseCertificate(der));
   }
 
   chain(signer: Buffer, all: Buffer[], at: Date): ChainResult {
-    const others = [...all, ...this.intermediates].filter((x) => !x.equals(signer));
-    const key = `${this.trustKey} ${setKey([signer, ...others])}`;
+    const carried = all.filter((x) => !x.equals(signer));
+    const others = [...carried, ...this.intermediates.filter((x) => !x.equals(signer))];
+    const key = `${this.trustKey} ${setKey([signer, ...carried])}`;
     const chain = remember(builtChains, key, () => buildChain(signer, others, this.anchors, at));
     return {
       ...chain,

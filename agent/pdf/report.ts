@@ -160,6 +160,23 @@ function hexBody(gap: Buffer): Buffer | undefined {
   return out.subarray(0, n);
 }
 
+/**
+ * Whether the ByteRange gap is the hex string "<…>" whose bytes are this /Contents. The common
+ * case, the gap spelled exactly as hex of the parsed string (lower or upper case, nothing
+ * else), is one native comparison; anything else (whitespace, mixed case) is decoded.
+ */
+function gapHoldsContents(gap: Buffer, contents: PdfValue | undefined, cms: Buffer): boolean {
+  if (gap[0] !== 0x3c || gap[gap.length - 1] !== 0x3e) return false;
+  if (contents instanceof PdfString && gap.length === contents.bytes.length * 2 + 2) {
+    const hex = contents.bytes.toString('hex');
+    const body = gap.toString('latin1', 1, gap.length - 1);
+    // c.contents is trimDer(contents.bytes), so the same bytes hold the same CMS.
+    if (body === hex || body === hex.toUpperCase()) return true;
+  }
+  const held = hexBody(gap);
+  return held !== undefined && trimDer(held).equals(cms);
+}
+
 export async function report(
   source: ByteSource,
   c: Candidate,
@@ -179,8 +196,7 @@ export async function report(
     // The gap must be exactly the hex string "<...>" holding this dictionary's /Contents:
     // otherwise the signed ranges could describe some other part of the file.
     const gap = cStart - b <= 1 << 20 ? await source.read(b, cStart - b) : Buffer.alloc(0);
-    const held = gap[0] === 0x3c && gap[gap.length - 1] === 0x3e ? hexBody(gap) : undefined;
-    byteRangeValid = held !== undefined && trimDer(held).equals(c.contents);
+    byteRangeValid = gapHoldsContents(gap, sig?.get('Contents'), c.contents);
   }
   const parsed = c.parsed;
   let digestMatches = Boolean(parsed?.messageDigest && c.digest?.equals(parsed.messageDigest));
