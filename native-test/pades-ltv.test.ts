@@ -6,8 +6,9 @@
  * The signer is the real SigningPipeline over a token service whose keys are software keys
  * issued by the loopback CA (the token layer has its own SoftHSM2 tests).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -269,6 +270,39 @@ describe('PAdES levels', () => {
     expect(en).toMatch(/Signer: Kyso TEST crlGood/);
     expect(en).toMatch(/timestamped by .*Kyso TEST tsa/);
     expect(en).toMatch(/Document timestamp #2/);
+  });
+
+  it('the built CLI (kyso verify --json) reports the same B-LTA facts: its LTV code loads on demand', async () => {
+    const { output } = await sign(harness(), 'crlGood', 'B-LTA');
+    // The agency's trust from the config file: the root, and the intermediate as a path helper.
+    writeFileSync(join(dir, 'root.der'), pki.ca.root);
+    writeFileSync(join(dir, 'intermediate.der'), pki.ca.intermediate);
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ trust: { anchors: ['root.der'], intermediates: ['intermediate.der'] } }),
+    );
+    const cli = spawnSync(
+      process.execPath,
+      ['bin/kyso.js', 'verify', output, '--config', config, '--json'],
+      { encoding: 'utf8' },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const printed = JSON.parse(cli.stdout) as Awaited<ReturnType<typeof verifyPdf>>;
+    const inProcess = await verify(output);
+    const facts = (r: typeof inProcess) =>
+      r.signatures.map((s) => [
+        s.ltv?.kind,
+        s.ltv?.level,
+        s.ltv?.revocation,
+        s.ltv?.timestamp,
+        s.valid,
+      ]);
+    expect(facts(printed)).toEqual(facts(inProcess));
+    expect(printed.signatures.map((s) => s.ltv?.level)).toEqual(['B-LTA', 'B-LTA']);
+    // A valid document timestamp is reported valid in `status` too (exit code 0, "HỢP LỆ").
+    expect(printed.signatures.map((s) => s.status)).toEqual(['valid', 'valid']);
+    expect(printed.status).toBe('valid');
   });
 
   it('a DocMDP P=2 certification stays valid after a B-LT and a B-LTA signature', async () => {

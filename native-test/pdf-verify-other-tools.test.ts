@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSignedData, softwareSigner, type Signer } from '../agent/cms/index.ts';
-import { berToDer, children, isDer, readTlv } from '../agent/cms/der.ts';
+import { berToDer, children, isDer, readTlv } from '../agent/pki/der.ts';
 import { verifySignatureValue } from '../agent/cms/verify.ts';
 import { IncrementBuilder } from '../agent/pdf/increment.ts';
 import { signPdf, verifyPdf } from '../agent/pdf/index.ts';

@@ -270,8 +270,10 @@ describe('signers', () => {
     expect(report.valid).toBe(false);
   });
 
-  it('an unknown root is untrusted; no anchors is untrusted', async () => {
+  it('an unknown root is untrusted; no anchors is untrusted, also right after a trusted verification (the process-wide path cache is keyed by the anchors)', async () => {
     const bytes = (await signPdf(libreoffice, { signer: leader })).bytes as Buffer;
+    const trusted = await verifyPdf(bytes, { trustAnchors: anchors });
+    expect(trusted.signatures[0]?.chain?.trusted).toBe(true);
     const other = await run('openssl', [
       'req',
       '-x509',
@@ -292,6 +294,9 @@ describe('signers', () => {
     });
     const none = await verifyPdf(bytes);
     expect(none.signatures[0]?.chain).toMatchObject({ trusted: false, reason: 'no-trust-anchors' });
+    const again = await verifyPdf(bytes, { trustAnchors: anchors });
+    expect(again.signatures[0]?.chain?.trusted).toBe(true);
+    expect(again.valid).toBe(true);
   });
 });
 
@@ -518,6 +523,24 @@ describe('bad input has stable codes', () => {
     const report = await verifyPdf(bytes, { trustAnchors: anchors });
     expect(report.signatures[0]?.integrity.byteRangeValid).toBe(false);
     expect(report.valid).toBe(false);
+  });
+
+  it('a /Contents in upper case, or with whitespace in its zero padding, still verifies', async () => {
+    const signed = Buffer.from((await signPdf(libreoffice, { signer: leader })).bytes as Buffer);
+    const m = /\/ByteRange \[0 (\d+) (\d+)/.exec(signed.toString('latin1'));
+    const [start, end] = [Number(m?.[1]) + 1, Number(m?.[2]) - 1]; // inside "<" and ">"
+    const hex = signed.toString('latin1', start, end);
+    const upper = Buffer.from(signed);
+    upper.write(hex.toUpperCase(), start, 'latin1');
+    const spaced = Buffer.from(signed);
+    spaced.write(hex.replace(/0000$/, '\n \t0'), start, 'latin1'); // same length
+    for (const bytes of [upper, spaced]) {
+      expect(bytes.length).toBe(signed.length);
+      expect(bytes.equals(signed)).toBe(false);
+      const report = await verifyPdf(bytes, { trustAnchors: anchors });
+      expect(report.signatures[0]?.integrity.byteRangeValid).toBe(true);
+      expect(report.valid).toBe(true);
+    }
   });
 
   it('a corrupted signature value is reported, not thrown', async () => {

@@ -8,7 +8,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
 import { HASH_LENGTH, HASH_NODE, algorithmIdentifierDer } from './algorithms.ts';
-import { issuerAndSerialOf, octets, oid, seq, set, smallInt, tlv } from './der.ts';
+import { issuerAndSerialOf, octets, oid, seq, set, smallInt, tlv } from '../pki/index.ts';
 import { encodeSigningCertificateV2, id_aa_signingCertificateV2 } from './ess.ts';
 
 /** Signs with a key that stays on the token. */

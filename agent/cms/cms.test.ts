@@ -8,9 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOpensslPki } from '../../native-test/openssl-pki.ts';
 import type { HashAlgorithm, SignatureScheme } from '../tokens/index.ts';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { algorithmIdentifierDer, signatureAlgorithmId, digestAlgorithmId } from './algorithms.ts';
+import { algorithmIdentifierDer } from './algorithms.ts';
 import { buildChain, loadCertificates } from '../pki/index.ts';
-import { encodeSigningCertificateV2, signingCertificateV2BySchema } from './ess.ts';
+import { encodeSigningCertificateV2 } from './ess.ts';
+import {
+  digestAlgorithmId,
+  signatureAlgorithmId,
+  signingCertificateV2BySchema,
+} from './schema-reference.ts';
 import {
   createSignedData,
   estimateSignedDataSize,

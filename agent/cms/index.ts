@@ -39,4 +39,4 @@ export {
   smallInt,
   tlv,
   type Tlv,
-} from './der.ts';
+} from '../pki/index.ts';

@@ -6,7 +6,17 @@
 import { createHash } from 'node:crypto';
 import type { HashAlgorithm } from '../protocol/index.ts';
 import { HASH_NODE } from './algorithms.ts';
-import { children, contentOf, oid, oidText, readTlv, seq, set, tlv, type Tlv } from './der.ts';
+import {
+  children,
+  contentOf,
+  oid,
+  oidText,
+  readTlv,
+  seq,
+  set,
+  tlv,
+  type Tlv,
+} from '../pki/index.ts';
 
 export const ID_AA_SIGNATURE_TIME_STAMP_TOKEN = '1.2.840.113549.1.9.16.2.14';
 

@@ -22,7 +22,7 @@ import {
   readTlv,
   set,
   type Tlv,
-} from './der.ts';
+} from '../pki/index.ts';
 import { id_aa_signingCertificateV2 } from './ess.ts';
 
 export interface ParsedSignedData {

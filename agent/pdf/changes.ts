@@ -46,6 +46,8 @@ const NEUTRAL: ReadonlySet<IncrementKind> = new Set(['signature', 'metadata']);
  */
 export class ChangeClassifier {
   private readonly cache = new Map<number, Promise<Set<IncrementKind>>>();
+  /** Revision readers by section index: increment i's "before" is increment i+1's "after". */
+  private readonly revisions = new Map<number, PdfReader>();
   constructor(
     private readonly reader: PdfReader,
     private readonly size: number,
@@ -72,13 +74,39 @@ export class ChangeClassifier {
     return { changes: other ? 'other' : 'signatures-only', kinds };
   }
 
+  private revision(index: number): PdfReader {
+    let r = this.revisions.get(index);
+    if (!r) {
+      r = this.reader.revision(index);
+      this.revisions.set(index, r);
+    }
+    return r;
+  }
+
+  /**
+   * Object `num` as revision `r` has it: from the document's own reader when both point at the
+   * same offset, so what it parsed already (every signature dictionary, by readForm) is not
+   * parsed again. Only for objects stored at an offset: one in an object stream is read
+   * through that revision's own copy of the stream.
+   */
+  private object(r: PdfReader, num: number): Promise<PdfValue> {
+    const theirs = r.xref.get(num);
+    const latest = this.reader.xref.get(num);
+    const same =
+      theirs?.type === 1 &&
+      latest?.type === 1 &&
+      theirs.offset === latest.offset &&
+      theirs.gen === latest.gen;
+    return same ? this.reader.getObject(num) : r.getObject(num);
+  }
+
   /** The increment that sections[index] added on top of sections[index + 1]. */
   private async classify(index: number): Promise<Set<IncrementKind>> {
     const kinds = new Set<IncrementKind>();
     const section = this.reader.sections[index];
     if (!section || index + 1 >= this.reader.sections.length) return new Set(['other']);
-    const now = this.reader.revision(index);
-    const old = this.reader.revision(index + 1);
+    const now = this.revision(index);
+    const old = this.revision(index + 1);
     const refNum = (r: PdfReader, key: string): number | undefined => {
       const v = r.trailer.get(key);
       return v instanceof PdfRef ? v.num : undefined;
@@ -89,7 +117,7 @@ export class ChangeClassifier {
     if (refNum(now, 'Root') !== refNum(old, 'Root')) kinds.add('other');
     const catalog = refNum(now, 'Root');
     for (const num of new Set(section.objects)) {
-      const value = await now.getObject(num);
+      const value = await this.object(now, num);
       if (value instanceof PdfStream) {
         const t = value.dict.get('Type');
         if (isName(t, 'XRef') || isName(t, 'ObjStm')) continue;
@@ -98,7 +126,7 @@ export class ChangeClassifier {
         kinds.add(newObjectKind(value, info.has(num)));
         continue;
       }
-      const before = await old.getObject(num);
+      const before = await this.object(old, num);
       if (same(before, value)) continue;
       if (info.has(num)) kinds.add('metadata');
       else

@@ -16,7 +16,6 @@ import {
   signatureTimestampTokens,
 } from '../cms/index.ts';
 import type { ParsedSignedData } from '../cms/index.ts';
-import { revocation, timestamp as tsa } from '../ltv/index.ts';
 import { issuedBy, type ChainResult } from '../pki/index.ts';
 import type { ChangesAfterSigning } from './changes.ts';
 import type { Candidate } from './digest-pass.ts';
@@ -78,6 +77,7 @@ export interface ReportBase {
   chain: ChainResult | undefined;
   certificateValidAtSigningTime: boolean;
   changes: ChangesAfterSigning;
+  status: 'valid' | 'valid-changed-after' | 'invalid';
   valid: boolean;
 }
 
@@ -91,13 +91,23 @@ interface DocumentFacts {
   docTimestampEnds: number[];
 }
 
+type Ltv = typeof import('../ltv/index.ts');
+let ltvCode: Promise<Ltv> | undefined;
+/**
+ * The OCSP, CRL and RFC 3161 code, loaded only for a signature that carries a timestamp or a
+ * document with a DSS to check: most documents carry neither, and `kyso verify` then starts
+ * without compiling it.
+ */
+const loadLtv = (): Promise<Ltv> => (ltvCode ??= import('../ltv/index.ts'));
+
 const documents = new WeakMap<ByteSource, Promise<DocumentFacts>>();
 
-function documentFacts(source: ByteSource): Promise<DocumentFacts> {
+/** `opened`: the reader verification already holds, so the document is not parsed twice. */
+function documentFacts(source: ByteSource, opened?: PdfReader): Promise<DocumentFacts> {
   let p = documents.get(source);
   if (!p) {
     p = (async () => {
-      const reader = await PdfReader.open(source);
+      const reader = opened ?? (await PdfReader.open(source));
       const catalog = await reader.catalog();
       const form = await readForm(reader, catalog.dict);
       const ends: number[] = [];
@@ -116,15 +126,29 @@ function documentFacts(source: ByteSource): Promise<DocumentFacts> {
   return p;
 }
 
+/** Parsed certificates by content: 20 signatures by one signer carry the same few. */
+const parsedCertificates = new Map<string, X509Certificate>();
+function x509Of(der: Buffer): X509Certificate {
+  const key = der.toString('base64');
+  let x = parsedCertificates.get(key);
+  if (!x) {
+    x = new X509Certificate(der);
+    if (parsedCertificates.size > 256) parsedCertificates.clear();
+    parsedCertificates.set(key, x);
+  }
+  return x;
+}
+
 const subjectOf = (der: Buffer): string => {
   try {
-    return new X509Certificate(der).subject.replace(/\n/g, ', ');
+    return x509Of(der).subject.replace(/\n/g, ', ');
   } catch {
     return '?';
   }
 };
 
 function verifyToken(
+  { timestamp: tsa }: Ltv,
   token: Buffer,
   expect: { digest: Buffer; hash: ParsedSignedData['hash'] },
   chains: ChainCache,
@@ -172,16 +196,20 @@ function tokenCertificates(token: Buffer): Buffer[] {
 }
 
 /** Status of `certificate` at `at` from the DSS: a verified OCSP response, else a CRL. */
-function statusFromDss(
+async function statusFromDss(
   certificate: Buffer,
   pool: readonly Buffer[],
   dss: DssContent,
   at: Date,
-): RevocationFacts {
-  const x = new X509Certificate(certificate);
+): Promise<RevocationFacts> {
+  // Nothing to look the certificate up in: no need to find (and verify) its issuer.
+  if (dss.ocsps.length === 0 && dss.crls.length === 0)
+    return { status: 'not-checked', source: 'none' };
+  const { revocation } = await loadLtv();
+  const x = x509Of(certificate);
   const issuer = pool.find((c) => {
     try {
-      return issuedBy(x, new X509Certificate(c));
+      return issuedBy(x, x509Of(c));
     } catch {
       return false;
     }
@@ -243,8 +271,9 @@ export async function withLtv<T extends ReportBase>(
   c: Candidate,
   chains: ChainCache,
   base: T,
+  reader?: PdfReader,
 ): Promise<T & { ltv: LtvReport }> {
-  const doc = await documentFacts(source);
+  const doc = await documentFacts(source, reader);
   const parsed = c.parsed;
   const isDocTimestamp = isName(c.field.value?.get('Type'), 'DocTimeStamp');
   const claimed = base.signingTime ? new Date(base.signingTime) : undefined;
@@ -252,7 +281,7 @@ export async function withLtv<T extends ReportBase>(
   if (isDocTimestamp) {
     const hash = parsed?.hash ?? 'SHA-256';
     const stamped = c.digest
-      ? verifyToken(c.contents, { digest: c.digest, hash }, chains)
+      ? verifyToken(await loadLtv(), c.contents, { digest: c.digest, hash }, chains)
       : { facts: { time: '', tsa: '?', valid: false, problem: 'no digest' } };
     const at = stamped.genTime ?? new Date();
     const tsaCert = parsed?.signerCertificate;
@@ -266,7 +295,7 @@ export async function withLtv<T extends ReportBase>(
       signingCertificateValid: true,
     };
     const revocationFacts = tsaCert
-      ? statusFromDss(
+      ? await statusFromDss(
           tsaCert,
           [...(parsed?.certificates ?? []), ...doc.dss.certificates],
           doc.dss,
@@ -280,6 +309,13 @@ export async function withLtv<T extends ReportBase>(
       integrity,
       chain,
       certificateValidAtSigningTime: validAtSigningTime,
+      // The verdict from the token's checks, not from report()'s CMS-signature ones (a
+      // TimeStampToken's message digest is over TSTInfo, not the document).
+      status: !(integrity.byteRangeValid && digestOk && validAtSigningTime)
+        ? 'invalid'
+        : base.changes === 'other'
+          ? 'valid-changed-after'
+          : 'valid',
       valid: integrity.byteRangeValid && digestOk && validAtSigningTime && base.changes !== 'other',
       ltv: {
         kind: 'document-timestamp',
@@ -299,9 +335,10 @@ export async function withLtv<T extends ReportBase>(
   let genTime: Date | undefined;
   const [token] = parsed ? signatureTimestampTokens(c.contents) : [];
   if (parsed && token) {
+    const ltv = await loadLtv();
     let imprintHash: ParsedSignedData['hash'] = 'SHA-256';
     try {
-      const oid = tsa.parseTstInfo(token).hashOid;
+      const oid = ltv.timestamp.parseTstInfo(token).hashOid;
       imprintHash =
         (Object.entries(HASH_OID).find(([, o]) => o === oid)?.[0] as ParsedSignedData['hash']) ??
         'SHA-256';
@@ -309,7 +346,7 @@ export async function withLtv<T extends ReportBase>(
       // verifyToken reports the unreadable token
     }
     const digest = signatureImprint(c.contents, imprintHash);
-    const v = verifyToken(token, { digest, hash: imprintHash }, chains);
+    const v = verifyToken(ltv, token, { digest, hash: imprintHash }, chains);
     timestamp = v.facts;
     if (v.facts.valid) genTime = v.genTime;
   }
@@ -317,7 +354,7 @@ export async function withLtv<T extends ReportBase>(
   const signer = parsed?.signerCertificate;
   const pool = [...(parsed?.certificates ?? []), ...doc.dss.certificates];
   const revocationFacts: RevocationFacts = signer
-    ? statusFromDss(signer, pool, doc.dss, at)
+    ? await statusFromDss(signer, pool, doc.dss, at)
     : { status: 'not-checked', source: 'none' };
   const chainAt = signer ? chains.chain(signer, pool, at) : undefined;
   const chainNow = signer ? chains.chain(signer, pool, new Date()) : undefined;

@@ -7,7 +7,8 @@ import { ChangeClassifier } from './changes.ts';
 import { hashAllInOnePass, signedFields } from './digest-pass.ts';
 import { readForm } from './fields.ts';
 import { PdfReader } from './reader.ts';
-import { CertificateCache, report, type SignatureReport, type SignatureStatus } from './report.ts';
+import { CertificateCache } from './certificate-cache.ts';
+import { report, type SignatureReport, type SignatureStatus } from './report.ts';
 import { openSource, type ByteSource } from './source.ts';
 
 export interface VerifyOptions {
@@ -54,7 +55,8 @@ async function verifySource(source: ByteSource, options: VerifyOptions): Promise
   const classifier = new ChangeClassifier(reader, source.size);
   const certificates = new CertificateCache(anchors, intermediates);
   const reports: SignatureReport[] = [];
-  for (const c of candidates) reports.push(await report(source, c, certificates, classifier));
+  for (const c of candidates)
+    reports.push(await report(source, c, certificates, classifier, reader));
   reports.sort((a, b) => (a.byteRange[1] ?? 0) - (b.byteRange[1] ?? 0));
   const last = reports.at(-1);
   const totalDocumentSigned = last?.coversWholeFile ?? false;

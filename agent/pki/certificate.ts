@@ -3,20 +3,20 @@
  * diacritics intact (UTF8String/BMPString decoded as such, never escaped).
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  BasicConstraints,
-  Certificate,
-  ExtendedKeyUsage,
-  KeyUsage,
-  KeyUsageFlags,
-  type Name,
-  id_ce_basicConstraints,
-  id_ce_extKeyUsage,
-  id_ce_keyUsage,
-} from '@peculiar/asn1-x509';
 import { KysoError } from '../errors/index.ts';
 import type { CertificateInfo, DistinguishedName } from '../protocol/index.ts';
+import {
+  basicConstraintsCa,
+  keyUsageFlags,
+  nameAttributes,
+  objectIdentifiers,
+  tbsFields,
+  type NameAttribute,
+} from './x509-fields.ts';
+
+const ID_CE_KEY_USAGE = '2.5.29.15';
+const ID_CE_BASIC_CONSTRAINTS = '2.5.29.19';
+const ID_CE_EXT_KEY_USAGE = '2.5.29.37';
 
 const attributeNames: Record<string, string> = {
   '2.5.4.3': 'CN',
@@ -35,16 +35,17 @@ const attributeNames: Record<string, string> = {
   '0.9.2342.19200300.100.1.25': 'DC',
 };
 
+/** KeyUsage named bits (RFC 5280 §4.2.1.3) as flags: bit n is 1 << n. */
 const keyUsageNames: Array<[number, string]> = [
-  [KeyUsageFlags.digitalSignature, 'digitalSignature'],
-  [KeyUsageFlags.nonRepudiation, 'nonRepudiation'],
-  [KeyUsageFlags.keyEncipherment, 'keyEncipherment'],
-  [KeyUsageFlags.dataEncipherment, 'dataEncipherment'],
-  [KeyUsageFlags.keyAgreement, 'keyAgreement'],
-  [KeyUsageFlags.keyCertSign, 'keyCertSign'],
-  [KeyUsageFlags.cRLSign, 'cRLSign'],
-  [KeyUsageFlags.encipherOnly, 'encipherOnly'],
-  [KeyUsageFlags.decipherOnly, 'decipherOnly'],
+  [1 << 0, 'digitalSignature'],
+  [1 << 1, 'nonRepudiation'],
+  [1 << 2, 'keyEncipherment'],
+  [1 << 3, 'dataEncipherment'],
+  [1 << 4, 'keyAgreement'],
+  [1 << 5, 'keyCertSign'],
+  [1 << 6, 'cRLSign'],
+  [1 << 7, 'encipherOnly'],
+  [1 << 8, 'decipherOnly'],
 ];
 
 const ekuNames: Record<string, string> = {
@@ -71,14 +72,13 @@ function escapeValue(value: string): string {
     .replace(/\s$/, '\\ ');
 }
 
-export function parseName(name: Name): DistinguishedName {
-  const attributes = name.flatMap((rdn) =>
-    rdn.map((atv) => ({
-      oid: atv.type,
-      type: attributeNames[atv.type] ?? atv.type,
-      value: atv.value.toString(),
-    })),
-  );
+/** A Name's attributes as DistinguishedName: RFC 4514 text (last RDN first) and the list. */
+export function parseName(nameAttributes: readonly NameAttribute[]): DistinguishedName {
+  const attributes = nameAttributes.map((a) => ({
+    oid: a.oid,
+    type: attributeNames[a.oid] ?? a.oid,
+    value: a.value,
+  }));
   const text = [...attributes]
     .reverse()
     .map((a) => `${a.type}=${escapeValue(a.value)}`)
@@ -92,35 +92,32 @@ export type ParsedCertificate = Omit<
 >;
 
 export function parseCertificate(der: Buffer): ParsedCertificate {
-  let certificate: Certificate;
   let x509: X509Certificate;
+  let subject: DistinguishedName;
+  let issuer: DistinguishedName;
+  let keyUsage: string[] = [];
+  let extendedKeyUsage: string[] = [];
+  let isCA = false;
   try {
-    certificate = AsnConvert.parse(der, Certificate);
     x509 = new X509Certificate(der);
+    const tbs = tbsFields(der);
+    subject = parseName(nameAttributes(der, tbs.subject));
+    issuer = parseName(nameAttributes(der, tbs.issuer));
+    for (const extension of tbs.extensions) {
+      if (extension.oid === ID_CE_KEY_USAGE) {
+        const flags = keyUsageFlags(extension.value);
+        keyUsage = keyUsageNames.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
+      } else if (extension.oid === ID_CE_EXT_KEY_USAGE) {
+        extendedKeyUsage = objectIdentifiers(extension.value).map((oid) => ekuNames[oid] ?? oid);
+      } else if (extension.oid === ID_CE_BASIC_CONSTRAINTS) {
+        isCA = basicConstraintsCa(extension.value);
+      }
+    }
   } catch (error) {
     throw new KysoError('INVALID_INPUT', {
       reason: 'certificate could not be parsed',
       cause: error instanceof Error ? error.message : String(error),
     });
-  }
-  const tbs = certificate.tbsCertificate;
-  const subject = parseName(tbs.subject);
-  const issuer = parseName(tbs.issuer);
-  let keyUsage: string[] = [];
-  let extendedKeyUsage: string[] = [];
-  let isCA = false;
-  for (const extension of tbs.extensions ?? []) {
-    const value = extension.extnValue.buffer;
-    if (extension.extnID === id_ce_keyUsage) {
-      const flags = AsnConvert.parse(value, KeyUsage).toNumber();
-      keyUsage = keyUsageNames.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
-    } else if (extension.extnID === id_ce_extKeyUsage) {
-      extendedKeyUsage = AsnConvert.parse(value, ExtendedKeyUsage).map(
-        (oid) => ekuNames[oid] ?? oid,
-      );
-    } else if (extension.extnID === id_ce_basicConstraints) {
-      isCA = AsnConvert.parse(value, BasicConstraints).cA;
-    }
   }
   const publicKey = x509.publicKey;
   const details = publicKey.asymmetricKeyDetails ?? {};
