@@ -75,6 +75,8 @@ import { readDownloadFrame, uploadChunkFrame } from './binary.ts';
 import { closeError } from './close-codes.ts';
 
 export type { PdfInput, TransferOptions, TransferProgress } from './documents.ts';
+/** Base64 of bytes of any size (native, Node Buffer or by table; never a spread into btoa). */
+export { toBase64 } from './documents.ts';
 
 /** sign.pdf with the PDF as bytes: uploaded in chunks, the signed copy returned as bytes. */
 export type SignPdfBytesParams = Omit<SignPdfParams, 'pdf' | 'documentId'> & { pdf: PdfInput };

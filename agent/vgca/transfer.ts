@@ -163,7 +163,7 @@ interface NativeBase64Ctor {
 }
 
 /** Base64 of a whole document (FileBase64 when there is no FileUploadHandler). */
-export { toBase64 } from '../client/documents.ts';
+export { toBase64 } from '../client/index.ts';
 
 /** Bytes of base64 text (small inputs: a message's content). */
 export function fromBase64(base64: string): Bytes {
