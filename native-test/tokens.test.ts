@@ -1,8 +1,9 @@
 /** Token service against the real SoftHSM2 TEST tokens: listing, signing, errors. */
 import { constants, createHash, verify, X509Certificate } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isKysoError, type ErrorCode } from '../agent/errors/index.ts';
 import { startTokenService, type TokenService } from '../agent/tokens/index.ts';
+import { TokenHost } from '../agent/tokens/host-process.ts';
 import type { HashAlgorithm } from '../agent/tokens/types.ts';
 import { loadTestPki, type TestPki } from './pki.ts';
 
@@ -39,6 +40,33 @@ const nodeHash: Record<HashAlgorithm, string> = {
 };
 
 describe('listing', () => {
+  it('answers a burst of first requests with one certificate listing per token', async () => {
+    // A page sending hundreds of requests right after start: each would otherwise queue its
+    // own listing on the token host, and the last ones time out behind the others.
+    const fresh = await startTokenService({
+      modules: [pki.modulePath],
+      env: { SOFTHSM2_CONF: pki.softhsm2Conf },
+      pollIntervalMs: 0,
+    });
+    const calls = vi.spyOn(TokenHost.prototype, 'call');
+    try {
+      const wanted = pki.tokens.map((t) => t.certificateId);
+      const found = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          fresh.getCertificate(wanted[i % wanted.length] ?? ''),
+        ),
+      );
+      expect(found.map((c) => c.id)).toEqual(
+        Array.from({ length: 300 }, (_, i) => wanted[i % wanted.length]),
+      );
+      const listings = calls.mock.calls.filter(([method]) => method === 'listCertificates');
+      expect(listings.length).toBe((await fresh.listTokens()).length);
+    } finally {
+      calls.mockRestore();
+      await fresh.close();
+    }
+  });
+
   it('loads SoftHSM2 and lists the six test tokens with their PIN state', async () => {
     expect(service.modules()).toEqual([
       expect.objectContaining({ path: pki.modulePath, state: 'loaded', manufacturer: 'SoftHSM' }),

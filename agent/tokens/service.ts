@@ -91,6 +91,8 @@ class Pkcs11TokenService implements TokenService {
   private readonly certificates = new Map<string, CertificateInfo[]>();
   /** Tokens logged in since their certificates were read: private objects may show now. */
   private readonly relist = new Set<string>();
+  /** Certificate listings in flight, by token id (shared by everyone who asks meanwhile). */
+  private readonly listing = new Map<string, Promise<CertificateInfo[]>>();
   private readonly ids = new TokenIds();
   /**
    * Certificate id → token it was on, for tokens that went away: signing with one of them is
@@ -207,10 +209,21 @@ class Pkcs11TokenService implements TokenService {
     return token;
   }
 
-  private async certificatesOf(entry: TokenEntry): Promise<CertificateInfo[]> {
+  private certificatesOf(entry: TokenEntry): Promise<CertificateInfo[]> {
     const cached = this.certificates.get(entry.info.id);
-    if (cached && !this.relist.has(entry.info.id)) return cached;
-    this.relist.delete(entry.info.id);
+    if (cached && !this.relist.has(entry.info.id)) return Promise.resolve(cached);
+    // One listing per token at a time: a burst of first requests (a page sending 1,000 right
+    // after start) would otherwise queue 1,000 listings on the host and time out behind them.
+    let listing = this.listing.get(entry.info.id);
+    if (!listing) {
+      this.relist.delete(entry.info.id);
+      listing = this.readCertificates(entry).finally(() => this.listing.delete(entry.info.id));
+      this.listing.set(entry.info.id, listing);
+    }
+    return listing;
+  }
+
+  private async readCertificates(entry: TokenEntry): Promise<CertificateInfo[]> {
     const raw = await entry.host.call('listCertificates', { slotId: entry.info.slotId });
     const parsed = raw.flatMap((item): CertificateInfo[] => {
       try {
