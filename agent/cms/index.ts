@@ -24,19 +24,3 @@ export { softwareSigner } from './software-signer.ts';
 export { type ChainResult, buildChain, loadCertificates } from '../pki/index.ts';
 export { type TokenSigner, tokenSigner } from './token-signer.ts';
 export * from './timestamp-attribute.ts';
-/** DER primitives for the other CMS-shaped structures (OCSP, CRL, RFC 3161) in agent/ltv. */
-export {
-  children,
-  contentOf,
-  elementOf,
-  NULL,
-  octets,
-  oid,
-  oidText,
-  readTlv,
-  seq,
-  set,
-  smallInt,
-  tlv,
-  type Tlv,
-} from '../pki/index.ts';

@@ -1,5 +1,5 @@
 /** DER values the revocation and timestamp code reads beside what agent/cms/der.ts offers. */
-import { children, contentOf, elementOf, readTlv, tlv, type Tlv } from '../cms/index.ts';
+import { children, contentOf, elementOf, readTlv, tlv, type Tlv } from '../pki/index.ts';
 
 /** UTCTime (0x17) or GeneralizedTime (0x18) to a Date; fractions of a second are kept. */
 export function readTime(der: Buffer, t: Tlv): Date {

@@ -3,7 +3,7 @@
  * tokens): the OID names both the scheme and the hash, PSS carries the hash in its parameters.
  */
 import { constants, verify, type KeyObject } from 'node:crypto';
-import { children, contentOf, oidText, readTlv } from '../cms/index.ts';
+import { children, contentOf, oidText, readTlv } from '../pki/index.ts';
 
 const HASH_BY_OID: Record<string, string> = {
   '1.3.14.3.2.26': 'sha1',

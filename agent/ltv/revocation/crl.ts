@@ -3,7 +3,7 @@
  * serial up. Walks the DER directly: a CA's CRL can list tens of thousands of entries.
  */
 import { X509Certificate } from 'node:crypto';
-import { children, contentOf, elementOf, oidText, readTlv } from '../../cms/index.ts';
+import { children, contentOf, elementOf, oidText, readTlv } from '../../pki/index.ts';
 import { readTime, serialOf, subjectOf } from '../der-values.ts';
 import { verifyWithAlgorithm } from '../signature.ts';
 import {

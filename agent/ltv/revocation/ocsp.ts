@@ -15,7 +15,7 @@ import {
   seq,
   tlv,
   type Tlv,
-} from '../../cms/index.ts';
+} from '../../pki/index.ts';
 import {
   positiveInteger,
   publicKeyBitsOf,

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { BOOLEAN_TRUE, positiveInteger } from '../der-values.ts';
 import { HASH_LENGTH, HASH_OID } from '../../cms/index.ts';
-import { NULL, octets, oid, seq, smallInt } from '../../cms/index.ts';
+import { NULL, octets, oid, seq, smallInt } from '../../pki/index.ts';
 import type { HashAlgorithm } from '../../protocol/index.ts';
 
 export interface TimestampRequest {

@@ -3,16 +3,24 @@
  * our imprint and nonce, the TSA's CMS signature, id-kp-timeStamping, and optionally the path.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { HASH_NODE, HASH_OID } from '../../cms/index.ts';
-import { children, contentOf, elementOf, oidText, readTlv, type Tlv } from '../../cms/index.ts';
 import {
+  HASH_NODE,
+  HASH_OID,
   parseSignedData,
   signingCertificateMatches,
   verifySignatureValue,
 } from '../../cms/index.ts';
 import { KysoError } from '../../errors/index.ts';
 import type { HashAlgorithm } from '../../protocol/index.ts';
-import { buildChain } from '../../pki/index.ts';
+import {
+  buildChain,
+  children,
+  contentOf,
+  elementOf,
+  oidText,
+  readTlv,
+  type Tlv,
+} from '../../pki/index.ts';
 import { readTime, sameSerial } from '../der-values.ts';
 import { extendedKeyUsage, ID_KP_TIME_STAMPING } from '../extensions.ts';
 
