@@ -4,12 +4,13 @@
  * frames; the agent's peak RSS (VmHWM) stays within limits.maxBufferedBytes above its idle
  * size, it keeps answering /health and agent.info, and another origin signs during the flood.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnAgent } from './agent-process.ts';
 import { loadTestPki } from './pki.ts';
 import { sendHugeFrame } from './server-attack-helpers.ts';
 import { TEST_ORIGIN, TestClient } from './server-harness.ts';
@@ -46,34 +47,15 @@ async function startAgent(delayMs = 0): Promise<{ port: number; pid: number }> {
       delayMs,
     }),
   );
-  const spawned = spawn(
-    process.execPath,
-    [
-      'bin/kyso.js',
-      'start',
-      '--json',
-      '--config',
-      config,
-      '--module',
-      pki.modulePath,
-      '--consent-script',
-      script,
-    ],
-    { env: { ...process.env, SOFTHSM2_CONF: pki.softhsm2Conf, KYSO_CONFIG_DIR: dir } },
-  );
-  children.push(spawned);
-  let stderr = '';
-  spawned.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffer = '';
-    spawned.stdout?.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const end = buffer.indexOf('\n');
-      if (end >= 0) resolve((JSON.parse(buffer.slice(0, end)) as { port: number }).port);
-    });
-    spawned.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  const spawned = spawnAgent({
+    config,
+    modules: [pki.modulePath],
+    consentScript: script,
+    env: { ...process.env, SOFTHSM2_CONF: pki.softhsm2Conf, KYSO_CONFIG_DIR: dir },
   });
-  return { port, pid: spawned.pid ?? 0 };
+  children.push(spawned.child);
+  const { port } = await spawned.ready;
+  return { port, pid: spawned.child.pid ?? 0 };
 }
 
 describe('memory under attack (real kyso start process)', () => {

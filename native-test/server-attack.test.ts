@@ -4,7 +4,7 @@
  * no module internals in replies, and the one display-text rule. Loopback only, bounded.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isSafeDisplayText } from '../agent/protocol/index.ts';
 import { clean } from '../agent/consent/terminal.ts';
 import { isSafeDisplayText as serverRule } from '../agent/server/params.ts';
@@ -13,23 +13,15 @@ import { buildCrashingModule } from './crashing-module.ts';
 import { loadTestPki } from './pki.ts';
 import { frameHeader, sendHugeFrame, upgradeHead } from './server-attack-helpers.ts';
 import {
+  agentPerTest,
   defaultScript,
   startTestAgent,
   TEST_ORIGIN,
   TestClient,
-  type TestAgent,
 } from './server-harness.ts';
 import { connect } from 'node:net';
 
-const agents: TestAgent[] = [];
-async function agentWith(options: Parameters<typeof startTestAgent>[0] = {}): Promise<TestAgent> {
-  const agent = await startTestAgent(options);
-  agents.push(agent);
-  return agent;
-}
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((a) => a.close()));
-});
+const agentWith = agentPerTest();
 
 const PENDING = 'https://waiting.example';
 const OTHER = 'https://other.example.gov.vn';

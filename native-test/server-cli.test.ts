@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OriginStore } from '../agent/config/index.ts';
 import { Journal } from '../agent/journal/index.ts';
+import { spawnAgent } from './agent-process.ts';
 import { loadTestPki } from './pki.ts';
 import { TEST_ORIGIN, TestClient } from './server-harness.ts';
 
@@ -84,40 +85,12 @@ describe('kyso start', () => {
       script,
       JSON.stringify({ signing: { default: 'approve' }, pins: { [leader.label]: leader.pin } }),
     );
-    const child = spawn(
-      process.execPath,
-      [
-        'bin/kyso.js',
-        'start',
-        '--json',
-        '--config',
-        config,
-        '--module',
-        pki.modulePath,
-        '--consent-script',
-        script,
-      ],
-      { env },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const lines: string[] = [];
-    const ready = await new Promise<{ port: number; urls: string[] }>((resolve, reject) => {
-      let buffer = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buffer += d.toString();
-        const end = buffer.indexOf('\n');
-        if (end >= 0) {
-          lines.push(buffer.slice(0, end));
-          resolve(JSON.parse(buffer.slice(0, end)) as { port: number; urls: string[] });
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-    });
+    const agent = spawnAgent({ config, modules: [pki.modulePath], consentScript: script, env });
+    const ready = await agent.ready;
     expect(ready.urls).toEqual([`ws://127.0.0.1:${ready.port}`, `ws://[::1]:${ready.port}`]);
-    expect(stderr).toMatch(/WARNING: scripted consent is ON/);
+    expect(agent.stderr()).toMatch(/WARNING: scripted consent is ON/);
     // Hot-plug runs with the agent: USB events where the machine has them, polling otherwise.
-    expect(stderr).toMatch(/hot-plug: (usb|polling)/);
+    expect(agent.stderr()).toMatch(/hot-plug: (usb|polling)/);
 
     for (const url of ready.urls) {
       const client = await TestClient.connect(url, { origin: TEST_ORIGIN });
@@ -131,13 +104,11 @@ describe('kyso start', () => {
       client.close();
     }
 
-    const exit = new Promise<number | null>((resolve) =>
-      child.once('exit', (code) => resolve(code)),
-    );
-    child.kill('SIGINT');
-    expect(await exit).toBe(0);
-    expect(stderr).toMatch(/stopped/);
-    expect(lines).toHaveLength(1);
+    agent.child.kill('SIGINT');
+    expect(await agent.exited).toBe(0);
+    expect(agent.stderr()).toMatch(/stopped/);
+    // One ready line and nothing after it.
+    expect(agent.stdout().split('\n')).toHaveLength(2);
 
     const journal = kyso(['journal', '--json', '--config', config]);
     expect(journal.status).toBe(0);
@@ -188,24 +159,14 @@ describe('kyso start', () => {
     await journal.close();
     const third = readFileSync(file, 'utf8').split('\n').slice(0, 2).join('\n').length + 1;
     truncateSync(file, third + 10);
-    const child = spawn(
-      process.execPath,
-      ['bin/kyso.js', 'start', '--json', '--config', config, '--module', pki.modulePath],
-      { env },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const agent = spawnAgent({ config, modules: [pki.modulePath], env });
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          if (d.toString().includes('\n')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-      });
+      await agent.ready;
     } finally {
-      child.kill('SIGINT');
-      await new Promise((r) => child.once('exit', r));
+      agent.child.kill('SIGINT');
+      await agent.exited;
     }
+    const stderr = agent.stderr();
     expect(stderr).toContain(`signing journal damaged: ${file}`);
     expect(stderr).toContain(`from line 3 (byte ${third})`);
     expect(stderr).toContain('found when the agent started');

@@ -5,28 +5,19 @@
  * queue.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConsentProvider } from '../agent/consent/index.ts';
 import { readJournal } from '../agent/journal/index.ts';
 import { CLOSE_ORIGIN_NOT_ALLOWED } from '../agent/server/index.ts';
 import {
+  agentPerTest,
   defaultScript,
-  startTestAgent,
   TEST_ORIGIN,
   TestClient,
   type RpcReply,
-  type TestAgent,
 } from './server-harness.ts';
 
-const agents: TestAgent[] = [];
-async function agentWith(options: Parameters<typeof startTestAgent>[0] = {}): Promise<TestAgent> {
-  const agent = await startTestAgent(options);
-  agents.push(agent);
-  return agent;
-}
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((a) => a.close()));
-});
+const agentWith = agentPerTest();
 
 const OTHER = 'http://127.0.0.1:9090';
 const NEW_SITE = 'https://new.example';

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { afterEach } from 'vitest';
 import { configPaths, OriginStore, parseConfig, type AgentConfig } from '../agent/config/index.ts';
 import { ScriptedConsent, type ConsentScript } from '../agent/consent/index.ts';
 import { Journal } from '../agent/journal/index.ts';
@@ -139,6 +140,24 @@ export async function startTestAgent(
       await journal.close();
       if (!options.tokens) await service.close();
     },
+  };
+}
+
+/**
+ * For a test file's top level: returns a starter whose agents are all closed after each test,
+ * so a failing test does not leave its agent holding a port for the next.
+ */
+export function agentPerTest(): (
+  options?: Parameters<typeof startTestAgent>[0],
+) => Promise<TestAgent> {
+  const agents: TestAgent[] = [];
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.close()));
+  });
+  return async (options = {}) => {
+    const agent = await startTestAgent(options);
+    agents.push(agent);
+    return agent;
   };
 }
 

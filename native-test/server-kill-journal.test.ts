@@ -3,13 +3,14 @@
  * got is in the journal on disk, as signed or, when the agent died before recording the
  * outcome, as "outcome not recorded (agent stopped)".
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../agent/journal/index.ts';
+import { spawnAgent } from './agent-process.ts';
 import { loadTestPki } from './pki.ts';
 import { TEST_ORIGIN, TestClient } from './server-harness.ts';
 
@@ -35,31 +36,9 @@ describe('the journal when the agent is killed mid-signing', () => {
       script,
       JSON.stringify({ signing: { default: 'approve' }, pins: { [leader.label]: leader.pin } }),
     );
-    const agent = spawn(
-      process.execPath,
-      [
-        'bin/kyso.js',
-        'start',
-        '--json',
-        '--config',
-        config,
-        '--module',
-        pki.modulePath,
-        '--consent-script',
-        script,
-      ],
-      { env, stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    const exited = new Promise((resolve) => agent.once('exit', resolve));
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      agent.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('\n'))
-          resolve((JSON.parse(out.split('\n')[0] ?? '') as { port: number }).port);
-      });
-      agent.once('exit', (code) => reject(new Error(`agent exited ${code}`)));
-    });
+    const agent = spawnAgent({ config, modules: [pki.modulePath], consentScript: script, env });
+    const { exited } = agent;
+    const { port } = await agent.ready;
     const clients = await Promise.all(
       Array.from({ length: 8 }, () =>
         TestClient.connect(`ws://127.0.0.1:${port}`, { origin: TEST_ORIGIN }),
@@ -79,7 +58,7 @@ describe('the journal when the agent is killed mid-signing', () => {
         // Killed while signing: replies stop, and the SIGKILL lands mid-stream.
         if (received.length === 150 && !killed) {
           killed = true;
-          agent.kill('SIGKILL');
+          agent.child.kill('SIGKILL');
         }
       }
     };

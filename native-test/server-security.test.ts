@@ -1,29 +1,21 @@
 /** The front door's controls against a real agent: origin, Host, sizes, rates, idle, consent. */
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJournal } from '../agent/journal/index.ts';
 import { CLOSE_IDLE, CLOSE_ORIGIN_NOT_ALLOWED } from '../agent/server/index.ts';
 import type { TokenInfo } from '../agent/tokens/types.ts';
 import { copyTestPki } from './pki.ts';
 import { verifies } from './server-verify.ts';
 import {
+  agentPerTest,
   defaultScript,
   startTestAgent,
   TEST_ORIGIN,
   TestClient,
-  type TestAgent,
 } from './server-harness.ts';
 
-const agents: TestAgent[] = [];
-async function agentWith(options: Parameters<typeof startTestAgent>[0] = {}): Promise<TestAgent> {
-  const agent = await startTestAgent(options);
-  agents.push(agent);
-  return agent;
-}
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((a) => a.close()));
-});
+const agentWith = agentPerTest();
 
 const hash = () => createHash('sha256').update(randomBytes(16)).digest('base64');
 

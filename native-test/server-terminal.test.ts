@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { agentStartArgs } from './agent-process.ts';
 import { loadTestPki } from './pki.ts';
 import { TEST_ORIGIN, TestClient } from './server-harness.ts';
 import { verifies } from './server-verify.ts';
@@ -39,13 +40,7 @@ describe.skipIf(!hasScript)('terminal consent on a pseudo-terminal', () => {
     writeFileSync(config, JSON.stringify({ port: 0, allowedOrigins: [TEST_ORIGIN] }));
     const command = [
       process.execPath,
-      'bin/kyso.js',
-      'start',
-      '--json',
-      '--config',
-      config,
-      '--module',
-      pki.modulePath,
+      ...agentStartArgs({ config, modules: [pki.modulePath] }),
     ].join(' ');
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       env: { ...process.env, SOFTHSM2_CONF: pki.softhsm2Conf, TERM: 'dumb' },

@@ -6,29 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fdatasync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fdatasync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, readJournal, type NewJournalRecord } from './index.ts';
+import { Journal, readJournal } from './index.ts';
+import { recordFields, tempJournalFile } from './test-support.ts';
 
-type Fields = Omit<NewJournalRecord, 'result' | 'errorCode'>;
-
-function fields(n: number): Fields {
-  return {
-    requestId: `c1:${n}`,
-    origin: 'http://127.0.0.1:8080',
-    method: 'sign.hash',
-    certificateId: 'ab'.repeat(32),
-    certificateSubject: 'CN=Nguyễn Văn A',
-    tokenLabel: 'leader',
-    documents: [{ name: `văn bản ${n}.pdf`, hashAlgorithm: 'SHA-256', digestHex: '00'.repeat(32) }],
-  };
-}
-
-function tempFile(): string {
-  return join(mkdtempSync(join(tmpdir(), 'kyso-attempts-')), 'j', 'signing.jsonl');
-}
+const fields = (n: number) => recordFields(n, { origin: 'http://127.0.0.1:8080' });
+const tempFile = (): string => tempJournalFile('kyso-attempts-');
 
 describe('Journal attempts', () => {
   it('an attempt resolves after a sync that covered it; the reader shows only its outcome', async () => {

@@ -1,28 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonSizeBound } from './bound.ts';
-import { boundRequestId, Journal, readJournal, type NewJournalRecord } from './index.ts';
+import { boundRequestId, Journal, readJournal } from './index.ts';
+import { signedRecord, tempJournalFile } from './test-support.ts';
 
-function record(n: number, extra: Partial<NewJournalRecord> = {}): NewJournalRecord {
-  return {
-    requestId: `c1:${n}`,
-    origin: 'https://a.example',
-    method: 'sign.hash',
-    certificateId: 'ab'.repeat(32),
-    certificateSubject: 'CN=Nguyễn Văn A',
-    tokenLabel: 'leader',
-    documents: [{ name: `văn bản ${n}.pdf`, hashAlgorithm: 'SHA-256', digestHex: '00'.repeat(32) }],
-    result: 'signed',
-    errorCode: null,
-    ...extra,
-  };
-}
-
-const tempFile = (): string =>
-  join(mkdtempSync(join(tmpdir(), 'kyso-journal-')), 'j', 'signing.jsonl');
-
+const record = signedRecord;
+const tempFile = (): string => tempJournalFile();
 describe('journal bounds', () => {
   it('a 10 MiB request id and huge names become a bounded record', async () => {
     const file = tempFile();

@@ -1,34 +1,11 @@
-import {
-  appendFileSync,
-  fdatasync,
-  mkdtempSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFileSync, fdatasync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KysoError } from '../errors/index.ts';
-import { Journal, lineHash, readJournal, type NewJournalRecord } from './index.ts';
+import { Journal, lineHash, readJournal } from './index.ts';
+import { signedRecord, tempJournalFile } from './test-support.ts';
 
-function record(n: number): NewJournalRecord {
-  return {
-    requestId: `c1:${n}`,
-    origin: 'http://127.0.0.1:8080',
-    method: 'sign.hash',
-    certificateId: 'ab'.repeat(32),
-    certificateSubject: 'CN=Nguyễn Văn A',
-    tokenLabel: 'leader',
-    documents: [{ name: `văn bản ${n}.pdf`, hashAlgorithm: 'SHA-256', digestHex: '00'.repeat(32) }],
-    result: 'signed',
-    errorCode: null,
-  };
-}
-
-function tempFile(): string {
-  return join(mkdtempSync(join(tmpdir(), 'kyso-journal-')), 'j', 'signing.jsonl');
-}
+const record = (n: number) => signedRecord(n, { origin: 'http://127.0.0.1:8080' });
+const tempFile = (): string => tempJournalFile();
 
 describe('Journal', () => {
   it('appends concurrent records, one line each, readable in order', async () => {

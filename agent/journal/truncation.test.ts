@@ -6,33 +6,18 @@
 import {
   appendFileSync,
   copyFileSync,
-  mkdtempSync,
   readFileSync,
   statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { anchorPath, Journal, readJournal, type NewJournalRecord, type TailLoss } from './index.ts';
+import { anchorPath, Journal, readJournal, type TailLoss } from './index.ts';
+import { signedRecord, tempJournalFile } from './test-support.ts';
 
-function record(n: number): NewJournalRecord {
-  return {
-    requestId: `c1:${n}`,
-    origin: 'https://a.example',
-    method: 'sign.hash',
-    certificateId: 'ab'.repeat(32),
-    certificateSubject: 'CN=Nguyễn Văn A',
-    tokenLabel: 'leader',
-    documents: [{ name: `văn bản ${n}.pdf`, hashAlgorithm: 'SHA-256', digestHex: '00'.repeat(32) }],
-    result: 'signed',
-    errorCode: null,
-  };
-}
-
-const tempFile = (): string =>
-  join(mkdtempSync(join(tmpdir(), 'kyso-journal-')), 'j', 'signing.jsonl');
+const record = (n: number) => signedRecord(n);
+const tempFile = (): string => tempJournalFile();
 const options = { maxBytes: 1 << 20, keepFiles: 2 };
 
 /** A journal of n records, closed; returns the byte offset where each line starts. */
