@@ -417,15 +417,12 @@ export class VgcaCompat {
           }
         }
         // A file over the agent's limit fails alone; the SDK would refuse the whole batch.
-        const max = entries.some((e) => e.file)
-          ? (await this.kyso().connect()).limits?.maxDocumentBytes
-          : undefined;
         for (const entry of entries) {
-          if (entry.file && max !== undefined && entry.file.bytes.length > max) {
-            Object.assign(
-              entry.row,
-              tooLargeFailure({ size: entry.file.bytes.length, maxDocumentBytes: max }),
-            );
+          if (!entry.file) continue;
+          try {
+            await this.checkSize(entry.file.bytes);
+          } catch (error) {
+            Object.assign(entry.row, failureOf(error));
             delete entry.file;
           }
         }
