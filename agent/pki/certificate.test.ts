@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityInfoAccessSyntax,
@@ -25,6 +25,7 @@ import {
   Name,
 } from '@peculiar/asn1-x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTestPki } from '../../native-test/pki.ts';
 import { crlUrls, extendedKeyUsage, ocspUrls } from '../ltv/extensions.ts';
 import { readTlv, seq, set, tlv, oid } from './der.ts';
 import { parseCertificate } from './index.ts';
@@ -87,10 +88,15 @@ beforeAll(() => {
   makeCertificate('printable', '/C=VN/O=Plain/CN=Plain Signer', 'nombstr', [
     'basicConstraints=CA:FALSE',
   ]);
-  for (const pem of ['root-ca.pem', 'issuing-ca.pem']) {
-    const text = readFileSync(join('.kyso-test', pem), 'latin1');
+  // The test PKI's CAs, as the global setup makes them (never a path relative to the cwd).
+  const pki = loadTestPki();
+  for (const pem of [pki.rootCaPem, pki.issuingCaPem]) {
+    const text = readFileSync(pem, 'latin1');
     const body = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END/.exec(text)?.[1] ?? '';
-    certificates.push({ label: pem, der: Buffer.from(body.replace(/\s+/g, ''), 'base64') });
+    certificates.push({
+      label: basename(pem),
+      der: Buffer.from(body.replace(/\s+/g, ''), 'base64'),
+    });
   }
 });
 
