@@ -34,6 +34,7 @@ import { startTokenService } from '../agent/tokens/index.ts';
 import type { TokenService } from '../agent/tokens/api.ts';
 import { loadTestPki } from '../native-test/pki.ts';
 import { measure, ms, percentile, printTable, ratio, type RunFigures } from './stats.ts';
+import { ipcRoundTrip, webSocketRoundTrip } from './transport-floor.ts';
 
 const TOTAL = Number(process.env.KYSO_BENCH_SERVER_N ?? 1000);
 const ORIGIN = 'http://127.0.0.1:8080';
@@ -295,6 +296,29 @@ async function main(): Promise<void> {
       if (b) row('bare pkcs11js, one login', clients, 'pkcs11js', b);
     }
     row('fdatasync of one journal line', 1, 'fsync', fsyncCost(dir), false);
+    // The design's floor: bare pkcs11js plus one host IPC and one WebSocket round trip.
+    for (const clients of [1, 16]) {
+      const ipc = await ipcRoundTrip(TOTAL, clients);
+      const socket = await webSocketRoundTrip(TOTAL, clients);
+      row('echo round trip to a child process (IPC)', clients, 'ipc echo', ipc, false);
+      row('echo round trip over a WebSocket (JSON)', clients, 'ws echo', socket, false);
+      const b = bare[String(clients)];
+      if (clients === 1 && b) {
+        const floor = { p50: b.p50 + ipc.p50 + socket.p50, p95: NaN, perSecond: NaN };
+        rows.push([
+          'floor: bare pkcs11js + IPC + WebSocket round trip',
+          '1',
+          'bound',
+          ms(floor.p50),
+          '',
+          '',
+          ratio(floor.p50 / b.p50),
+          '',
+          '',
+          '',
+        ]);
+      }
+    }
     const runs: { pinCache: boolean; sync: boolean; clients: number }[] = [
       { pinCache: true, sync: true, clients: 1 },
       { pinCache: true, sync: false, clients: 1 },
@@ -333,6 +357,8 @@ async function main(): Promise<void> {
     `sign.hash RSA-2048 on SoftHSM2, ${TOTAL} requests per run; ratios against bare pkcs11js ` +
       `(separate process, one login) at the same in-flight count. Target (issue 10): socket, ` +
       `PIN cache on, fsync before reply: 16 in flight sig/s >= 0.80x, 1 in flight p50 <= 1.30x. ` +
+      `The 'floor' row is the least p50 of any agent that keeps the module in its own process ` +
+      `and serves a WebSocket: bare + the two echo round trips measured here. ` +
       `WebSocket unmasking: ${wsUnmasking()}. CPU per signature: this process (agent + its ` +
       `WebSocket clients) and the token host. Load average at the end: ` +
       `${loadavg()
