@@ -1,5 +1,5 @@
 /** `kyso sign` and `kyso verify` as IT staff and scripts use them, on the SoftHSM2 tokens. */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,34 @@ describe('kyso sign / kyso verify', () => {
     ]);
     expect((JSON.parse(self.stdout) as { error: { code: string } }).error.code).toBe('FILE_EXISTS');
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'an output folder on a full disk is DISK_FULL with the sizes, and nothing is written (tmpfs, root)',
+    () => {
+      const small = mkdtempSync(join(tmpdir(), 'kyso-small-disk-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+      try {
+        const out = join(small, 'signed.pdf');
+        const result = sign(out, ['--json']);
+        expect(result.code).toBe(1);
+        const { error } = JSON.parse(result.stdout) as {
+          error: { code: string; details: Record<string, number> };
+        };
+        expect(error.code).toBe('DISK_FULL');
+        expect(error.details.neededBytes).toBe(readFileSync(input).length);
+        expect(error.details.freeBytes).toBeLessThanOrEqual(4 * 1024 * 1024);
+        expect(readdirSync(small)).toEqual([]);
+        const text = sign(out);
+        expect(text.code).toBe(1);
+        expect(text.stderr).toMatch(
+          /Ổ đĩa không còn đủ chỗ trống[\s\S]*not have enough free space/,
+        );
+      } finally {
+        execFileSync('umount', [small]);
+        rmSync(small, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('a wrong PIN is PIN_INCORRECT and leaves no output', () => {
     const out = join(dir, 'wrong-pin.pdf');

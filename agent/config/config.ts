@@ -4,7 +4,7 @@
  * every failing field (with its line and column), never silently falls back to defaults.
  */
 import { readFileSync } from 'node:fs';
-import { currentConfigDir } from '../platform/index.ts';
+import { currentConfigDir, DEFAULT_DISK_RESERVE_BYTES } from '../platform/index.ts';
 import { dirname, resolve } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { KysoError } from '../errors/index.ts';
@@ -94,6 +94,11 @@ export interface ServerLimits {
   maxStoredBytes: number;
   /** The same for all connections together, so many websites cannot fill the disk. */
   maxTotalStoredBytes: number;
+  /**
+   * Free disk space an upload must leave on the documents folder's disk (bytes): a document
+   * that would eat into it is refused with DISK_FULL before a byte is written.
+   */
+  minFreeDiskBytes: number;
 }
 
 export interface JournalPolicy {
@@ -194,6 +199,7 @@ export const defaultConfig: AgentConfig = {
     maxDocumentBytes: 100 * 1024 * 1024,
     maxStoredBytes: 2 * 1024 * 1024 * 1024,
     maxTotalStoredBytes: 8 * 1024 * 1024 * 1024,
+    minFreeDiskBytes: DEFAULT_DISK_RESERVE_BYTES,
   },
   journal: {
     maxBytes: 10 * 1024 * 1024,
@@ -305,6 +311,7 @@ const configSchema = object(
           maxDocumentBytes: limit(1024, 2 ** 40, l.maxDocumentBytes),
           maxStoredBytes: limit(1024, 2 ** 44, l.maxStoredBytes),
           maxTotalStoredBytes: limit(1024, 2 ** 46, l.maxTotalStoredBytes),
+          minFreeDiskBytes: limit(0, 2 ** 50, l.minFreeDiskBytes),
         }),
         (limits, report) =>
           limits.maxPayloadBytes * FRAME_MEMORY_FACTOR >

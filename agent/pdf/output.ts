@@ -17,6 +17,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KysoError } from '../errors/index.ts';
+import { asDiskFull, assertDiskSpace, type DiskNeed } from '../platform/index.ts';
 import { BlockCache, FileSource, type ByteSource } from './source.ts';
 
 async function realOrSelf(path: string): Promise<string> {
@@ -44,17 +45,21 @@ export class TempOutput {
     private readonly handle: FileHandle,
     /** Bytes in the file when it was made (the copy's size, checked against the input). */
     readonly initialSize: number,
+    /** Its disk's share: what a full disk while writing the increment is reported with. */
+    private readonly need: DiskNeed,
   ) {}
 
   /** Writes the bytes to a new temp file beside `output`. */
   static async fromBytes(bytes: Buffer, output: string): Promise<TempOutput> {
+    const need = outputNeed(output, bytes.length);
+    assertDiskSpace(need);
     const path = tempPathFor(output);
-    const temp = new TempOutput(path, await open(path, 'wx'), bytes.length);
+    const temp = new TempOutput(path, await open(path, 'wx'), bytes.length, need);
     try {
       await temp.handle.write(bytes, 0, bytes.length, 0);
     } catch (error) {
       await temp.discard();
-      throw error;
+      throw asDiskFull(error, need);
     }
     return temp;
   }
@@ -68,13 +73,22 @@ export class TempOutput {
   static copyOf(input: string, output: string, inPlace = false): Promise<TempOutput> {
     const path = inPlace ? output : tempPathFor(output);
     return (async () => {
-      // EXCL: a file already there is not ours, and stays (a failed copy removes its own file).
-      await copyFile(input, path, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+      const need = outputNeed(output, (await stat(input)).size);
+      assertDiskSpace(need);
+      try {
+        // EXCL: a file already there is not ours, and stays.
+        await copyFile(input, path, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+      } catch (error) {
+        // A copy cut short by a full disk may leave its part behind: it is ours, remove it.
+        const failure = asDiskFull(error, need);
+        if (failure !== error) await unlink(path).catch(() => undefined);
+        throw failure;
+      }
       try {
         const { mode, size } = await stat(path);
         // copyFile keeps the input's mode: a read-only input must still give a writable output.
         if ((mode & 0o600) !== 0o600) await chmod(path, (mode | 0o600) & 0o777);
-        return new TempOutput(path, await open(path, 'r+'), size);
+        return new TempOutput(path, await open(path, 'r+'), size, need);
       } catch (error) {
         await unlink(path).catch(() => undefined);
         throw error;
@@ -92,8 +106,12 @@ export class TempOutput {
    * dies with its connection), and links the file to `output` (unless it is there already).
    */
   async commit(increment: Buffer, offset: number, output: string, durable = true): Promise<void> {
-    await this.handle.write(increment, 0, increment.length, offset);
-    if (durable) await this.handle.sync();
+    try {
+      await this.handle.write(increment, 0, increment.length, offset);
+      if (durable) await this.handle.sync();
+    } catch (error) {
+      throw asDiskFull(error, { ...this.need, bytes: increment.length });
+    }
     await this.handle.close();
     if (this.path === output) {
       this.done = true;
@@ -122,6 +140,14 @@ export class TempOutput {
     await this.handle.close().catch(() => undefined);
     await unlink(this.path).catch(() => undefined);
   }
+}
+
+/**
+ * Room a signed copy takes beside `output`: the input, and its increment (signature, appearance
+ * and, for LTV, certificates and revocation data), which the reserve covers.
+ */
+function outputNeed(output: string, inputBytes: number): DiskNeed {
+  return { folder: dirname(output), bytes: inputBytes };
 }
 
 function tempPathFor(output: string): string {

@@ -4,6 +4,14 @@
  */
 import { homedir } from 'node:os';
 import { configDir, filesIn, moduleSearchPaths, type Env } from './paths.ts';
+export {
+  asDiskFull,
+  assertDiskSpace,
+  DEFAULT_DISK_RESERVE_BYTES,
+  freeBytesAt,
+  type DiskNeed,
+  type FreeSpaceProbe,
+} from './disk-space.ts';
 
 export {
   configDir,

@@ -194,6 +194,10 @@ export const catalog = {
     vi: 'Văn bản quá lớn để ký qua Kyso Agent (xem giới hạn trong chi tiết lỗi). Giảm dung lượng tệp (ví dụ quét lại với độ phân giải thấp hơn) hoặc nhờ bộ phận CNTT tăng giới hạn limits.maxDocumentBytes.',
     en: 'The document is too large to sign through Kyso Agent (see the limit in the error details). Make the file smaller (e.g. scan at a lower resolution) or ask IT to raise limits.maxDocumentBytes.',
   },
+  DISK_FULL: {
+    vi: 'Ổ đĩa không còn đủ chỗ trống để lưu văn bản (xem thư mục, dung lượng cần và còn trống trong chi tiết lỗi). Xóa bớt tệp hoặc dọn thùng rác trên ổ đĩa đó rồi thử lại; không có gì bị ghi dở.',
+    en: 'The disk does not have enough free space for the document (see the folder, the space needed and the space free in the error details). Delete some files or empty the recycle bin on that disk, then retry; nothing was left half-written.',
+  },
   DOCUMENT_NOT_FOUND: {
     vi: 'Không tìm thấy văn bản đã tải lên Kyso Agent (đã bị giải phóng hoặc kết nối đã đóng). Tải văn bản lên lại rồi thử lại.',
     en: 'The document uploaded to Kyso Agent was not found (released, or the connection closed). Upload it again and retry.',

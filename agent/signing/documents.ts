@@ -13,6 +13,12 @@ import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KysoError } from '../errors/index.ts';
+import {
+  asDiskFull,
+  assertDiskSpace,
+  type DiskNeed,
+  type FreeSpaceProbe,
+} from '../platform/index.ts';
 
 export interface DocumentLimits {
   /** Largest document (bytes): DOCUMENT_TOO_LARGE above. */
@@ -21,6 +27,10 @@ export interface DocumentLimits {
   maxStoredBytes: number;
   /** Bytes every store of the agent may hold together; unlimited when absent. */
   maxTotalStoredBytes?: number;
+  /** Free disk space an upload must leave (bytes; default DEFAULT_DISK_RESERVE_BYTES). */
+  minFreeDiskBytes?: number;
+  /** Tests: how free space is read (default statfs). */
+  freeSpace?: FreeSpaceProbe;
 }
 
 /** Largest chunk of one document.upload.chunk (decoded bytes). */
@@ -43,11 +53,15 @@ interface Entry {
   contentHash?: Hash;
   /** Chunks of one document are written one after the other. */
   writing: Promise<unknown>;
+  /** Bytes of this upload still counted in agentUnwrittenBytes. */
+  unwritten: number;
 }
 
 let folder: string | undefined;
 /** Bytes held in the documents folder by every store of this agent (process) together. */
 let agentStoredBytes = 0;
+/** Bytes uploads in progress (all stores) have announced and not written yet: disk promised. */
+let agentUnwrittenBytes = 0;
 
 /** Bytes all document stores of the agent hold now. */
 export function totalStoredBytes(): number {
@@ -115,25 +129,48 @@ export class DocumentStore {
     }
   }
 
+  /** `bytes` of the entry's promised disk space are written (or no longer needed). */
+  private written(entry: Entry, bytes: number): void {
+    const counted = Math.min(entry.unwritten, bytes);
+    entry.unwritten -= counted;
+    agentUnwrittenBytes -= counted;
+  }
+
   /** Counts bytes in (or, negative, out of) this store and the agent-wide total. */
   private hold(bytes: number): void {
     this.used += bytes;
     agentStoredBytes += bytes;
   }
 
+  /** What writing `bytes` into the documents folder needs of its disk. */
+  private diskNeed(bytes: number): DiskNeed {
+    return {
+      folder: documentsFolder(),
+      bytes,
+      pendingBytes: agentUnwrittenBytes,
+      ...(this.limits.minFreeDiskBytes === undefined
+        ? {}
+        : { reserveBytes: this.limits.minFreeDiskBytes }),
+      ...(this.limits.freeSpace === undefined ? {} : { probe: this.limits.freeSpace }),
+    };
+  }
+
   /** Starts an upload of `size` bytes; `sha256` (hex) is checked when the last byte arrives. */
   async begin(size: number, sha256?: string): Promise<string> {
     this.assertOpen();
     this.checkSize(size);
+    assertDiskSpace(this.diskNeed(size));
     const id = randomBytes(16).toString('hex');
     const path = join(documentsFolder(), id);
     // Counted before the await, so uploads begun at once cannot overshoot the limits together.
     this.hold(size);
+    agentUnwrittenBytes += size;
     let handle: FileHandle;
     try {
       handle = await open(path, 'wx', 0o600);
     } catch (error) {
       this.hold(-size);
+      agentUnwrittenBytes -= size;
       throw error;
     }
     this.entries.set(id, {
@@ -146,6 +183,7 @@ export class DocumentStore {
       expectedSha256: sha256?.toLowerCase(),
       sha256: undefined,
       writing: Promise.resolve(),
+      unwritten: size,
     });
     return id;
   }
@@ -186,9 +224,17 @@ export class DocumentStore {
         problem: `past the declared size ${entry.size}`,
       });
     }
-    await entry.handle.write(data, 0, data.length, offset);
+    try {
+      await entry.handle.write(data, 0, data.length, offset);
+    } catch (error) {
+      // The disk filled under us: the upload cannot complete, so it goes with its file.
+      const failure = asDiskFull(error, this.diskNeed(entry.size - entry.received));
+      if (failure !== error) void this.release(entry.id);
+      throw failure;
+    }
     entry.hash.update(data);
     entry.received += data.length;
+    this.written(entry, data.length);
     if (entry.received < entry.size) {
       return { received: entry.received, size: entry.size, complete: false };
     }
@@ -256,6 +302,7 @@ export class DocumentStore {
       expectedSha256: undefined,
       sha256: known?.sha256 ?? '',
       writing: Promise.resolve(),
+      unwritten: 0,
     });
     return { size };
   }
@@ -295,6 +342,8 @@ export class DocumentStore {
     if (!entry) return false;
     this.entries.delete(id);
     this.hold(-entry.size);
+    // An upload given up half-way no longer needs the rest of its disk space.
+    this.written(entry, entry.unwritten);
     await entry.writing;
     await entry.handle?.close().catch(() => undefined);
     await unlink(entry.path).catch(() => undefined);

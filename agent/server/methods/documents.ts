@@ -18,11 +18,13 @@ import type { MethodContext, MethodTable } from './types.ts';
 
 /** The connection's document store. */
 export function documentStore(ctx: MethodContext): DocumentStore {
-  const { maxDocumentBytes, maxStoredBytes, maxTotalStoredBytes } = ctx.config.limits;
+  const { maxDocumentBytes, maxStoredBytes, maxTotalStoredBytes, minFreeDiskBytes } =
+    ctx.config.limits;
   return documentStoreFor(ctx.connectionSignal, {
     maxDocumentBytes,
     maxStoredBytes,
     maxTotalStoredBytes,
+    minFreeDiskBytes,
   });
 }
 
