@@ -459,6 +459,39 @@ describe('large documents go to the agent as bytes', () => {
       expect(verify.msg).toMatchObject({ Status: 6, ErrorCode: 'DOCUMENT_TOO_LARGE' });
     });
 
+    it('a 1 GiB download stops at the agent limit: at Content-Length, or while a chunked body streams', async () => {
+      const GiB = 1024 * MiB;
+      docs.streams.set('khong-lo.pdf', { size: GiB, chunked: false, sent: 0 });
+      docs.streams.set('khong-lo-chunked.pdf', { size: GiB, chunked: true, sent: 0 });
+      const uploads = docs.uploads.length;
+      const declared = await call('huge', `exc_sign_pdf('huge', '/streams/khong-lo.pdf')`);
+      expect(declared.msg).toMatchObject({
+        Status: 6,
+        ErrorCode: 'DOCUMENT_TOO_LARGE',
+        Details: { size: GiB, maxDocumentBytes: 2 * MiB },
+      });
+      const chunked = await call(
+        'huge-chunked',
+        `exc_sign_files('huge-chunked', ['/streams/khong-lo-chunked.pdf', '/files/to-trinh.pdf'])`,
+      );
+      const files = chunked.msg.Files as Record<string, unknown>[];
+      expect(files[0]).toMatchObject({
+        Status: 6,
+        ErrorCode: 'DOCUMENT_TOO_LARGE',
+        Details: { sizeAtLeast: true, maxDocumentBytes: 2 * MiB },
+      });
+      expect(String(files[0]?.Message)).toMatch(/tệp lớn hơn 2 MB, Kyso Agent nhận tối đa 2 MB/);
+      expect(String(files[0]?.MessageEn)).toMatch(/the file is over 2 MB, Kyso Agent takes/);
+      expect(files[1]).toMatchObject({ Status: 0 });
+      // The page stopped reading: what left the server is the limit plus what was in flight
+      // in the socket buffers, nowhere near the gigabyte.
+      for (const name of ['khong-lo.pdf', 'khong-lo-chunked.pdf']) {
+        expect(docs.streams.get(name)?.sent).toBeLessThan(64 * MiB);
+      }
+      expect(small.consent.log.filter((e) => /huge/.test(JSON.stringify(e)))).toEqual([]);
+      expect(docs.uploads.length).toBe(uploads + 1);
+    });
+
     it('in a batch the big file fails alone; the agent still serves the page', async () => {
       const r = await call(
         'too-large-files',

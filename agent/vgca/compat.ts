@@ -321,7 +321,23 @@ export class VgcaCompat {
   /** FileName "" opens the file picker; it must start in the caller's click, so not async. */
   private source(request: DocumentRequest): Promise<Downloaded> {
     if (!request.FileName) return pickLocalPdf();
-    return download(request.FileName, { jwt: request.JWTToken, sessionId: request.SessionId });
+    const url = request.FileName;
+    return this.agentLimit().then((max) =>
+      download(url, { jwt: request.JWTToken, sessionId: request.SessionId }, max),
+    );
+  }
+
+  /**
+   * The agent's limits.maxDocumentBytes, so a download stops at it (a bigger file is refused
+   * anyway); undefined when the agent does not answer: the download goes on, and the failure
+   * to reach the agent is reported where it always was.
+   */
+  private async agentLimit(): Promise<number | undefined> {
+    try {
+      return (await this.kyso().connect()).limits?.maxDocumentBytes;
+    } catch {
+      return undefined;
+    }
   }
 
   private async finish(
@@ -403,11 +419,12 @@ export class VgcaCompat {
           request.Files.map((f) => ({
             row: { FileID: f.FileID, FileName: f.FileName, URL: f.URL },
           }));
+        const max = await this.agentLimit();
         for (const [i, entry] of entries.entries()) {
           const f = request.Files[i];
           if (!f) continue;
           try {
-            const file = await download(f.URL, transfer);
+            const file = await download(f.URL, transfer, max);
             entry.file = {
               bytes: file.bytes,
               name: displayName(f.FileName === f.URL ? file.name : f.FileName),

@@ -169,11 +169,17 @@ export function tooLargeFailure(details: Record<string, unknown>): VgcaFailure {
   if (typeof bytes !== 'number' || typeof max !== 'number') {
     return failure('DOCUMENT_TOO_LARGE', { details });
   }
+  // A download without Content-Length stops at the limit: its size is known only to exceed it.
+  const over = details.sizeAtLeast === true;
+  const file = {
+    vi: over ? `tệp lớn hơn ${size(max, true)}` : `tệp ${size(bytes, true)}`,
+    en: over ? `the file is over ${size(max, false)}` : `the file is ${size(bytes, false)}`,
+  };
   return failure('DOCUMENT_TOO_LARGE', {
     details,
     messages: {
-      vi: `Văn bản quá lớn để ký số: tệp ${size(bytes, true)}, Kyso Agent nhận tối đa ${size(max, true)}. Giảm dung lượng tệp (ví dụ quét lại với độ phân giải thấp hơn, hoặc tách thành nhiều tệp) rồi ký lại; nếu cần ký tệp lớn hơn, nhờ bộ phận CNTT tăng giới hạn limits.maxDocumentBytes của Kyso Agent.`,
-      en: `The document is too large to sign: the file is ${size(bytes, false)}, Kyso Agent takes at most ${size(max, false)}. Make the file smaller (e.g. scan at a lower resolution, or split it) and sign again; to sign larger files, ask IT to raise Kyso Agent's limits.maxDocumentBytes.`,
+      vi: `Văn bản quá lớn để ký số: ${file.vi}, Kyso Agent nhận tối đa ${size(max, true)}. Giảm dung lượng tệp (ví dụ quét lại với độ phân giải thấp hơn, hoặc tách thành nhiều tệp) rồi ký lại; nếu cần ký tệp lớn hơn, nhờ bộ phận CNTT tăng giới hạn limits.maxDocumentBytes của Kyso Agent.`,
+      en: `The document is too large to sign: ${file.en}, Kyso Agent takes at most ${size(max, false)}. Make the file smaller (e.g. scan at a lower resolution, or split it) and sign again; to sign larger files, ask IT to raise Kyso Agent's limits.maxDocumentBytes.`,
     },
   });
 }

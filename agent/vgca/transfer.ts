@@ -39,7 +39,55 @@ export interface Downloaded {
   name: string;
 }
 
-export async function download(url: string, t: Transfer): Promise<Downloaded> {
+/** `sizeAtLeast`: no length was declared; the body was only seen to pass the limit. */
+function tooLarge(size: number, maxDocumentBytes: number, sizeAtLeast = false): VgcaError {
+  return new VgcaError('DOCUMENT_TOO_LARGE', undefined, {
+    size,
+    maxDocumentBytes,
+    ...(sizeAtLeast ? { sizeAtLeast } : {}),
+  });
+}
+
+/**
+ * The body, refused as DOCUMENT_TOO_LARGE as soon as it is known to exceed `maxBytes`: at the
+ * headers when Content-Length says so (an uncompressed body: a compressed one's length is not
+ * the file's), else while it streams in, so a page never holds a 1 GB file the agent refuses.
+ */
+async function readBody(response: Response, maxBytes: number | undefined): Promise<Bytes> {
+  if (maxBytes === undefined || !response.body) {
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  const declared = Number(response.headers.get('Content-Length') ?? NaN);
+  const identity = (response.headers.get('Content-Encoding') ?? 'identity') === 'identity';
+  if (identity && Number.isFinite(declared) && declared > maxBytes) {
+    await response.body.cancel().catch(() => undefined);
+    throw tooLarge(declared, maxBytes);
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      const known = identity && Number.isFinite(declared);
+      throw tooLarge(known ? declared : total, maxBytes, !known);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/** Downloads with the page's credentials; beyond `maxBytes` (the agent's limit) DOCUMENT_TOO_LARGE. */
+export async function download(url: string, t: Transfer, maxBytes?: number): Promise<Downloaded> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -53,7 +101,7 @@ export async function download(url: string, t: Transfer): Promise<Downloaded> {
   if (!response.ok) {
     throw new VgcaError('VGCA_DOWNLOAD_FAILED', `HTTP ${response.status}`, { url });
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  const bytes = await readBody(response, maxBytes);
   const name = dispositionName(response.headers.get('Content-Disposition')) || nameFromUrl(url);
   return { bytes, name };
 }
