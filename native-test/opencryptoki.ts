@@ -92,12 +92,20 @@ export function opencryptokiAvailability(): Availability {
   }
   if (isRoot()) return { ok: true, modulePath };
   if (slotdPid() === undefined) {
-    return { ok: false, reason: 'pkcsslotd is not running and only root can start it' };
+    return {
+      ok: false,
+      reason:
+        'pkcsslotd is not running and only root can start it: run scripts/install-deps.sh (it starts it with sudo), then npm test',
+    };
   }
   try {
     accessSync(join(TOKEN_STORE, 'swtok'), constants.R_OK | constants.W_OK);
   } catch {
-    return { ok: false, reason: 'this user cannot write the swtok store: add it to group pkcs11' };
+    return {
+      ok: false,
+      reason:
+        'this user cannot write the swtok store: run scripts/install-deps.sh (it adds you to group pkcs11), then npm test (it runs the tests under sg pkcs11)',
+    };
   }
   return { ok: true, modulePath };
 }

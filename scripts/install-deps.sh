@@ -26,6 +26,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# opencryptoki's software token is the real PIN lock-out of the tests. Root sets it up in the
+# tests themselves; another user needs to be in group pkcs11 (the library checks it, the token
+# store and its locks are group pkcs11) and a running pkcsslotd, which only root can start.
+# npm test runs vitest under `sg pkcs11` when this session began before the user joined.
+if [ "$(id -u)" -ne 0 ]; then
+  user="$(id -un)"
+  id -nG "$user" | grep -qw pkcs11 || $SUDO usermod -aG pkcs11 "$user"
+  for dir in /var/lib/opencryptoki /var/lock/opencryptoki; do
+    for token in "" swtok icsf tpm lite ccatok ep11tok; do
+      $SUDO install -d -m 0770 -o root -g pkcs11 "$dir/$token"
+    done
+  done
+  for token in swtok icsf lite ccatok ep11tok; do
+    $SUDO install -d -m 0770 -o root -g pkcs11 "/var/lib/opencryptoki/$token/TOK_OBJ"
+  done
+  pgrep -x pkcsslotd >/dev/null || { $SUDO rm -f /var/run/pkcsslotd.pid; $SUDO /usr/sbin/pkcsslotd; }
+fi
+
 # npm packages: `npm ci` only when node_modules does not match package-lock.json (npm writes
 # node_modules/.package-lock.json, the tree it installed, without the root's own entry), so
 # running the demo again does not reinstall anything.
