@@ -88,14 +88,23 @@ function releaseLock(): void {
 
 export type Availability = { ok: true; modulePath: string } | { ok: false; reason: string };
 
-function onPath(command: string): boolean {
+/**
+ * The command's path, looked up on PATH and in the sbin folders, which a non-root user's PATH
+ * often lacks (pcscd lives in /usr/sbin); undefined when it is not installed.
+ */
+function commandPath(command: string): string | undefined {
   try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
+    const path = execFileSync('sh', ['-c', `command -v ${command}`], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin` },
+    }).trim();
+    return path === '' ? undefined : path;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+const onPath = (command: string): boolean => commandPath(command) !== undefined;
 
 /** Whether every piece of the stack is installed (scripts/install-deps.sh installs them). */
 export function smartcardAvailability(): Availability {
@@ -500,7 +509,7 @@ export function createSmartcardStack(
       });
       if (pcscdPid() === undefined) {
         const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-        const command = [...sudo, 'pcscd', '--foreground'];
+        const command = [...sudo, commandPath('pcscd') ?? 'pcscd', '--foreground'];
         pcscd = spawn(command[0] ?? 'pcscd', command.slice(1), { stdio: 'ignore' });
         const started = pcscd;
         let exited = false;
