@@ -8,7 +8,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { launchChromium, launchChromiumContext } from './chromium.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPdf } from '../agent/pdf/index.ts';
 import { startDemoServer } from '../demo/serve.ts';
@@ -17,16 +18,6 @@ import { loadTestPki } from './pki.ts';
 import { startTestAgent, type TestAgent } from './server-harness.ts';
 
 const SHOTS = join(process.cwd(), 'test-results/demo');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
 let agent: TestAgent;
 let browser: Browser;
 let demo: { url: string; close(): Promise<void> };
@@ -43,7 +34,7 @@ beforeAll(async () => {
   demo = await startDemoServer({ port: 0, agentUrl: agent.url });
   foreignDemo = await startDemoServer({ port: 0, agentUrl: agent.url });
   agent.server.allowOrigin(new URL(demo.url).origin);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -178,15 +169,11 @@ describe('Chrome local network access (the page looks public to Chromium)', () =
     const port = new URL(publicDemo.url).port;
     const origin = `http://vanban.example:${port}`;
     agent.server.allowOrigin(origin);
-    const context = await chromium.launchPersistentContext('', {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        ...CHROMIUM_ARGS,
-        '--host-resolver-rules=MAP vanban.example 127.0.0.1',
-        `--unsafely-treat-insecure-origin-as-secure=${origin}`,
-        `--ip-address-space-overrides=127.0.0.1:${port}=public`,
-      ],
-    });
+    const context = await launchChromiumContext([
+      '--host-resolver-rules=MAP vanban.example 127.0.0.1',
+      `--unsafely-treat-insecure-origin-as-secure=${origin}`,
+      `--ip-address-space-overrides=127.0.0.1:${port}=public`,
+    ]);
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(`${origin}/`);

@@ -4,10 +4,10 @@
  * Proves the installed `kyso` needs neither the repository, nor tsx, nor a particular cwd.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyTestPki } from './pki.ts';
 
@@ -59,6 +59,21 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The native addons build against this Node's own headers when it ships them (Debian's and
+ * NodeSource's in /usr/include/node) and npm names no nodedir: node-gyp would otherwise download
+ * them, which fails on a machine without internet access.
+ */
+function localNodeHeaders(): NodeJS.ProcessEnv {
+  const configured = spawnSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' });
+  const nodedir = configured.stdout.trim();
+  if (nodedir !== '' && nodedir !== 'undefined') return {};
+  const nodePrefix = dirname(dirname(process.execPath));
+  return existsSync(join(nodePrefix, 'include/node/node_version.h'))
+    ? { npm_config_nodedir: nodePrefix }
+    : {};
+}
+
 beforeAll(() => {
   for (const dir of [prefix, cwd, home, configDir]) mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -88,7 +103,7 @@ beforeAll(() => {
       join(work, tarball ?? ''),
     ],
     // The developer's own HOME: its npm cache makes the install offline-fast.
-    { cwd, env: process.env, encoding: 'utf8', timeout: 75_000 },
+    { cwd, env: { ...process.env, ...localNodeHeaders() }, encoding: 'utf8', timeout: 75_000 },
   );
   expect(install.status, install.stderr).toBe(0);
   kysoBin = join(prefix, 'bin', 'kyso');

@@ -62,11 +62,18 @@ function sdk(): KysoClient {
   });
 }
 
-/** Whether the agent's temp folders hold the document's file. */
+/** Whether the agent's temp folders hold the document's file (other users' are 0700: skipped). */
 function stored(documentId: string): boolean {
+  const files = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
   return readdirSync(tmpdir())
     .filter((d) => d.startsWith('kyso-documents-'))
-    .some((d) => readdirSync(join(tmpdir(), d)).includes(documentId));
+    .some((d) => files(join(tmpdir(), d)).includes(documentId));
 }
 
 describe('binary document frames', () => {

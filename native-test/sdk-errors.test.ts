@@ -9,22 +9,13 @@
  * - the version handshake: AGENT_UPDATE_REQUIRED / PAGE_UPDATE_REQUIRED.
  */
 import { createServer, type Server } from 'node:http';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, launchChromiumContext } from './chromium.ts';
 import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../agent/protocol/index.ts';
 import { startDemoServer } from '../demo/serve.ts';
 import { startTestAgent, type TestAgent } from './server-harness.ts';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 let agent: TestAgent;
 let browser: Browser;
@@ -34,7 +25,7 @@ const servers: Server[] = [];
 beforeAll(async () => {
   agent = await startTestAgent();
   demo = await startDemoServer({ port: 0, agentUrl: agent.url });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -317,16 +308,12 @@ describe('local network access (Chromium treats the page as a public site)', () 
     const port = new URL(site.url).port;
     const base = `http://vanban.example:${port}/`;
     agent.server.allowOrigin(new URL(base).origin);
-    const context = await chromium.launchPersistentContext('', {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        ...CHROMIUM_ARGS,
-        '--host-resolver-rules=MAP vanban.example 127.0.0.1',
-        // Local network access is for secure contexts (a real document system is https).
-        `--unsafely-treat-insecure-origin-as-secure=${new URL(base).origin}`,
-        `--ip-address-space-overrides=127.0.0.1:${port}=public`,
-      ],
-    });
+    const context = await launchChromiumContext([
+      '--host-resolver-rules=MAP vanban.example 127.0.0.1',
+      // Local network access is for secure contexts (a real document system is https).
+      `--unsafely-treat-insecure-origin-as-secure=${new URL(base).origin}`,
+      `--ip-address-space-overrides=127.0.0.1:${port}=public`,
+    ]);
     try {
       const page = await sdkPage(context, base);
       const blocked = await connectOutcome(page, agent.url);

@@ -9,7 +9,8 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../agent/protocol/index.ts';
 import { buildVgcaScript } from '../agent/vgca/build.ts';
@@ -70,18 +71,7 @@ beforeAll(async () => {
   docs.files.set('unsigned.pdf', plainPdf('Chưa ký'));
   docs.files.set('bi-hong.pdf', Buffer.from('%PDF-1.7\nđây không phải là PDF\n'));
   agent.server.allowOrigin(docs.origin);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(docs.url);
 });
