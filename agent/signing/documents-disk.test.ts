@@ -35,4 +35,22 @@ describe('free disk space at upload', () => {
     await expect(store.begin(7 * MIB)).resolves.toMatch(/^[0-9a-f]{32}$/);
     await store.close();
   });
+
+  it('checks room for a batch of signed copies before the first is signed', async () => {
+    const store = new DocumentStore({ ...limits, freeSpace: () => 7 * MIB });
+    const id = await store.begin(5 * MIB);
+    await store.write(id, 0, Buffer.alloc(5 * MIB, 1));
+    expect(() => store.checkResultRoom(5 * MIB + 64 * 1024)).not.toThrow();
+    expect(() => store.checkResultRoom(6.5 * MIB)).toThrow(
+      expect.objectContaining({
+        code: 'DISK_FULL',
+        details: expect.objectContaining({ neededBytes: 6.5 * MIB }),
+      }),
+    );
+    // The store's own limit speaks first.
+    expect(() => store.checkResultRoom(300 * MIB)).toThrow(
+      expect.objectContaining({ code: 'DOCUMENT_TOO_LARGE' }),
+    );
+    await store.close();
+  });
 });

@@ -136,6 +136,15 @@ export class DocumentStore {
     agentUnwrittenBytes -= counted;
   }
 
+  /**
+   * Room for signed results of `bytes` in all, checked before the first is signed: the store's
+   * limits, and the disk (what uploads in progress still write and minFreeDiskBytes left free).
+   */
+  checkResultRoom(bytes: number): void {
+    this.checkSize(0, bytes);
+    assertDiskSpace(this.diskNeed(bytes));
+  }
+
   /** Counts bytes in (or, negative, out of) this store and the agent-wide total. */
   private hold(bytes: number): void {
     this.used += bytes;

@@ -207,10 +207,13 @@ function ioOf(
   };
 }
 
-/** Room for the signed copies of stored documents (their size plus the signature each). */
+/**
+ * Room for the signed copies of stored documents (their size plus the signature each), in the
+ * store and on the disk, before anything is asked or signed.
+ */
 function reserveResults(store: DocumentStore, ios: Io[]): void {
   const bytes = ios.reduce((sum, io) => sum + (io.output ? io.size + 64 * 1024 : 0), 0);
-  if (bytes > 0) store.checkSize(0, bytes);
+  if (bytes > 0) store.checkResultRoom(bytes);
 }
 
 /** The reply members for a signed document: inline base64, or the stored result's id. */
