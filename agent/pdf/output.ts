@@ -17,7 +17,7 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KysoError } from '../errors/index.ts';
-import { asDiskFull, assertDiskSpace, type DiskNeed } from '../platform/index.ts';
+import { asDiskFull, assertDiskSpace, type DiskNeed, writeFully } from '../platform/index.ts';
 import { BlockCache, FileSource, type ByteSource } from './source.ts';
 
 async function realOrSelf(path: string): Promise<string> {
@@ -56,7 +56,7 @@ export class TempOutput {
     const path = tempPathFor(output);
     const temp = new TempOutput(path, await open(path, 'wx'), bytes.length, need);
     try {
-      await temp.handle.write(bytes, 0, bytes.length, 0);
+      await writeFully(temp.handle, bytes, 0);
     } catch (error) {
       await temp.discard();
       throw asDiskFull(error, need);
@@ -108,7 +108,7 @@ export class TempOutput {
    */
   async commit(increment: Buffer, offset: number, output: string, durable = true): Promise<void> {
     try {
-      await this.handle.write(increment, 0, increment.length, offset);
+      await writeFully(this.handle, increment, offset);
       if (durable) await this.handle.sync();
     } catch (error) {
       throw asDiskFull(error, { ...this.need, bytes: increment.length });

@@ -12,6 +12,7 @@ export {
   type DiskNeed,
   type FreeSpaceProbe,
 } from './disk-space.ts';
+export { writeFully } from './write-fully.ts';
 
 export {
   configDir,

@@ -18,6 +18,7 @@ import {
   assertDiskSpace,
   type DiskNeed,
   type FreeSpaceProbe,
+  writeFully,
 } from '../platform/index.ts';
 
 export interface DocumentLimits {
@@ -234,7 +235,7 @@ export class DocumentStore {
       });
     }
     try {
-      await entry.handle.write(data, 0, data.length, offset);
+      await writeFully(entry.handle, data, offset);
     } catch (error) {
       // The disk filled under us: the upload cannot complete, so it goes with its file.
       const failure = asDiskFull(error, this.diskNeed(entry.size - entry.received));
