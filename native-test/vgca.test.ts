@@ -482,6 +482,35 @@ describe('large documents go to the agent as bytes', () => {
       expect(docs.uploads.length).toBe(uploads + 1);
     });
 
+    it('a 3 MB local file (FileName ""): Status 6 by its size, the page never reads it', async () => {
+      // Counts reads of file contents in the page: a refused file must not be read at all.
+      await page.evaluate(`(() => {
+        delete window.results.browse;
+        window.blobReads = 0;
+        const read = Blob.prototype.arrayBuffer;
+        Blob.prototype.arrayBuffer = function () { window.blobReads++; return read.call(this); };
+      })()`);
+      const uploads = docs.uploads.length;
+      const asked = small.consent.log.length;
+      const chooser = page.waitForEvent('filechooser', { timeout: 20_000 });
+      await page.click('#btn-browse');
+      const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3 * MiB)]);
+      await (
+        await chooser
+      ).setFiles({ name: 'Hồ sơ quét.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await page.waitForFunction(`window.results.browse !== undefined`, null, { timeout: 45_000 });
+      const r = (await page.evaluate(`window.results.browse`)) as VgcaResult;
+      expect(r.msg).toMatchObject({
+        Status: 6,
+        ErrorCode: 'DOCUMENT_TOO_LARGE',
+        Details: { size: pdf.length, maxDocumentBytes: 2 * MiB },
+      });
+      expect(r.msg.Message).toMatch(/tệp 3 MB, Kyso Agent nhận tối đa 2 MB/);
+      expect(await page.evaluate(`window.blobReads`)).toBe(0);
+      expect(small.consent.log.length).toBe(asked);
+      expect(docs.uploads.length).toBe(uploads);
+    });
+
     it('in a batch the big file fails alone; the agent still serves the page', async () => {
       const r = await call(
         'too-large-files',

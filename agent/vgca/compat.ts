@@ -320,7 +320,7 @@ export class VgcaCompat {
 
   /** FileName "" opens the file picker; it must start in the caller's click, so not async. */
   private source(request: DocumentRequest): Promise<Downloaded> {
-    if (!request.FileName) return pickLocalPdf();
+    if (!request.FileName) return pickLocalPdf(this.agentLimit());
     const url = request.FileName;
     return this.agentLimit().then((max) =>
       download(url, { jwt: request.JWTToken, sessionId: request.SessionId }, max),

@@ -178,8 +178,10 @@ interface FileInputLike {
 /**
  * FileName "": the plugin opens a file dialog. Must start in the user's click (the browser
  * requires a user activation for the picker), so it is called synchronously by the globals.
+ * A file over `limit` (the agent's maxDocumentBytes, looked up meanwhile) is refused by its
+ * size, before the page reads a byte of it.
  */
-export function pickLocalPdf(): Promise<Downloaded> {
+export function pickLocalPdf(limit: Promise<number | undefined>): Promise<Downloaded> {
   const doc = (globalThis as { document?: { createElement(tag: string): unknown } }).document;
   if (!doc) return Promise.reject(new VgcaError('VGCA_BAD_PARAMS', 'FileName is empty'));
   const input = doc.createElement('input') as FileInputLike;
@@ -191,10 +193,15 @@ export function pickLocalPdf(): Promise<Downloaded> {
       () => {
         const file = input.files?.[0];
         if (!file) return reject(new VgcaError('USER_CANCELLED'));
-        file.arrayBuffer().then(
-          (buffer) => resolve({ bytes: new Uint8Array(buffer), name: file.name }),
-          () => reject(new VgcaError('VGCA_DOWNLOAD_FAILED', 'local file')),
-        );
+        limit
+          .then(async (max) => {
+            if (max !== undefined && file.size > max) throw tooLarge(file.size, max);
+            const buffer = await file.arrayBuffer().catch(() => {
+              throw new VgcaError('VGCA_DOWNLOAD_FAILED', 'local file');
+            });
+            return { bytes: new Uint8Array(buffer), name: file.name };
+          })
+          .then(resolve, reject);
       },
       { once: true },
     );
