@@ -17,7 +17,13 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KysoError } from '../errors/index.ts';
-import { asDiskFull, assertDiskSpace, type DiskNeed, writeFully } from '../platform/index.ts';
+import {
+  asDiskFull,
+  assertDiskSpace,
+  isDiskFull,
+  type DiskNeed,
+  writeFully,
+} from '../platform/index.ts';
 import { BlockCache, FileSource, type ByteSource } from './source.ts';
 
 async function realOrSelf(path: string): Promise<string> {
@@ -73,23 +79,24 @@ export class TempOutput {
   static copyOf(input: string, output: string, inPlace = false): Promise<TempOutput> {
     const path = inPlace ? output : tempPathFor(output);
     return (async () => {
-      const need = outputNeed(output, (await stat(input)).size);
-      // The store that owns an in-place output checked its disk for the whole batch already.
-      if (!inPlace) assertDiskSpace(need);
+      const inputNeed = async () => outputNeed(output, (await stat(input)).size);
+      // The store that owns an in-place output checked its disk for the whole batch already
+      // (no stat per document there).
+      if (!inPlace) assertDiskSpace(await inputNeed());
       try {
         // EXCL: a file already there is not ours, and stays.
         await copyFile(input, path, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
       } catch (error) {
         // A copy cut short by a full disk may leave its part behind: it is ours, remove it.
-        const failure = asDiskFull(error, need);
-        if (failure !== error) await unlink(path).catch(() => undefined);
-        throw failure;
+        if (!isDiskFull(error)) throw error;
+        await unlink(path).catch(() => undefined);
+        throw asDiskFull(error, await inputNeed());
       }
       try {
         const { mode, size } = await stat(path);
         // copyFile keeps the input's mode: a read-only input must still give a writable output.
         if ((mode & 0o600) !== 0o600) await chmod(path, (mode | 0o600) & 0o777);
-        return new TempOutput(path, await open(path, 'r+'), size, need);
+        return new TempOutput(path, await open(path, 'r+'), size, outputNeed(output, size));
       } catch (error) {
         await unlink(path).catch(() => undefined);
         throw error;

@@ -54,9 +54,13 @@ export function assertDiskSpace(need: DiskNeed): void {
   if (free < need.bytes + (need.pendingBytes ?? 0) + reserve) throw diskFull(need, free);
 }
 
+/** A write failed because the disk (or the user's quota) is full. */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** ENOSPC / EDQUOT from a write, as DISK_FULL (with the free space now); anything else as is. */
 export function asDiskFull(error: unknown, need: DiskNeed): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
-  return diskFull(need, (need.probe ?? freeBytesAt)(need.folder));
+  return isDiskFull(error) ? diskFull(need, (need.probe ?? freeBytesAt)(need.folder)) : error;
 }

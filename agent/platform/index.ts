@@ -9,6 +9,7 @@ export {
   assertDiskSpace,
   DEFAULT_DISK_RESERVE_BYTES,
   freeBytesAt,
+  isDiskFull,
   type DiskNeed,
   type FreeSpaceProbe,
 } from './disk-space.ts';

@@ -195,8 +195,8 @@ export const catalog = {
     en: 'The document is too large to sign through Kyso Agent (see the limit in the error details). Make the file smaller (e.g. scan at a lower resolution) or ask IT to raise limits.maxDocumentBytes.',
   },
   DISK_FULL: {
-    vi: 'Ổ đĩa không còn đủ chỗ trống để lưu văn bản (xem thư mục, dung lượng cần và còn trống trong chi tiết lỗi). Xóa bớt tệp hoặc dọn thùng rác trên ổ đĩa đó rồi thử lại; không có gì bị ghi dở.',
-    en: 'The disk does not have enough free space for the document (see the folder, the space needed and the space free in the error details). Delete some files or empty the recycle bin on that disk, then retry; nothing was left half-written.',
+    vi: 'Ổ đĩa không còn đủ chỗ trống để lưu văn bản (dung lượng cần và còn trống ở chi tiết lỗi). Xóa bớt tệp hoặc dọn thùng rác trên ổ đĩa đó rồi thử lại; không có gì bị ghi dở.',
+    en: 'The disk does not have enough free space for the document (the space needed and free are in the error details). Delete some files or empty the recycle bin on that disk, then retry; nothing was left half-written.',
   },
   DOCUMENT_NOT_FOUND: {
     vi: 'Không tìm thấy văn bản đã tải lên Kyso Agent (đã bị giải phóng hoặc kết nối đã đóng). Tải văn bản lên lại rồi thử lại.',

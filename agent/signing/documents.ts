@@ -16,6 +16,7 @@ import { KysoError } from '../errors/index.ts';
 import {
   asDiskFull,
   assertDiskSpace,
+  isDiskFull,
   type DiskNeed,
   type FreeSpaceProbe,
   writeFully,
@@ -238,9 +239,9 @@ export class DocumentStore {
       await writeFully(entry.handle, data, offset);
     } catch (error) {
       // The disk filled under us: the upload cannot complete, so it goes with its file.
-      const failure = asDiskFull(error, this.diskNeed(entry.size - entry.received));
-      if (failure !== error) void this.release(entry.id);
-      throw failure;
+      if (!isDiskFull(error)) throw error;
+      void this.release(entry.id);
+      throw asDiskFull(error, this.diskNeed(entry.size - entry.received));
     }
     entry.hash.update(data);
     entry.received += data.length;

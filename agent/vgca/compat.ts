@@ -21,7 +21,7 @@ import {
   rawParams,
   type DocumentRequest,
 } from './params.ts';
-import { failure, tooLargeFailure, VGCA_STATUS, VgcaError } from './status.ts';
+import { documentTooLarge, failure, tooLargeFailure, VGCA_STATUS, VgcaError } from './status.ts';
 import {
   DEFAULT_UPLOAD_FIELD,
   download,
@@ -265,12 +265,7 @@ export class VgcaCompat {
    */
   private async checkSize(bytes: Bytes): Promise<void> {
     const max = (await this.kyso().connect()).limits?.maxDocumentBytes;
-    if (max !== undefined && bytes.length > max) {
-      throw new VgcaError('DOCUMENT_TOO_LARGE', undefined, {
-        size: bytes.length,
-        maxDocumentBytes: max,
-      });
-    }
+    if (max !== undefined && bytes.length > max) throw documentTooLarge(bytes.length, max);
   }
 
   private async image(kind: DocumentKind): Promise<string | undefined> {

@@ -198,3 +198,19 @@ export class VgcaError extends Error {
     this.details = details;
   }
 }
+
+/**
+ * DOCUMENT_TOO_LARGE for a file of `size` bytes over the agent's limit, as tooLargeFailure
+ * words it. `sizeAtLeast`: no length was declared; the body was only seen to pass the limit.
+ */
+export function documentTooLarge(
+  size: number,
+  maxDocumentBytes: number,
+  sizeAtLeast = false,
+): VgcaError {
+  return new VgcaError('DOCUMENT_TOO_LARGE', undefined, {
+    size,
+    maxDocumentBytes,
+    ...(sizeAtLeast ? { sizeAtLeast } : {}),
+  });
+}

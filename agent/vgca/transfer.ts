@@ -4,7 +4,7 @@
  * makes no outbound connection: everything here runs in the page, under its origin's rules.
  */
 import { nameFromUrl, type MetaDataEntry } from './params.ts';
-import { VgcaError } from './status.ts';
+import { documentTooLarge, VgcaError } from './status.ts';
 
 /** Bytes on a plain ArrayBuffer (what fetch, Blob and WebCrypto take). */
 export type Bytes = Uint8Array<ArrayBuffer>;
@@ -39,15 +39,6 @@ export interface Downloaded {
   name: string;
 }
 
-/** `sizeAtLeast`: no length was declared; the body was only seen to pass the limit. */
-function tooLarge(size: number, maxDocumentBytes: number, sizeAtLeast = false): VgcaError {
-  return new VgcaError('DOCUMENT_TOO_LARGE', undefined, {
-    size,
-    maxDocumentBytes,
-    ...(sizeAtLeast ? { sizeAtLeast } : {}),
-  });
-}
-
 /**
  * The body, refused as DOCUMENT_TOO_LARGE as soon as it is known to exceed `maxBytes`: at the
  * headers when Content-Length says so (an uncompressed body: a compressed one's length is not
@@ -61,7 +52,7 @@ async function readBody(response: Response, maxBytes: number | undefined): Promi
   const identity = (response.headers.get('Content-Encoding') ?? 'identity') === 'identity';
   if (identity && Number.isFinite(declared) && declared > maxBytes) {
     await response.body.cancel().catch(() => undefined);
-    throw tooLarge(declared, maxBytes);
+    throw documentTooLarge(declared, maxBytes);
   }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -73,7 +64,7 @@ async function readBody(response: Response, maxBytes: number | undefined): Promi
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
       const known = identity && Number.isFinite(declared);
-      throw tooLarge(known ? declared : total, maxBytes, !known);
+      throw documentTooLarge(known ? declared : total, maxBytes, !known);
     }
     chunks.push(value);
   }
@@ -195,7 +186,7 @@ export function pickLocalPdf(limit: Promise<number | undefined>): Promise<Downlo
         if (!file) return reject(new VgcaError('USER_CANCELLED'));
         limit
           .then(async (max) => {
-            if (max !== undefined && file.size > max) throw tooLarge(file.size, max);
+            if (max !== undefined && file.size > max) throw documentTooLarge(file.size, max);
             const buffer = await file.arrayBuffer().catch(() => {
               throw new VgcaError('VGCA_DOWNLOAD_FAILED', 'local file');
             });
